@@ -1,0 +1,2 @@
+export { startEmbedded, type EmbeddedNubo } from './embedded.js';
+export { ApiClient, ApiError } from './client/api-client.js';

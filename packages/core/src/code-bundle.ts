@@ -1,0 +1,103 @@
+import { strToU8, unzipSync, zipSync, type Unzipped } from 'fflate';
+import { mkdir, writeFile, chmod } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import { NuboError } from './errors.js';
+
+/**
+ * A function's code travels and is stored as one zip archive (the bundle). These helpers build it
+ * from a file map, check it (paths stay inside the code root, sizes stay bounded) and extract it.
+ */
+export interface BundleLimits {
+  maxBytes: number;
+  maxUnzippedBytes: number;
+}
+
+export interface Bundle {
+  zip: Uint8Array;
+  /** Normalised relative paths of the regular files in the bundle. */
+  files: string[];
+  unzippedBytes: number;
+}
+
+function safePath(raw: string): string {
+  const unified = raw.replace(/\\/g, '/');
+  const normal = posix.normalize(unified);
+  if (unified.startsWith('/') || /^[A-Za-z]:/.test(unified) || normal === '..' || normal.startsWith('../') || unified.includes('\0')) {
+    throw new NuboError('NUBO_ERR_DEPLOY_PATH_ESCAPE', `Code path "${raw}" escapes the code directory: use relative paths without "..".`);
+  }
+  return normal.replace(/^\.\//, '');
+}
+
+function checkEntries(entries: Record<string, Uint8Array>, limits: BundleLimits): { files: string[]; unzippedBytes: number } {
+  let unzippedBytes = 0;
+  const files: string[] = [];
+  for (const [name, data] of Object.entries(entries)) {
+    const path = safePath(name);
+    if (name.endsWith('/')) continue;
+    unzippedBytes += data.length;
+    if (unzippedBytes > limits.maxUnzippedBytes) {
+      throw new NuboError('NUBO_ERR_DEPLOY_CODE_TOO_LARGE', `Code unzips to more than ${limits.maxUnzippedBytes} bytes: remove files you do not need.`);
+    }
+    files.push(path);
+  }
+  if (files.length === 0) throw new NuboError('NUBO_ERR_DEPLOY_EMPTY_CODE', 'The code has no files: send at least the handler file.');
+  return { files, unzippedBytes };
+}
+
+function unzip(zip: Uint8Array, limits: BundleLimits): Unzipped {
+  if (zip.length > limits.maxBytes) {
+    throw new NuboError('NUBO_ERR_DEPLOY_CODE_TOO_LARGE', `Code is ${zip.length} bytes zipped, over the limit of ${limits.maxBytes}.`);
+  }
+  let declared = 0;
+  try {
+    // Refuse zip bombs from the sizes the archive declares, before inflating anything.
+    return unzipSync(zip, {
+      filter: (file) => {
+        declared += file.originalSize;
+        if (declared > limits.maxUnzippedBytes) throw new NuboError('NUBO_ERR_DEPLOY_CODE_TOO_LARGE', `Code unzips to more than ${limits.maxUnzippedBytes} bytes: remove files you do not need.`);
+        return true;
+      },
+    });
+  } catch (err) {
+    if (err instanceof NuboError) throw err;
+    throw new NuboError('NUBO_ERR_DEPLOY_INVALID_ZIP', `The code is not a valid zip archive (${(err as Error).message}): zip the function's directory and send it base64-encoded.`);
+  }
+}
+
+export function bundleFromZip(zip: Uint8Array, limits: BundleLimits): Bundle {
+  return { zip, ...checkEntries(unzip(zip, limits), limits) };
+}
+
+export function bundleFromFiles(files: Record<string, string>, limits: BundleLimits): Bundle {
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, content] of Object.entries(files)) entries[safePath(name)] = strToU8(content);
+  const checked = checkEntries(entries, limits);
+  // A fixed mtime keeps the bytes, and so the digest, the same for the same files.
+  const zip = zipSync(entries, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') });
+  if (zip.length > limits.maxBytes) {
+    throw new NuboError('NUBO_ERR_DEPLOY_CODE_TOO_LARGE', `Code is ${zip.length} bytes zipped, over the limit of ${limits.maxBytes}.`);
+  }
+  return { zip, ...checked };
+}
+
+/** Decodes strict base64 (standard alphabet, padding optional, whitespace ignored). */
+export function decodeBase64(text: string): Uint8Array {
+  const compact = text.replace(/\s+/g, '');
+  if (compact.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
+    throw new NuboError('NUBO_ERR_DEPLOY_INVALID_BASE64', 'code.zip is not valid base64: encode the zip archive with standard base64.');
+  }
+  return Buffer.from(compact, 'base64');
+}
+
+/** Writes a bundle's files below `dir`, read-only. */
+export async function extractBundle(zip: Uint8Array, dir: string, limits: BundleLimits): Promise<void> {
+  const entries = unzip(zip, limits);
+  checkEntries(entries, limits);
+  for (const [name, data] of Object.entries(entries)) {
+    if (name.endsWith('/')) continue;
+    const target = join(dir, safePath(name));
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, data, { mode: 0o444 });
+    await chmod(target, 0o444);
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { NuboError } from './errors.js';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const MiB = 1024 * 1024;
+
+/** Every NUBO_* variable the server reads, with its default. The README's table mirrors this. */
+export const serverConfigSchema = z.object({
+  NUBO_PORT: int(0, 65535).default(8080),
+  NUBO_HOST: z.string().min(1).default('127.0.0.1'),
+  NUBO_DATA_DIR: z.string().min(1).default('./.nubo'),
+  NUBO_SANDBOX: z.enum(['process']).default('process'),
+  NUBO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NUBO_ALLOW_SIGNUP: bool.default(true),
+  NUBO_MAX_EVENT_BYTES: int(1024, 64 * MiB).default(6 * MiB),
+  NUBO_MAX_CODE_BYTES: int(1024, 512 * MiB).default(50 * MiB),
+  NUBO_MAX_CODE_UNZIPPED_BYTES: int(1024, 2048 * MiB).default(250 * MiB),
+  NUBO_MAX_LOG_BYTES: int(0, MiB).default(4096),
+  NUBO_REAP_INTERVAL_MS: int(50, 3_600_000).default(5000),
+  NUBO_DEFAULT_MEMORY_MB: int(64, 10240).default(256),
+  NUBO_DEFAULT_TIMEOUT_MS: int(100, 900_000).default(30_000),
+  NUBO_DEFAULT_IDLE_TTL_MS: int(1000, 86_400_000).default(600_000),
+  NUBO_DEFAULT_MAX_CONCURRENCY: int(1, 10_000).default(100),
+});
+
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** Validates the environment; the error names every bad variable and what it should be. */
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('NUBO_') && v !== ''));
+  const parsed = serverConfigSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
+    });
+    throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}. Fix the variable and start again.`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,63 @@
+/**
+ * The one error catalogue of Nubo: every condition has a stable code and the HTTP status it maps
+ * to. Throw `new NuboError(code, message)`; the gateway's error handler is the only place that
+ * turns it into an HTTP answer.
+ */
+export const errorCatalogue = {
+  NUBO_ERR_REQUEST_INVALID: 400,
+  NUBO_ERR_REQUEST_NOT_FOUND: 404,
+  NUBO_ERR_REQUEST_TOO_LARGE: 413,
+  NUBO_ERR_AUTH_MISSING_KEY: 401,
+  NUBO_ERR_AUTH_INVALID_KEY: 401,
+  NUBO_ERR_AUTH_BAD_CREDENTIALS: 401,
+  NUBO_ERR_AUTH_FORBIDDEN: 403,
+  NUBO_ERR_AUTH_SIGNUP_DISABLED: 403,
+  NUBO_ERR_AUTH_USERNAME_TAKEN: 409,
+  NUBO_ERR_KEY_NOT_FOUND: 404,
+  NUBO_ERR_FUNCTION_NOT_FOUND: 404,
+  NUBO_ERR_FUNCTION_INVALID_NAME: 400,
+  NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME: 400,
+  NUBO_ERR_DEPLOY_INVALID_HANDLER: 400,
+  NUBO_ERR_DEPLOY_HANDLER_FILE_MISSING: 400,
+  NUBO_ERR_DEPLOY_HANDLER_EXPORT_MISSING: 400,
+  NUBO_ERR_DEPLOY_INIT_FAILED: 400,
+  NUBO_ERR_DEPLOY_INVALID_BASE64: 400,
+  NUBO_ERR_DEPLOY_INVALID_ZIP: 400,
+  NUBO_ERR_DEPLOY_PATH_ESCAPE: 400,
+  NUBO_ERR_DEPLOY_EMPTY_CODE: 400,
+  NUBO_ERR_DEPLOY_CODE_TOO_LARGE: 413,
+  NUBO_ERR_DEPLOY_INVALID_ENV: 400,
+  NUBO_ERR_INVOCATION_NOT_FOUND: 404,
+  NUBO_ERR_INVOKE_PAYLOAD_TOO_LARGE: 413,
+  NUBO_ERR_INVOKE_INVALID_JSON: 400,
+  NUBO_ERR_INVOKE_FUNCTION_ERROR: 502,
+  NUBO_ERR_INVOKE_CRASH: 502,
+  NUBO_ERR_INVOKE_OOM: 502,
+  NUBO_ERR_INVOKE_BAD_RESPONSE: 502,
+  NUBO_ERR_INVOKE_TIMEOUT: 504,
+  NUBO_ERR_INVOKE_AT_CAPACITY: 429,
+  NUBO_ERR_WORKER_START_FAILED: 503,
+  NUBO_ERR_CONFIG_INVALID: 500,
+  NUBO_ERR_INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class NuboError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra fields sent to the client next to code and message. */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'NuboError';
+    this.code = code;
+    this.status = errorCatalogue[code];
+    this.details = details;
+  }
+}
+
+export function isNuboError(err: unknown, code?: ErrorCode): err is NuboError {
+  return err instanceof NuboError && (code === undefined || err.code === code);
+}

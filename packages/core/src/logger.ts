@@ -1,0 +1,12 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino({
+    level: options.level ?? 'info',
+    ...(options.name ? { name: options.name } : {}),
+    // Connection URLs may carry passwords; never print them.
+    redact: { paths: ['*.password', '*.url', 'config.*Url', 'headers.authorization'], censor: '[redacted]' },
+  });
+}

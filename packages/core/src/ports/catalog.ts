@@ -1,0 +1,48 @@
+import type { ApiKey, FunctionLimits, FunctionRecord, FunctionVersion, RuntimeId, User } from '../types.js';
+
+export interface NewVersion {
+  runtime: RuntimeId;
+  handler: string;
+  codeDigest: string;
+  codeSize: number;
+  env: Record<string, string>;
+  limits: FunctionLimits;
+}
+
+export interface DeployedVersion {
+  fn: FunctionRecord;
+  version: FunctionVersion;
+}
+
+/** Users, API keys (hashes only), functions and their immutable versions. */
+export interface Catalog {
+  /** False until the first user (the admin) signs up. */
+  hasUsers(): Promise<boolean>;
+  createUser(input: { username: string; passwordHash: string }): Promise<User>;
+  findUserByName(username: string): Promise<(User & { passwordHash: string }) | null>;
+
+  createApiKey(input: { userId: string; name: string; keyHash: string; prefix: string }): Promise<ApiKey>;
+  /** Looks a key up by its hash and notes its use. */
+  findUserByKeyHash(keyHash: string): Promise<User | null>;
+  listApiKeys(userId: string): Promise<ApiKey[]>;
+  deleteApiKey(userId: string, keyId: string): Promise<boolean>;
+
+  /**
+   * Adds the next version of a function (creating the function on its first deploy) without
+   * activating it; `activateVersion` makes it the one invocations run.
+   */
+  addVersion(ownerId: string, name: string, input: NewVersion & { public: boolean }): Promise<DeployedVersion>;
+  activateVersion(functionId: string, version: number, isPublic: boolean): Promise<FunctionRecord>;
+  /** Removes a version that never became active (its deploy failed). */
+  discardVersion(functionId: string, version: number): Promise<void>;
+  getFunction(ownerId: string, name: string): Promise<FunctionRecord | null>;
+  getFunctionByOwnerName(ownerName: string, name: string): Promise<FunctionRecord | null>;
+  listFunctions(ownerId: string): Promise<FunctionRecord[]>;
+  getVersion(functionId: string, version: number): Promise<FunctionVersion | null>;
+  listVersions(functionId: string): Promise<FunctionVersion[]>;
+  /** Whether any version of any function still uses this code bundle. */
+  codeInUse(digest: string): Promise<boolean>;
+  /** Deletes a function and all its versions; returns the versions it had. */
+  deleteFunction(functionId: string): Promise<FunctionVersion[]>;
+  close(): Promise<void>;
+}

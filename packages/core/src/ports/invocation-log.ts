@@ -1,0 +1,14 @@
+import type { InvocationQuery, InvocationRecord, InvocationStats } from '../types.js';
+
+/** Where every invocation ends up: exactly one record per accepted request. */
+export interface InvocationLog {
+  /** Must not slow the request path: adapters may buffer. */
+  append(record: InvocationRecord): void;
+  /** Writes what is buffered. */
+  flush(): Promise<void>;
+  /** Newest first. Keyed by owner and name so records outlive the function. */
+  list(ownerId: string, functionName: string, query: InvocationQuery): Promise<InvocationRecord[]>;
+  get(ownerId: string, requestId: string): Promise<InvocationRecord | null>;
+  stats(ownerId: string, functionName: string): Promise<InvocationStats>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,31 @@
+import type { WorkerExit, WorkerSpec } from '../types.js';
+
+export interface SandboxStartRequest {
+  workerId: string;
+  spec: WorkerSpec;
+  /** Directory holding the function's extracted code, to be used read-only. */
+  codeDir: string;
+}
+
+export interface SandboxWorker {
+  workerId: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * Runs a worker (the runtime server plus the user's code) in isolation and tells where it
+ * listens. Start resolves once the runtime has loaded the handler and is ready to serve.
+ */
+export interface Sandbox {
+  readonly kind: string;
+  start(request: SandboxStartRequest): Promise<SandboxWorker>;
+  /**
+   * Ends a worker and tells how it ended. `graceMs` lets a worker that is already dying finish by
+   * itself first, so a crash or an out-of-memory exit is reported as such.
+   */
+  destroy(workerId: string, options?: { graceMs?: number }): Promise<WorkerExit | null>;
+  /** Ids of the workers this sandbox runs. */
+  running(): string[];
+  destroyAll(): Promise<void>;
+}

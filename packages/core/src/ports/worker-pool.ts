@@ -1,0 +1,63 @@
+import type { WorkerInfo } from '../types.js';
+
+/** `{functionId}:{version}` — a deploy changes the key, so no request reaches an old worker. */
+export function poolKey(functionId: string, version: number): string {
+  return `${functionId}:${version}`;
+}
+
+export interface AcquireOptions {
+  /** How long the taker may hold the worker before a manager may reclaim it. */
+  leaseMs: number;
+  /** Live plus starting workers of this key never exceed this. */
+  maxWorkers: number;
+  /** How long to wait for a returned worker or a free slot when at maxWorkers. */
+  waitMs: number;
+}
+
+export type Acquisition =
+  /** An idle worker, now leased to the caller. */
+  | { kind: 'warm'; worker: WorkerInfo; waitedMs: number }
+  /** The pool was empty and a start slot is reserved: cold-start, then `adopt` or `cancelStart`. */
+  | { kind: 'cold'; waitedMs: number }
+  /** At maxWorkers for the whole wait. */
+  | { kind: 'full'; waitedMs: number };
+
+export interface IdleWorker {
+  worker: WorkerInfo;
+  lastUsedAt: number;
+}
+
+/**
+ * The seed's atomic worker pool: one list of idle workers per function version. Taking removes a
+ * worker from its list (LPOP), so one worker serves one request at a time; an empty list means
+ * cold start. Every adapter passes the same conformance suite.
+ */
+export interface WorkerPool {
+  acquire(key: string, options: AcquireOptions): Promise<Acquisition>;
+  /** Registers a freshly started worker as leased to the caller, consuming its start slot. */
+  adopt(key: string, worker: WorkerInfo, leaseMs: number): Promise<void>;
+  /** Frees a start slot whose cold start failed. */
+  cancelStart(key: string): Promise<void>;
+  /**
+   * Ends the lease and puts the worker at the tail of its list (RPUSH). Returns false when the key
+   * was retired or the worker is unknown: the caller must then destroy the worker.
+   */
+  giveBack(worker: WorkerInfo): Promise<boolean>;
+  /**
+   * Takes an idle worker out of its list (LREM). True means it was idle and now nobody holds it,
+   * so it may be destroyed; false means it is leased or already gone.
+   */
+  removeIdle(worker: WorkerInfo): Promise<boolean>;
+  /** Drops every trace of a worker the caller holds and has destroyed (frees its slot). */
+  forget(worker: WorkerInfo): Promise<void>;
+  /**
+   * Closes a key for good (an old version, a removed function): later give-backs return false.
+   * Returns the idle workers it removed, which the caller destroys.
+   */
+  retire(key: string): Promise<WorkerInfo[]>;
+  /** Idle workers of one manager, oldest use first, for the idle reaper. */
+  idleWorkers(managerId: string): Promise<IdleWorker[]>;
+  /** Live workers of a key: idle + leased (starting ones excluded). */
+  liveCount(key: string): Promise<number>;
+  close(): Promise<void>;
+}

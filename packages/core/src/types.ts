@@ -1,0 +1,133 @@
+export const runtimeIds = ['node20', 'python3.11'] as const;
+export type RuntimeId = (typeof runtimeIds)[number];
+
+export interface User {
+  id: string;
+  username: string;
+  isAdmin: boolean;
+  createdAt: number;
+}
+
+export interface ApiKey {
+  id: string;
+  userId: string;
+  name: string;
+  /** The first characters of the key, shown so a user can tell keys apart. */
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface FunctionLimits {
+  memoryMb: number;
+  timeoutMs: number;
+  maxConcurrency: number;
+  minWarm: number;
+  idleTtlMs: number;
+}
+
+export interface FunctionRecord {
+  id: string;
+  ownerId: string;
+  ownerName: string;
+  name: string;
+  public: boolean;
+  activeVersion: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface FunctionVersion {
+  functionId: string;
+  version: number;
+  runtime: RuntimeId;
+  handler: string;
+  codeDigest: string;
+  codeSize: number;
+  env: Record<string, string>;
+  limits: FunctionLimits;
+  createdAt: number;
+}
+
+/** Everything a manager needs to start a worker for one function version. */
+export interface WorkerSpec {
+  functionId: string;
+  functionName: string;
+  version: number;
+  runtime: RuntimeId;
+  handler: string;
+  codeDigest: string;
+  env: Record<string, string>;
+  memoryMb: number;
+  timeoutMs: number;
+  idleTtlMs: number;
+}
+
+/** A live worker as the pool and the gateway see it: where it is and what it runs. */
+export interface WorkerInfo {
+  id: string;
+  /** `host:port` the gateway calls (the seed's `IP:Port`). */
+  address: string;
+  managerId: string;
+  functionId: string;
+  version: number;
+  idleTtlMs: number;
+  startedAt: number;
+  /** How long the cold start took, from request to ready. */
+  initMs: number;
+}
+
+export const invocationStatuses = ['ok', 'error', 'timeout', 'oom', 'crash', 'rejected'] as const;
+export type InvocationStatus = (typeof invocationStatuses)[number];
+
+export interface InvocationRecord {
+  requestId: string;
+  ownerId: string;
+  functionId: string;
+  functionName: string;
+  version: number;
+  trigger: 'invoke' | 'http';
+  startedAt: number;
+  durationMs: number;
+  /** Cold start time (worker start until ready); null on a warm start. */
+  initMs: number | null;
+  cold: boolean;
+  queueMs: number;
+  memoryUsedMb: number | null;
+  memoryLimitMb: number;
+  status: InvocationStatus;
+  errorType: string | null;
+  errorMessage: string | null;
+  logs: string;
+  logsTruncated: boolean;
+  workerId: string | null;
+}
+
+export interface InvocationQuery {
+  limit: number;
+  /** Only records that started strictly before this time (ms since epoch). */
+  before?: number;
+  cold?: boolean;
+}
+
+export interface InvocationStats {
+  count: number;
+  errorCount: number;
+  coldCount: number;
+  coldRatio: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  byStatus: Partial<Record<InvocationStatus, number>>;
+}
+
+/** Why a worker process or container ended, as its sandbox saw it. */
+export interface WorkerExit {
+  /** True if the worker had already ended before it was asked to stop. */
+  exitedByItself: boolean;
+  oom: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  /** The last lines the worker wrote to stderr, for crash reports. */
+  stderrTail: string;
+}

@@ -1,0 +1,65 @@
+import { NuboError } from './errors.js';
+import { runtimeIds, type RuntimeId } from './types.js';
+
+const functionNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
+const usernamePattern = /^[a-z][a-z0-9_-]{1,31}$/;
+const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const handlerPattern = /^([A-Za-z0-9_\-/]+)\.([A-Za-z_$][A-Za-z0-9_$]*)$/;
+/** Names the runtime sets itself; a function may not override them. */
+const reservedEnvPrefixes = ['NUBO_', 'NODE_OPTIONS'];
+
+export const functionNameRule = 'lowercase letters, digits and "-", starting with a letter, at most 63 characters';
+export const usernameRule = 'lowercase letters, digits, "_" and "-", starting with a letter, 2 to 32 characters';
+
+export function assertFunctionName(name: string): void {
+  if (!functionNamePattern.test(name)) {
+    throw new NuboError('NUBO_ERR_FUNCTION_INVALID_NAME', `Invalid function name "${name}": use ${functionNameRule}.`);
+  }
+}
+
+export function isValidUsername(name: string): boolean {
+  return usernamePattern.test(name);
+}
+
+export function assertRuntime(runtime: string): asserts runtime is RuntimeId {
+  if (!(runtimeIds as readonly string[]).includes(runtime)) {
+    throw new NuboError('NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME', `Unknown runtime "${runtime}": use one of ${runtimeIds.join(', ')}.`);
+  }
+}
+
+export interface ParsedHandler {
+  /** Path of the module without extension, relative to the code root. */
+  module: string;
+  exportName: string;
+}
+
+/** `app.lambdaHandler` → module `app`, export `lambdaHandler`; `src/app.handler` works too. */
+export function parseHandler(handler: string): ParsedHandler {
+  const match = handlerPattern.exec(handler);
+  if (!match || match[1]!.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_INVALID_HANDLER',
+      `Invalid handler "${handler}": use <file>.<export>, e.g. "index.handler" for the export "handler" of index.js.`,
+    );
+  }
+  return { module: match[1]!, exportName: match[2]! };
+}
+
+/** Source files a handler module may live in, per runtime, in lookup order. */
+export function handlerFileCandidates(runtime: RuntimeId, module: string): string[] {
+  return runtime === 'node20' ? [`${module}.js`, `${module}.mjs`, `${module}.cjs`] : [`${module}.py`];
+}
+
+export function assertEnv(env: Record<string, string>): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!envNamePattern.test(name)) {
+      throw new NuboError('NUBO_ERR_DEPLOY_INVALID_ENV', `Invalid environment variable name "${name}": use letters, digits and "_", not starting with a digit.`);
+    }
+    if (reservedEnvPrefixes.some((prefix) => name.startsWith(prefix))) {
+      throw new NuboError('NUBO_ERR_DEPLOY_INVALID_ENV', `Environment variable "${name}" is reserved by Nubo: choose another name.`);
+    }
+    if (typeof value !== 'string' || value.includes('\0')) {
+      throw new NuboError('NUBO_ERR_DEPLOY_INVALID_ENV', `Environment variable "${name}" must be a string without NUL bytes.`);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { newRequestId } from '@nubo/core';
+import type { GatewayDeps } from './deps.js';
+import { Deployer } from './deployer.js';
+import { installErrorHandlers } from './error-handler.js';
+import { Invoker } from './invoke/invoker.js';
+import { InvocationMetrics } from './metrics.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { functionRoutes } from './routes/function-routes.js';
+import { invokeRoutes } from './routes/invoke-routes.js';
+import { logRoutes } from './routes/log-routes.js';
+import { systemRoutes } from './routes/system-routes.js';
+import { triggerRoutes } from './routes/trigger-routes.js';
+
+export interface Gateway {
+  app: FastifyInstance<any, any, any, FastifyBaseLogger, ZodTypeProvider>;
+  invoker: Invoker;
+  metrics: InvocationMetrics;
+  /** Stops accepting requests and closes connections to workers. */
+  close(): Promise<void>;
+}
+
+/** Builds the gateway (the seed's Main): the HTTP API, and the only caller of functions. */
+export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // One structured line per invocation replaces Fastify's two lines per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => newRequestId(),
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Nubo API', version: '1', description: 'Self-hosted Function-as-a-Service. Send "Authorization: Bearer <api key>".' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const metrics = new InvocationMetrics(deps.liveWorkers);
+  const invoker = new Invoker({
+    pool: deps.pool,
+    managers: deps.managers,
+    invocationLog: deps.invocationLog,
+    metrics,
+    maxLogBytes: deps.config.NUBO_MAX_LOG_BYTES,
+  });
+  const deployer = new Deployer(deps);
+
+  await app.register(systemRoutes(metrics));
+  await app.register(authRoutes(deps));
+  await app.register(functionRoutes(deps, deployer));
+  await app.register(invokeRoutes(deps, invoker));
+  await app.register(logRoutes(deps));
+  await app.register(triggerRoutes(deps, invoker));
+  await app.ready();
+
+  return {
+    app,
+    invoker,
+    metrics,
+    async close() {
+      await app.close();
+      await invoker.close();
+    },
+  };
+}

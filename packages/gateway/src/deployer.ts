@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import {
+  NuboError,
+  assertEnv,
+  assertFunctionName,
+  assertRuntime,
+  bundleFromFiles,
+  bundleFromZip,
+  decodeBase64,
+  handlerFileCandidates,
+  isNuboError,
+  parseHandler,
+  poolKey,
+  type Bundle,
+  type BundleLimits,
+  type ErrorCode,
+  type FunctionRecord,
+  type FunctionVersion,
+  type User,
+} from '@nubo/core';
+import type { GatewayDeps } from './deps.js';
+import { specOf } from './invoke/invoker.js';
+import type { deployRequest } from './schemas.js';
+
+export type DeployRequest = z.infer<typeof deployRequest>;
+
+const initErrorCodes: Record<string, ErrorCode> = {
+  HandlerFileMissing: 'NUBO_ERR_DEPLOY_HANDLER_FILE_MISSING',
+  HandlerExportMissing: 'NUBO_ERR_DEPLOY_HANDLER_EXPORT_MISSING',
+};
+
+/**
+ * Deploys a new immutable version: checks the code, stores it, starts one worker to prove the
+ * handler loads, then makes the version active and retires the workers of the old one.
+ */
+export class Deployer {
+  private readonly limits: BundleLimits;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.limits = { maxBytes: deps.config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: deps.config.NUBO_MAX_CODE_UNZIPPED_BYTES };
+  }
+
+  async deploy(owner: User, name: string, request: DeployRequest): Promise<{ fn: FunctionRecord; version: FunctionVersion; created: boolean }> {
+    const { catalog, codeStore, managers, pool, config } = this.deps;
+    assertFunctionName(name);
+    assertRuntime(request.runtime);
+    const runtime = request.runtime;
+    if (!this.deps.runtimes.includes(runtime)) {
+      throw new NuboError('NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME', `The runtime "${runtime}" is not available on this Nubo (available: ${this.deps.runtimes.join(', ')}).`);
+    }
+    const handler = parseHandler(request.handler);
+    assertEnv(request.env);
+    const bundle = this.bundle(request.code);
+    const candidates = handlerFileCandidates(runtime, handler.module);
+    if (!candidates.some((file) => bundle.files.includes(file))) {
+      throw new NuboError(
+        'NUBO_ERR_DEPLOY_HANDLER_FILE_MISSING',
+        `Handler "${request.handler}" needs ${candidates.join(' or ')} at the root of the code, but the code has: ${bundle.files.slice(0, 10).join(', ')}${bundle.files.length > 10 ? ', …' : ''}.`,
+      );
+    }
+
+    const previous = await catalog.getFunction(owner.id, name);
+    const codeDigest = await codeStore.put(bundle.zip);
+    const { fn, version } = await catalog.addVersion(owner.id, name, {
+      runtime,
+      handler: request.handler,
+      codeDigest,
+      codeSize: bundle.zip.length,
+      env: request.env,
+      public: request.public,
+      limits: {
+        memoryMb: request.memoryMb ?? config.NUBO_DEFAULT_MEMORY_MB,
+        timeoutMs: request.timeoutMs ?? config.NUBO_DEFAULT_TIMEOUT_MS,
+        maxConcurrency: request.maxConcurrency ?? config.NUBO_DEFAULT_MAX_CONCURRENCY,
+        minWarm: request.minWarm ?? 0,
+        idleTtlMs: request.idleTtlMs ?? config.NUBO_DEFAULT_IDLE_TTL_MS,
+      },
+    });
+
+    try {
+      const probe = await managers.startWorker(specOf(fn, version));
+      await managers.destroyWorker(probe);
+    } catch (err) {
+      await catalog.discardVersion(fn.id, version.version);
+      if (!(await catalog.codeInUse(codeDigest))) await codeStore.delete(codeDigest);
+      if (isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED')) {
+        const code = initErrorCodes[String(err.details?.errorType)] ?? 'NUBO_ERR_DEPLOY_INIT_FAILED';
+        throw new NuboError(code, `The handler failed to load, so version ${version.version} was not deployed: ${err.message}`);
+      }
+      throw err;
+    }
+
+    const active = await catalog.activateVersion(fn.id, version.version, request.public);
+    if (previous) await this.retire(poolKey(fn.id, previous.activeVersion));
+    return { fn: active, version, created: previous === null };
+  }
+
+  /** Removes a function, its versions, its workers and the code no other version uses. Logs stay. */
+  async remove(fn: FunctionRecord): Promise<void> {
+    const versions = await this.deps.catalog.deleteFunction(fn.id);
+    await Promise.all(versions.map((v) => this.retire(poolKey(fn.id, v.version))));
+    for (const digest of new Set(versions.map((v) => v.codeDigest))) {
+      if (!(await this.deps.catalog.codeInUse(digest))) await this.deps.codeStore.delete(digest);
+    }
+  }
+
+  /** Closes a version's pool: idle workers go now, busy ones when they are given back. */
+  private async retire(key: string): Promise<void> {
+    const idle = await this.deps.pool.retire(key);
+    await Promise.all(idle.map((worker) => this.deps.managers.destroyWorker(worker).catch(() => null)));
+  }
+
+  private bundle(code: DeployRequest['code']): Bundle {
+    if ('zip' in code) return bundleFromZip(decodeBase64(code.zip), this.limits);
+    if (Object.keys(code.files).length === 0) throw new NuboError('NUBO_ERR_DEPLOY_EMPTY_CODE', 'code.files is empty: send at least the handler file.');
+    return bundleFromFiles(code.files, this.limits);
+  }
+}

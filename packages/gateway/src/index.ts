@@ -1,0 +1,2 @@
+export { buildGateway, type Gateway } from './app.js';
+export type { GatewayDeps } from './deps.js';

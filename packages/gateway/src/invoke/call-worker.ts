@@ -1,0 +1,53 @@
+import type { Agent } from 'undici';
+
+/** What the runtime answers for one invocation (DESIGN.md §3). */
+export interface RuntimeReply {
+  ok: boolean;
+  result?: unknown;
+  error?: { type: string; message: string; stack?: string };
+  logs: string;
+  logsTruncated: boolean;
+  durationMs: number;
+  memoryMb: number;
+}
+
+export type CallResult =
+  | { kind: 'reply'; reply: RuntimeReply }
+  /** The deadline passed before the worker answered. */
+  | { kind: 'timeout' }
+  /** The request never reached the worker (connection refused): safe to retry elsewhere. */
+  | { kind: 'unreachable'; message: string }
+  /** The worker broke the connection or answered garbage after getting the request. */
+  | { kind: 'broken'; message: string };
+
+const unreachableCodes = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export async function callWorker(
+  agent: Agent,
+  address: string,
+  payload: string,
+  timeoutMs: number,
+): Promise<CallResult> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const response = await agent.request({
+      origin: `http://${address}`,
+      path: '/invoke',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: payload,
+      signal: abort.signal,
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) return { kind: 'broken', message: `worker answered HTTP ${response.statusCode}: ${text.slice(0, 200)}` };
+    return { kind: 'reply', reply: JSON.parse(text) as RuntimeReply };
+  } catch (err) {
+    if (abort.signal.aborted) return { kind: 'timeout' };
+    const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+    const message = (err as Error).message;
+    return code && unreachableCodes.has(code) ? { kind: 'unreachable', message } : { kind: 'broken', message };
+  } finally {
+    clearTimeout(timer);
+  }
+}

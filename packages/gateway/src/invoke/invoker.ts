@@ -1,0 +1,212 @@
+import { performance } from 'node:perf_hooks';
+import type { FastifyBaseLogger } from 'fastify';
+import {
+  isNuboError,
+  newRequestId,
+  poolKey,
+  type FunctionRecord,
+  type FunctionVersion,
+  type InvocationLog,
+  type InvocationRecord,
+  type InvocationStatus,
+  type ManagerClient,
+  type WorkerInfo,
+  type WorkerPool,
+  type WorkerSpec,
+} from '@nubo/core';
+import { callWorker, type RuntimeReply } from './call-worker.js';
+import { createWorkerAgent } from './worker-connections.js';
+import type { InvocationMetrics } from '../metrics.js';
+
+export interface InvokeInput {
+  fn: FunctionRecord;
+  version: FunctionVersion;
+  event: unknown;
+  trigger: InvocationRecord['trigger'];
+  logger: FastifyBaseLogger;
+}
+
+export interface InvokeOutcome {
+  requestId: string;
+  status: InvocationStatus;
+  cold: boolean;
+  durationMs: number;
+  result?: unknown;
+  error?: { type: string; message: string; stack?: string };
+}
+
+/** A lease outlives the function's timeout by this much, so a live caller never loses its worker. */
+const leaseMarginMs = 30_000;
+/** A worker whose connection broke gets this long to finish dying, so its cause (crash, OOM) is known. */
+const crashGraceMs = 1000;
+
+interface Attempt {
+  worker?: WorkerInfo;
+  cold: boolean;
+  initMs: number | null;
+  queueMs: number;
+  status: InvocationStatus;
+  reply?: RuntimeReply;
+  error?: { type: string; message: string; stack?: string };
+}
+
+export function specOf(fn: FunctionRecord, version: FunctionVersion): WorkerSpec {
+  return {
+    functionId: fn.id,
+    functionName: fn.name,
+    version: version.version,
+    runtime: version.runtime,
+    handler: version.handler,
+    codeDigest: version.codeDigest,
+    env: version.env,
+    memoryMb: version.limits.memoryMb,
+    timeoutMs: version.limits.timeoutMs,
+    idleTtlMs: version.limits.idleTtlMs,
+  };
+}
+
+/**
+ * The seed's invocation flow: take an idle worker (warm) or have a manager start one (cold), call
+ * it directly, give it back, and write exactly one log record.
+ */
+export class Invoker {
+  private readonly agent = createWorkerAgent();
+
+  constructor(
+    private readonly deps: {
+      pool: WorkerPool;
+      managers: ManagerClient;
+      invocationLog: InvocationLog;
+      metrics: InvocationMetrics;
+      maxLogBytes: number;
+    },
+  ) {}
+
+  async invoke(input: InvokeInput): Promise<InvokeOutcome> {
+    const requestId = newRequestId();
+    const startedAt = Date.now();
+    const started = performance.now();
+    const deadline = started + input.version.limits.timeoutMs;
+    const payload = JSON.stringify({ event: input.event, context: { requestId, deadlineMs: startedAt + input.version.limits.timeoutMs } });
+
+    let attempt = await this.attempt(input, payload, deadline, true);
+    if (attempt.status === 'crash' && attempt.reply === undefined && attempt.error?.type === 'WorkerUnreachable') {
+      attempt = await this.attempt(input, payload, deadline, false);
+    }
+    const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const record = this.record(input, requestId, startedAt, durationMs, attempt);
+    this.deps.invocationLog.append(record);
+    this.deps.metrics.observe(record);
+    input.logger.info(
+      { requestId, function: input.fn.name, version: input.version.version, worker: attempt.worker?.id, cold: attempt.cold, status: attempt.status, durationMs },
+      'invocation',
+    );
+    return {
+      requestId,
+      status: attempt.status,
+      cold: attempt.cold,
+      durationMs,
+      ...(attempt.status === 'ok' ? { result: attempt.reply?.result ?? null } : {}),
+      ...(attempt.error ? { error: attempt.error } : {}),
+    };
+  }
+
+  private async attempt(input: InvokeInput, payload: string, deadline: number, mayRetry: boolean): Promise<Attempt> {
+    const { pool, managers } = this.deps;
+    const limits = input.version.limits;
+    const key = poolKey(input.fn.id, input.version.version);
+    const leaseMs = limits.timeoutMs + leaseMarginMs;
+    const acquired = await pool.acquire(key, { leaseMs, maxWorkers: limits.maxConcurrency, waitMs: Math.max(0, deadline - performance.now()) });
+    const queueMs = acquired.waitedMs;
+    if (acquired.kind === 'full') {
+      return {
+        cold: false, initMs: null, queueMs, status: 'rejected',
+        error: { type: 'AtCapacity', message: `All ${limits.maxConcurrency} workers of this function stayed busy for the whole timeout: retry later or raise maxConcurrency.` },
+      };
+    }
+    let worker: WorkerInfo;
+    const cold = acquired.kind === 'cold';
+    if (acquired.kind === 'warm') {
+      worker = acquired.worker;
+    } else {
+      try {
+        worker = await managers.startWorker(specOf(input.fn, input.version));
+      } catch (err) {
+        await pool.cancelStart(key);
+        const initFailed = isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED');
+        return {
+          cold, initMs: null, queueMs, status: initFailed ? 'error' : 'crash',
+          error: {
+            type: initFailed ? String(err.details?.errorType ?? 'InitError') : 'WorkerStartFailed',
+            message: (err as Error).message,
+          },
+        };
+      }
+      await pool.adopt(key, worker, leaseMs);
+    }
+    const initMs = cold ? worker.initMs : null;
+    const result = await callWorker(this.agent, worker.address, payload, Math.max(1, deadline - performance.now()));
+    switch (result.kind) {
+      case 'reply': {
+        if (!(await pool.giveBack(worker))) await this.destroy(worker);
+        const { reply } = result;
+        return { worker, cold, initMs, queueMs, reply, status: reply.ok ? 'ok' : 'error', ...(reply.error ? { error: reply.error } : {}) };
+      }
+      case 'timeout':
+        await this.destroy(worker);
+        return { worker, cold, initMs, queueMs, status: 'timeout', error: { type: 'Timeout', message: `The function did not finish within its timeout of ${limits.timeoutMs} ms.` } };
+      case 'unreachable':
+        await this.destroy(worker);
+        return {
+          worker, cold, initMs, queueMs, status: 'crash',
+          error: { type: mayRetry ? 'WorkerUnreachable' : 'WorkerStartFailed', message: `The worker could not be reached: ${result.message}` },
+        };
+      case 'broken': {
+        const exit = await this.destroy(worker, crashGraceMs);
+        const oom = exit?.oom === true;
+        const detail = exit?.exitedByItself ? ` (exit code ${exit.exitCode ?? '-'}, signal ${exit.signal ?? '-'})` : '';
+        return {
+          worker, cold, initMs, queueMs, status: oom ? 'oom' : 'crash',
+          error: oom
+            ? { type: 'OutOfMemory', message: `The function ran out of its ${limits.memoryMb} MB of memory.` }
+            : { type: 'WorkerCrashed', message: `The worker ended during the call${detail}: ${result.message}` },
+        };
+      }
+    }
+  }
+
+  private async destroy(worker: WorkerInfo, graceMs?: number) {
+    await this.deps.pool.forget(worker);
+    return this.deps.managers.destroyWorker(worker, graceMs ? { graceMs } : {}).catch(() => null);
+  }
+
+  private record(input: InvokeInput, requestId: string, startedAt: number, durationMs: number, attempt: Attempt): InvocationRecord {
+    const rawLogs = attempt.reply?.logs ?? '';
+    const logs = Buffer.byteLength(rawLogs) > this.deps.maxLogBytes ? Buffer.from(rawLogs).subarray(0, this.deps.maxLogBytes).toString('utf8') : rawLogs;
+    return {
+      requestId,
+      ownerId: input.fn.ownerId,
+      functionId: input.fn.id,
+      functionName: input.fn.name,
+      version: input.version.version,
+      trigger: input.trigger,
+      startedAt,
+      durationMs,
+      initMs: attempt.initMs,
+      cold: attempt.cold,
+      queueMs: attempt.queueMs,
+      memoryUsedMb: attempt.reply?.memoryMb ?? null,
+      memoryLimitMb: input.version.limits.memoryMb,
+      status: attempt.status,
+      errorType: attempt.error?.type ?? null,
+      errorMessage: attempt.error?.message ?? null,
+      logs,
+      logsTruncated: (attempt.reply?.logsTruncated ?? false) || logs.length < rawLogs.length,
+      workerId: attempt.worker?.id ?? null,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { InvocationRecord } from '@nubo/core';
+
+/** Prometheus metrics of one gateway, on its own registry so several gateways can share a process. */
+export class InvocationMetrics {
+  readonly registry = new Registry();
+  private readonly invocations = new Counter({
+    name: 'nubo_invocations_total',
+    help: 'Invocations by final status and start kind.',
+    labelNames: ['status', 'start'] as const,
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'nubo_invocation_duration_seconds',
+    help: 'Time from accepting an invocation to its answer.',
+    labelNames: ['start'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly coldStart = new Histogram({
+    name: 'nubo_cold_start_seconds',
+    help: 'Time to start a worker until it is ready.',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  constructor(liveWorkers?: () => number) {
+    if (liveWorkers) {
+      new Gauge({
+        name: 'nubo_workers',
+        help: 'Workers running on the managers this gateway can see.',
+        registers: [this.registry],
+        collect() {
+          this.set(liveWorkers());
+        },
+      });
+    }
+    collectDefaultMetrics({ register: this.registry, prefix: 'nubo_gateway_' });
+  }
+
+  observe(record: InvocationRecord): void {
+    const start = record.cold ? 'cold' : 'warm';
+    this.invocations.inc({ status: record.status, start });
+    this.duration.observe({ start }, record.durationMs / 1000);
+    if (record.initMs !== null) this.coldStart.observe(record.initMs / 1000);
+  }
+}

@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { GatewayDeps } from '../deps.js';
+import type { Invoker } from '../invoke/invoker.js';
+import { requireUser } from '../auth/authenticate.js';
+import { errorBody, functionNameParams } from '../schemas.js';
+import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
+import { activeVersion, ownFunction } from './lookup.js';
+
+export function invokeRoutes(deps: GatewayDeps, invoker: Invoker): FastifyPluginAsyncZod {
+  const { catalog, config } = deps;
+  return async (app) => {
+    app.post('/v1/functions/:name/invoke', {
+      bodyLimit: config.NUBO_MAX_EVENT_BYTES,
+      schema: {
+        tags: ['invoke'],
+        summary: "Invoke a function: the body is the event, the answer is the handler's result",
+        description: 'Headers x-nubo-request-id, x-nubo-cold-start, x-nubo-duration-ms. Function error or crash → 502, timeout → 504, at capacity → 429.',
+        params: functionNameParams,
+        body: z.unknown().optional().describe('any JSON value: the event'),
+        response: { 200: z.unknown().describe("the handler's result"), '4xx': errorBody, '5xx': errorBody },
+      },
+    }, async (request, reply) => {
+      const user = await requireUser(catalog, request);
+      const fn = await ownFunction(catalog, user.id, request.params.name);
+      const version = await activeVersion(catalog, fn);
+      const outcome = await invoker.invoke({ fn, version, event: request.body ?? {}, trigger: 'invoke', logger: request.log });
+      setInvocationHeaders(reply, outcome);
+      if (outcome.status !== 'ok') return sendFailure(reply, outcome);
+      return reply.type('application/json').send(JSON.stringify(outcome.result));
+    });
+  };
+}

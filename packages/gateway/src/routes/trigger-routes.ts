@@ -1,0 +1,43 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { NuboError, newRequestId } from '@nubo/core';
+import type { GatewayDeps } from '../deps.js';
+import type { Invoker } from '../invoke/invoker.js';
+import { optionalUser } from '../auth/authenticate.js';
+import { buildHttpEvent, toHttpResult } from '../http-trigger.js';
+import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
+import { triggerParams } from '../schemas.js';
+import { activeVersion } from './lookup.js';
+
+/** `ANY /fn/:owner/:name/*`: any HTTP request becomes a Lambda HTTP event. */
+export function triggerRoutes(deps: GatewayDeps, invoker: Invoker): FastifyPluginAsyncZod {
+  const { catalog, config } = deps;
+  return async (app) => {
+    // The handler gets the body as sent, whatever its type.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { owner, name } = request.params as { owner: string; name: string; '*'?: string };
+      const fn = await catalog.getFunctionByOwnerName(owner, name);
+      if (!fn) throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `There is no function "${name}" of user "${owner}".`);
+      if (!fn.public) {
+        const user = await optionalUser(catalog, request);
+        if (!user) throw new NuboError('NUBO_ERR_AUTH_MISSING_KEY', `Function "${name}" is private: send its owner's API key as "Authorization: Bearer <key>", or deploy it with public: true.`);
+        if (user.id !== fn.ownerId) throw new NuboError('NUBO_ERR_AUTH_FORBIDDEN', `Function "${name}" is private to ${owner}.`);
+      }
+      const version = await activeVersion(catalog, fn);
+      const subPath = (request.params as { '*'?: string })['*'] ?? '';
+      const event = buildHttpEvent(request, subPath, newRequestId());
+      const outcome = await invoker.invoke({ fn, version, event, trigger: 'http', logger: request.log });
+      setInvocationHeaders(reply, outcome);
+      if (outcome.status !== 'ok') return sendFailure(reply, outcome);
+      const result = toHttpResult(outcome.result);
+      return reply.code(result.statusCode).headers(result.headers).send(result.body);
+    };
+
+    const schema = { tags: ['invoke'], summary: 'HTTP trigger: the request becomes a Lambda HTTP event; public functions need no key', params: triggerParams };
+    app.all('/fn/:owner/:name', { bodyLimit: config.NUBO_MAX_EVENT_BYTES, schema }, handle);
+    app.all('/fn/:owner/:name/*', { bodyLimit: config.NUBO_MAX_EVENT_BYTES, schema }, handle);
+  };
+}

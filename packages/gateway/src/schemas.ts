@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { invocationStatuses } from '@nubo/core';
+
+/** The request and response shapes of the HTTP API: they validate requests and generate /openapi.json. */
+
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string() }).catchall(z.unknown()),
+});
+
+export const credentials = z.object({
+  username: z.string().min(1).max(64).describe('lowercase letters, digits, "_" and "-", 2 to 32 characters'),
+  password: z.string().min(8, 'use at least 8 characters').max(1024),
+});
+
+export const userView = z.object({ id: z.string(), username: z.string(), isAdmin: z.boolean(), createdAt: z.number() });
+
+export const apiKeyView = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.number(),
+  lastUsedAt: z.number().nullable(),
+});
+
+export const issuedKey = z.object({ user: userView, apiKey: z.string().describe('shown once; store it'), keyId: z.string() });
+
+export const newKeyRequest = z.object({ name: z.string().min(1).max(64).default('api') });
+
+export const functionNameParams = z.object({ name: z.string() });
+export const keyIdParams = z.object({ id: z.string() });
+
+export const deployRequest = z
+  .object({
+    runtime: z.string().describe('node20 (python3.11 is reserved for the Python runtime)'),
+    handler: z.string().describe('<file>.<export>, e.g. index.handler'),
+    code: z.union([
+      z.object({ zip: z.string().describe('base64 of a zip archive of the code directory') }).strict(),
+      z.object({ files: z.record(z.string(), z.string()).describe('path → file content (UTF-8)') }).strict(),
+    ]),
+    env: z.record(z.string(), z.string()).default({}),
+    memoryMb: z.number().int().min(64).max(10240).optional(),
+    timeoutMs: z.number().int().min(100).max(900_000).optional(),
+    maxConcurrency: z.number().int().min(1).max(10_000).optional(),
+    minWarm: z.number().int().min(0).max(100).optional(),
+    idleTtlMs: z.number().int().min(1000).max(86_400_000).optional(),
+    public: z.boolean().default(false),
+  })
+  .strict();
+
+export const limitsView = z.object({
+  memoryMb: z.number(),
+  timeoutMs: z.number(),
+  maxConcurrency: z.number(),
+  minWarm: z.number(),
+  idleTtlMs: z.number(),
+});
+
+export const versionView = z.object({
+  version: z.number(),
+  runtime: z.string(),
+  handler: z.string(),
+  codeDigest: z.string(),
+  codeSize: z.number(),
+  envNames: z.array(z.string()),
+  limits: limitsView,
+  createdAt: z.number(),
+});
+
+export const functionView = z.object({
+  name: z.string(),
+  owner: z.string(),
+  public: z.boolean(),
+  activeVersion: z.number(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  invokeUrl: z.string(),
+  triggerUrl: z.string(),
+});
+
+export const functionDetail = functionView.extend({
+  runtime: z.string(),
+  handler: z.string(),
+  limits: limitsView,
+  envNames: z.array(z.string()),
+  liveWorkers: z.number(),
+  versions: z.array(versionView),
+});
+
+export const deployResponse = z.object({ function: functionView, version: versionView, created: z.boolean() });
+
+export const invocationView = z.object({
+  requestId: z.string(),
+  functionName: z.string(),
+  version: z.number(),
+  trigger: z.enum(['invoke', 'http']),
+  startedAt: z.number(),
+  durationMs: z.number(),
+  initMs: z.number().nullable(),
+  cold: z.boolean(),
+  queueMs: z.number(),
+  memoryUsedMb: z.number().nullable(),
+  memoryLimitMb: z.number(),
+  status: z.enum(invocationStatuses),
+  errorType: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  logs: z.string(),
+  logsTruncated: z.boolean(),
+  workerId: z.string().nullable(),
+});
+
+export const logsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  before: z.coerce.number().int().min(0).optional().describe('only invocations that started before this time (ms since epoch)'),
+  cold: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+
+export const statsView = z.object({
+  name: z.string(),
+  count: z.number(),
+  errorCount: z.number(),
+  coldCount: z.number(),
+  coldRatio: z.number(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  byStatus: z.record(z.string(), z.number()),
+});
+
+export const requestIdParams = z.object({ requestId: z.string() });
+export const triggerParams = z.object({ owner: z.string(), name: z.string(), '*': z.string().optional() });

@@ -1,0 +1,17 @@
+import type { ManagerClient, WorkerExit, WorkerInfo, WorkerSpec } from '@nubo/core';
+import type { Manager } from './manager.js';
+
+/** Embedded mode: the gateway calls the manager in the same process. */
+export class InProcessManagerClient implements ManagerClient {
+  constructor(private readonly manager: Manager) {}
+
+  startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
+    return this.manager.startWorker(spec);
+  }
+
+  destroyWorker(worker: WorkerInfo, options?: { graceMs?: number }): Promise<WorkerExit | null> {
+    return this.manager.destroyWorker(worker.id, options);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,4 @@
+export { Manager, type ManagerOptions } from './manager.js';
+export { ProcessSandbox } from './process-sandbox.js';
+export { CodeCache } from './code-cache.js';
+export { InProcessManagerClient } from './in-process-manager-client.js';

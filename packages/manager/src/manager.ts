@@ -1,0 +1,89 @@
+import { performance } from 'node:perf_hooks';
+import { newId, type Logger, type Sandbox, type WorkerExit, type WorkerInfo, type WorkerPool, type WorkerSpec } from '@nubo/core';
+import type { CodeCache } from './code-cache.js';
+
+export interface ManagerOptions {
+  id: string;
+  sandbox: Sandbox;
+  codeCache: CodeCache;
+  pool: WorkerPool;
+  logger: Logger;
+  /** How often idle workers are checked against their function's idle TTL. */
+  reapIntervalMs: number;
+}
+
+/**
+ * Creates and destroys the workers of one node and retires the idle ones. It never runs an
+ * invocation: it answers a worker's address and the gateway calls the worker.
+ */
+export class Manager {
+  readonly id: string;
+  private readonly workers = new Map<string, WorkerInfo>();
+  private reapTimer: NodeJS.Timeout | undefined;
+  private reaping: Promise<unknown> | undefined;
+
+  constructor(private readonly options: ManagerOptions) {
+    this.id = options.id;
+  }
+
+  start(): void {
+    this.reapTimer = setInterval(() => {
+      this.reaping ??= this.reapIdle()
+        .catch((err: unknown) => this.options.logger.error({ err }, 'idle reaper failed'))
+        .finally(() => (this.reaping = undefined));
+    }, this.options.reapIntervalMs);
+    this.reapTimer.unref();
+  }
+
+  async startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
+    const started = performance.now();
+    const codeDir = await this.options.codeCache.dirFor(spec.codeDigest);
+    const workerId = newId('wrk');
+    const placed = await this.options.sandbox.start({ workerId, spec, codeDir });
+    const worker: WorkerInfo = {
+      id: workerId,
+      address: `${placed.host}:${placed.port}`,
+      managerId: this.id,
+      functionId: spec.functionId,
+      version: spec.version,
+      idleTtlMs: spec.idleTtlMs,
+      startedAt: Date.now(),
+      initMs: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+    this.workers.set(workerId, worker);
+    this.options.logger.debug({ worker: workerId, function: spec.functionName, version: spec.version, initMs: worker.initMs }, 'worker started');
+    return worker;
+  }
+
+  async destroyWorker(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
+    this.workers.delete(workerId);
+    const exit = await this.options.sandbox.destroy(workerId, options);
+    this.options.logger.debug({ worker: workerId, exit }, 'worker destroyed');
+    return exit;
+  }
+
+  /** Removes idle workers past their TTL: out of the pool first, so a busy worker is never killed. */
+  async reapIdle(now = Date.now()): Promise<number> {
+    let reaped = 0;
+    for (const { worker, lastUsedAt } of await this.options.pool.idleWorkers(this.id)) {
+      if (now - lastUsedAt < worker.idleTtlMs) continue;
+      if (!(await this.options.pool.removeIdle(worker))) continue;
+      await this.destroyWorker(worker.id);
+      reaped += 1;
+    }
+    if (reaped > 0) this.options.logger.info({ reaped }, 'reaped idle workers');
+    return reaped;
+  }
+
+  /** Workers this manager runs, for diagnostics and tests. */
+  liveWorkers(): WorkerInfo[] {
+    return [...this.workers.values()];
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.reapTimer);
+    await this.reaping;
+    this.workers.clear();
+    await this.options.sandbox.destroyAll();
+  }
+}

@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NuboError, type Logger, type Sandbox, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
+import { nodeRuntimeScript } from '@nubo/runtime';
+
+const stderrTailBytes = 4096;
+const startTimeoutMs = 15_000;
+
+interface RunningWorker {
+  child: ChildProcess;
+  tmpDir: string;
+  stderrTail: string;
+  exit: WorkerExit | null;
+  exited: Promise<WorkerExit>;
+}
+
+type ReadyMessage = { type: 'ready'; port: number } | { type: 'init-error'; port: number; error: { type: string; message: string } };
+
+/**
+ * Workers as local child processes: the runtime server on 127.0.0.1 and an ephemeral port, in the
+ * function's code directory, with the function's environment and nothing of the platform's.
+ */
+export class ProcessSandbox implements Sandbox {
+  readonly kind = 'process';
+  private readonly workers = new Map<string, RunningWorker>();
+
+  constructor(private readonly options: { workDir: string; logger: Logger }) {}
+
+  async start({ workerId, spec, codeDir }: SandboxStartRequest): Promise<SandboxWorker> {
+    const tmpDir = join(this.options.workDir, workerId);
+    await mkdir(tmpDir, { recursive: true });
+    const child = spawn(process.execPath, [`--max-old-space-size=${spec.memoryMb}`, nodeRuntimeScript], {
+      cwd: codeDir,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: {
+        ...spec.env,
+        PATH: '/usr/local/bin:/usr/bin:/bin',
+        HOME: tmpDir,
+        TMPDIR: tmpDir,
+        LANG: 'C.UTF-8',
+        NUBO_CODE_DIR: codeDir,
+        NUBO_HANDLER: spec.handler,
+        NUBO_FUNCTION_NAME: spec.functionName,
+        NUBO_FUNCTION_VERSION: String(spec.version),
+        NUBO_MEMORY_MB: String(spec.memoryMb),
+      },
+    });
+    const worker: RunningWorker = { child, tmpDir, stderrTail: '', exit: null, exited: Promise.resolve(null as never) };
+    worker.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        worker.exit = {
+          exitedByItself: true,
+          oom: /heap out of memory|Reached heap limit/i.test(worker.stderrTail),
+          exitCode: code,
+          signal,
+          stderrTail: worker.stderrTail,
+        };
+        resolve(worker.exit);
+      });
+    });
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      worker.stderrTail = (worker.stderrTail + text).slice(-stderrTailBytes);
+    });
+    this.workers.set(workerId, worker);
+    try {
+      const ready = await this.waitUntilReady(worker);
+      if (ready.type === 'init-error') {
+        throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', ready.error.message, { errorType: ready.error.type });
+      }
+      return { workerId, host: '127.0.0.1', port: ready.port };
+    } catch (err) {
+      await this.destroy(workerId);
+      throw err;
+    }
+  }
+
+  private waitUntilReady(worker: RunningWorker): Promise<ReadyMessage> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new NuboError('NUBO_ERR_WORKER_START_FAILED', `The worker did not become ready within ${startTimeoutMs} ms.`)), startTimeoutMs);
+      worker.child.once('message', (message: ReadyMessage) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+      worker.child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot start the worker process: ${err.message}.`));
+      });
+      void worker.exited.then((exit) => {
+        clearTimeout(timer);
+        const oom = exit.oom ? ' (out of memory while loading)' : '';
+        reject(new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', `The worker exited while loading the function${oom}: ${exit.stderrTail.trim().slice(-1000) || `exit code ${exit.exitCode}`}`, { errorType: 'Runtime.ExitError' }));
+      });
+    });
+  }
+
+  async destroy(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
+    const worker = this.workers.get(workerId);
+    if (!worker) return null;
+    let exit = worker.exit;
+    if (!exit && options.graceMs) {
+      exit = await Promise.race([worker.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), options.graceMs).unref())]);
+    }
+    if (!exit) {
+      worker.child.kill('SIGKILL');
+      exit = { ...(await worker.exited), exitedByItself: false };
+    }
+    this.workers.delete(workerId);
+    await rm(worker.tmpDir, { recursive: true, force: true });
+    return exit;
+  }
+
+  running(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  /** Operating-system process id of a worker, for tests and diagnostics. */
+  pidOf(workerId: string): number | undefined {
+    return this.workers.get(workerId)?.child.pid;
+  }
+
+  async destroyAll(): Promise<void> {
+    await Promise.all(this.running().map((id) => this.destroy(id)));
+  }
+}

@@ -1,0 +1,1 @@
+export { MemoryWorkerPool } from './memory-worker-pool.js';

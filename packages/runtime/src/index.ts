@@ -1,0 +1,4 @@
+import { fileURLToPath } from 'node:url';
+
+/** Absolute path of the Node.js runtime server script, to run in a worker. */
+export const nodeRuntimeScript = fileURLToPath(new URL('./node/server.js', import.meta.url));

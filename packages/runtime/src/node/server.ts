@@ -1,0 +1,160 @@
+/**
+ * The Node.js worker runtime: serves one invocation at a time of the user's Lambda-style handler.
+ * It is copied into worker images, so it imports nothing but Node's own modules.
+ *
+ *   POST /invoke  {event, context: {requestId, deadlineMs}}
+ *     → {ok, result | error{type,message,stack}, logs, logsTruncated, durationMs, memoryMb}
+ *   GET  /healthz → 200 {ready: true} | 500 {ready: false, error}
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { InitError, loadHandler, type LambdaHandler } from './handler-loader.js';
+import { OutputCapture } from './output-capture.js';
+
+const settings = {
+  codeDir: process.env.NUBO_CODE_DIR ?? process.cwd(),
+  handler: process.env.NUBO_HANDLER ?? 'index.handler',
+  functionName: process.env.NUBO_FUNCTION_NAME ?? 'function',
+  functionVersion: process.env.NUBO_FUNCTION_VERSION ?? '1',
+  memoryMb: Number(process.env.NUBO_MEMORY_MB ?? '128'),
+  host: process.env.NUBO_RUNTIME_HOST ?? '127.0.0.1',
+  port: Number(process.env.NUBO_RUNTIME_PORT ?? '0'),
+  maxLogBytes: Number(process.env.NUBO_RUNTIME_MAX_LOG_BYTES ?? String(256 * 1024)),
+};
+// The function sees its own environment only, not the runtime's settings.
+for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
+
+interface InvokeRequest {
+  event?: unknown;
+  context?: { requestId?: string; deadlineMs?: number };
+}
+
+type Outcome = { ok: true; result: unknown } | { ok: false; error: { type: string; message: string; stack?: string } };
+
+const capture = new OutputCapture(settings.maxLogBytes);
+let handler: LambdaHandler | undefined;
+let initError: InitError | undefined;
+let busy = false;
+
+function describeError(err: unknown): { type: string; message: string; stack?: string } {
+  if (err instanceof Error) return { type: err.name || 'Error', message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
+  return { type: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err) };
+}
+
+function buildContext(requestId: string, deadlineMs: number) {
+  return {
+    requestId,
+    awsRequestId: requestId,
+    functionName: settings.functionName,
+    functionVersion: settings.functionVersion,
+    memoryLimitInMB: settings.memoryMb,
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+  };
+}
+
+/** Runs the handler, async or callback style (Lambda supports both). */
+function runHandler(fn: LambdaHandler, event: unknown, context: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const callback = (err: unknown, result?: unknown) => (err ? reject(err) : resolve(result));
+    try {
+      const returned = fn(event, context, callback);
+      if (returned && typeof (returned as Promise<unknown>).then === 'function') {
+        (returned as Promise<unknown>).then(resolve, reject);
+      } else if (fn.length < 3) {
+        resolve(returned);
+      }
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+async function invoke(request: InvokeRequest): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  const requestId = request.context?.requestId ?? 'local';
+  const deadlineMs = request.context?.deadlineMs ?? Date.now() + 3_600_000;
+  let outcome: Outcome;
+  if (!handler) {
+    outcome = { ok: false, error: describeError(initError ?? new Error('handler not loaded')) };
+  } else {
+    try {
+      const result = await runHandler(handler, request.event ?? null, buildContext(requestId, deadlineMs));
+      outcome = { ok: true, result: result === undefined ? null : result };
+    } catch (err) {
+      outcome = { ok: false, error: describeError(err) };
+    }
+  }
+  const { logs, truncated } = capture.take();
+  return {
+    ...outcome,
+    logs,
+    logsTruncated: truncated,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    memoryMb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  let text: string;
+  try {
+    text = JSON.stringify(body);
+  } catch (err) {
+    status = 200;
+    text = JSON.stringify({ ok: false, error: { type: 'SerializationError', message: `The handler's result is not JSON-serialisable: ${(err as Error).message}` } });
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<InvokeRequest> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as InvokeRequest);
+}
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/healthz') {
+    send(res, initError ? 500 : 200, initError ? { ready: false, error: describeError(initError) } : { ready: true });
+    return;
+  }
+  if (req.method !== 'POST' || req.url !== '/invoke') {
+    send(res, 404, { ok: false, error: { type: 'NotFound', message: 'Use POST /invoke or GET /healthz.' } });
+    return;
+  }
+  if (busy) {
+    send(res, 409, { ok: false, error: { type: 'WorkerBusy', message: 'This worker is already serving a request.' } });
+    return;
+  }
+  busy = true;
+  readJson(req)
+    .then(invoke)
+    .then((body) => send(res, 200, body))
+    .catch((err: unknown) => send(res, 400, { ok: false, error: describeError(err) }))
+    .finally(() => {
+      busy = false;
+    });
+});
+// Outlive the gateway's idle connections so the gateway, not the worker, closes them.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+
+async function main(): Promise<void> {
+  capture.install();
+  try {
+    handler = await loadHandler(settings.codeDir, settings.handler);
+  } catch (err) {
+    initError = err instanceof InitError ? err : new InitError('ImportModuleError', describeError(err).message);
+  }
+  capture.take();
+  server.listen(settings.port, settings.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : settings.port;
+    const message = initError ? { type: 'init-error', port, error: describeError(initError) } : { type: 'ready', port };
+    process.send?.(message);
+    // The IPC channel closes when the manager dies: a worker never outlives its manager.
+    process.on('disconnect', () => process.exit(0));
+  });
+}
+
+void main();

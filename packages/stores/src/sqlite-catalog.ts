@@ -1,0 +1,290 @@
+import {
+  NuboError,
+  newId,
+  type ApiKey,
+  type Catalog,
+  type DeployedVersion,
+  type FunctionRecord,
+  type FunctionVersion,
+  type NewVersion,
+  type RuntimeId,
+  type User,
+} from '@nubo/core';
+import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  is_admin INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS functions (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  public INTEGER NOT NULL,
+  active_version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (owner_id, name)
+);
+CREATE TABLE IF NOT EXISTS versions (
+  function_id TEXT NOT NULL REFERENCES functions(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  runtime TEXT NOT NULL,
+  handler TEXT NOT NULL,
+  code_digest TEXT NOT NULL,
+  code_size INTEGER NOT NULL,
+  env_json TEXT NOT NULL,
+  memory_mb INTEGER NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  max_concurrency INTEGER NOT NULL,
+  min_warm INTEGER NOT NULL,
+  idle_ttl_ms INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (function_id, version)
+);
+`;
+
+interface FunctionRow {
+  id: string;
+  owner_id: string;
+  owner_name: string;
+  name: string;
+  public: number;
+  active_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+interface VersionRow {
+  function_id: string;
+  version: number;
+  runtime: string;
+  handler: string;
+  code_digest: string;
+  code_size: number;
+  env_json: string;
+  memory_mb: number;
+  timeout_ms: number;
+  max_concurrency: number;
+  min_warm: number;
+  idle_ttl_ms: number;
+  created_at: number;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  password_hash: string;
+  is_admin: number;
+  created_at: number;
+}
+
+interface KeyRow {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+const toUser = (row: UserRow): User => ({ id: row.id, username: row.username, isAdmin: row.is_admin === 1, createdAt: row.created_at });
+const toKey = (row: KeyRow): ApiKey => ({ id: row.id, userId: row.user_id, name: row.name, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at });
+const toFunction = (row: FunctionRow): FunctionRecord => ({
+  id: row.id,
+  ownerId: row.owner_id,
+  ownerName: row.owner_name,
+  name: row.name,
+  public: row.public === 1,
+  activeVersion: row.active_version,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+const toVersion = (row: VersionRow): FunctionVersion => ({
+  functionId: row.function_id,
+  version: row.version,
+  runtime: row.runtime as RuntimeId,
+  handler: row.handler,
+  codeDigest: row.code_digest,
+  codeSize: row.code_size,
+  env: JSON.parse(row.env_json) as Record<string, string>,
+  limits: {
+    memoryMb: row.memory_mb,
+    timeoutMs: row.timeout_ms,
+    maxConcurrency: row.max_concurrency,
+    minWarm: row.min_warm,
+    idleTtlMs: row.idle_ttl_ms,
+  },
+  createdAt: row.created_at,
+});
+
+const selectFunction = `SELECT f.*, u.username AS owner_name FROM functions f JOIN users u ON u.id = f.owner_id`;
+/** A key's last use is written at most this often, to keep writes off the hot path. */
+const keyUseResolutionMs = 60_000;
+
+/** The embedded Catalog: one SQLite file. */
+export class SqliteCatalog implements Catalog {
+  private readonly db: SqliteDatabase;
+  private readonly stmt;
+
+  constructor(file: string) {
+    this.db = openSqlite(file, schema);
+    const db = this.db;
+    this.stmt = {
+      countUsers: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM users'),
+      insertUser: db.prepare('INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)'),
+      userByName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
+      insertKey: db.prepare('INSERT INTO api_keys (id, user_id, name, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      keyByHash: db.prepare<[string], UserRow & { key_id: string; last_used_at: number | null }>(
+        'SELECT u.*, k.id AS key_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?',
+      ),
+      touchKey: db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
+      keysOf: db.prepare<[string], KeyRow>('SELECT id, user_id, name, prefix, created_at, last_used_at FROM api_keys WHERE user_id = ? ORDER BY created_at'),
+      deleteKey: db.prepare('DELETE FROM api_keys WHERE user_id = ? AND id = ?'),
+      fnByOwner: db.prepare<[string, string], FunctionRow>(`${selectFunction} WHERE f.owner_id = ? AND f.name = ?`),
+      fnByOwnerName: db.prepare<[string, string], FunctionRow>(`${selectFunction} WHERE u.username = ? AND f.name = ?`),
+      fnById: db.prepare<[string], FunctionRow>(`${selectFunction} WHERE f.id = ?`),
+      fnsOf: db.prepare<[string], FunctionRow>(`${selectFunction} WHERE f.owner_id = ? ORDER BY f.name`),
+      insertFn: db.prepare('INSERT INTO functions (id, owner_id, name, public, active_version, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)'),
+      nextVersion: db.prepare<[string], { v: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM versions WHERE function_id = ?'),
+      insertVersion: db.prepare(
+        `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, env_json, memory_mb, timeout_ms,
+           max_concurrency, min_warm, idle_ttl_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      activate: db.prepare('UPDATE functions SET active_version = ?, public = ?, updated_at = ? WHERE id = ? AND active_version < ?'),
+      discardVersion: db.prepare('DELETE FROM versions WHERE function_id = ? AND version = ?'),
+      discardEmptyFn: db.prepare('DELETE FROM functions WHERE id = ? AND active_version = 0 AND NOT EXISTS (SELECT 1 FROM versions WHERE function_id = ?)'),
+      version: db.prepare<[string, number], VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?'),
+      versionsOf: db.prepare<[string], VersionRow>('SELECT * FROM versions WHERE function_id = ? ORDER BY version'),
+      deleteFn: db.prepare('DELETE FROM functions WHERE id = ?'),
+      codeUsers: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM versions WHERE code_digest = ?'),
+    };
+  }
+
+  async hasUsers(): Promise<boolean> {
+    return this.stmt.countUsers.get()!.n > 0;
+  }
+
+  async createUser(input: { username: string; passwordHash: string }): Promise<User> {
+    const create = this.db.transaction(() => {
+      if (this.stmt.userByName.get(input.username)) {
+        throw new NuboError('NUBO_ERR_AUTH_USERNAME_TAKEN', `The username "${input.username}" is taken: choose another one or log in.`);
+      }
+      const isAdmin = this.stmt.countUsers.get()!.n === 0;
+      const user: User = { id: newId('usr'), username: input.username, isAdmin, createdAt: Date.now() };
+      this.stmt.insertUser.run(user.id, user.username, input.passwordHash, isAdmin ? 1 : 0, user.createdAt);
+      return user;
+    });
+    return create.immediate();
+  }
+
+  async findUserByName(username: string): Promise<(User & { passwordHash: string }) | null> {
+    const row = this.stmt.userByName.get(username);
+    return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
+  }
+
+  async createApiKey(input: { userId: string; name: string; keyHash: string; prefix: string }): Promise<ApiKey> {
+    const key: ApiKey = { id: newId('key'), userId: input.userId, name: input.name, prefix: input.prefix, createdAt: Date.now(), lastUsedAt: null };
+    this.stmt.insertKey.run(key.id, key.userId, key.name, input.keyHash, key.prefix, key.createdAt);
+    return key;
+  }
+
+  async findUserByKeyHash(keyHash: string): Promise<User | null> {
+    const row = this.stmt.keyByHash.get(keyHash);
+    if (!row) return null;
+    const now = Date.now();
+    if (row.last_used_at === null || now - row.last_used_at > keyUseResolutionMs) this.stmt.touchKey.run(now, row.key_id);
+    return toUser(row);
+  }
+
+  async listApiKeys(userId: string): Promise<ApiKey[]> {
+    return this.stmt.keysOf.all(userId).map(toKey);
+  }
+
+  async deleteApiKey(userId: string, keyId: string): Promise<boolean> {
+    return this.stmt.deleteKey.run(userId, keyId).changes > 0;
+  }
+
+  async addVersion(ownerId: string, name: string, input: NewVersion & { public: boolean }): Promise<DeployedVersion> {
+    const add = this.db.transaction(() => {
+      const now = Date.now();
+      let fnRow = this.stmt.fnByOwner.get(ownerId, name);
+      if (!fnRow) {
+        this.stmt.insertFn.run(newId('fn'), ownerId, name, input.public ? 1 : 0, now, now);
+        fnRow = this.stmt.fnByOwner.get(ownerId, name)!;
+      }
+      const version = this.stmt.nextVersion.get(fnRow.id)!.v;
+      const l = input.limits;
+      this.stmt.insertVersion.run(fnRow.id, version, input.runtime, input.handler, input.codeDigest, input.codeSize, JSON.stringify(input.env),
+        l.memoryMb, l.timeoutMs, l.maxConcurrency, l.minWarm, l.idleTtlMs, now);
+      return { fn: toFunction(fnRow), version: toVersion(this.stmt.version.get(fnRow.id, version)!) };
+    });
+    return add.immediate();
+  }
+
+  async activateVersion(functionId: string, version: number, isPublic: boolean): Promise<FunctionRecord> {
+    this.stmt.activate.run(version, isPublic ? 1 : 0, Date.now(), functionId, version);
+    const row = this.stmt.fnById.get(functionId);
+    if (!row) throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', 'The function was removed while it was being deployed.');
+    return toFunction(row);
+  }
+
+  async discardVersion(functionId: string, version: number): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt.discardVersion.run(functionId, version);
+      this.stmt.discardEmptyFn.run(functionId, functionId);
+    }).immediate();
+  }
+
+  async getFunction(ownerId: string, name: string): Promise<FunctionRecord | null> {
+    const row = this.stmt.fnByOwner.get(ownerId, name);
+    return row && row.active_version > 0 ? toFunction(row) : null;
+  }
+
+  async getFunctionByOwnerName(ownerName: string, name: string): Promise<FunctionRecord | null> {
+    const row = this.stmt.fnByOwnerName.get(ownerName, name);
+    return row && row.active_version > 0 ? toFunction(row) : null;
+  }
+
+  async listFunctions(ownerId: string): Promise<FunctionRecord[]> {
+    return this.stmt.fnsOf.all(ownerId).filter((row) => row.active_version > 0).map(toFunction);
+  }
+
+  async getVersion(functionId: string, version: number): Promise<FunctionVersion | null> {
+    const row = this.stmt.version.get(functionId, version);
+    return row ? toVersion(row) : null;
+  }
+
+  async listVersions(functionId: string): Promise<FunctionVersion[]> {
+    return this.stmt.versionsOf.all(functionId).map(toVersion);
+  }
+
+  async codeInUse(digest: string): Promise<boolean> {
+    return this.stmt.codeUsers.get(digest)!.n > 0;
+  }
+
+  async deleteFunction(functionId: string): Promise<FunctionVersion[]> {
+    return this.db.transaction(() => {
+      const versions = this.stmt.versionsOf.all(functionId).map(toVersion);
+      this.stmt.deleteFn.run(functionId);
+      return versions;
+    }).immediate();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

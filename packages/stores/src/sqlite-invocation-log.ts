@@ -1,0 +1,175 @@
+import type { InvocationLog, InvocationQuery, InvocationRecord, InvocationStats, InvocationStatus } from '@nubo/core';
+import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS invocations (
+  request_id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL,
+  function_id TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  trigger TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  duration_ms REAL NOT NULL,
+  init_ms REAL,
+  cold INTEGER NOT NULL,
+  queue_ms REAL NOT NULL,
+  memory_used_mb REAL,
+  memory_limit_mb INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  error_type TEXT,
+  error_message TEXT,
+  logs TEXT NOT NULL,
+  logs_truncated INTEGER NOT NULL,
+  worker_id TEXT
+);
+CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (owner_id, function_name, started_at DESC);
+`;
+
+interface Row {
+  request_id: string;
+  owner_id: string;
+  function_id: string;
+  function_name: string;
+  version: number;
+  trigger: string;
+  started_at: number;
+  duration_ms: number;
+  init_ms: number | null;
+  cold: number;
+  queue_ms: number;
+  memory_used_mb: number | null;
+  memory_limit_mb: number;
+  status: string;
+  error_type: string | null;
+  error_message: string | null;
+  logs: string;
+  logs_truncated: number;
+  worker_id: string | null;
+}
+
+const toRecord = (row: Row): InvocationRecord => ({
+  requestId: row.request_id,
+  ownerId: row.owner_id,
+  functionId: row.function_id,
+  functionName: row.function_name,
+  version: row.version,
+  trigger: row.trigger as InvocationRecord['trigger'],
+  startedAt: row.started_at,
+  durationMs: row.duration_ms,
+  initMs: row.init_ms,
+  cold: row.cold === 1,
+  queueMs: row.queue_ms,
+  memoryUsedMb: row.memory_used_mb,
+  memoryLimitMb: row.memory_limit_mb,
+  status: row.status as InvocationStatus,
+  errorType: row.error_type,
+  errorMessage: row.error_message,
+  logs: row.logs,
+  logsTruncated: row.logs_truncated === 1,
+  workerId: row.worker_id,
+});
+
+/** Records are batched in memory and written in one transaction shortly after, off the request path. */
+const flushDelayMs = 20;
+const maxBatch = 500;
+
+/** The embedded InvocationLog: one SQLite file, written in batches. */
+export class SqliteInvocationLog implements InvocationLog {
+  private readonly db: SqliteDatabase;
+  private buffer: InvocationRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly insert;
+  private readonly writeBatch;
+
+  constructor(file: string) {
+    this.db = openSqlite(file, schema);
+    this.insert = this.db.prepare(
+      `INSERT OR IGNORE INTO invocations VALUES (@requestId, @ownerId, @functionId, @functionName, @version, @trigger, @startedAt,
+         @durationMs, @initMs, @cold, @queueMs, @memoryUsedMb, @memoryLimitMb, @status, @errorType, @errorMessage, @logs,
+         @logsTruncated, @workerId)`,
+    );
+    this.writeBatch = this.db.transaction((records: InvocationRecord[]) => {
+      for (const r of records) this.insert.run({ ...r, cold: r.cold ? 1 : 0, logsTruncated: r.logsTruncated ? 1 : 0 });
+    });
+  }
+
+  append(record: InvocationRecord): void {
+    this.buffer.push(record);
+    if (this.buffer.length >= maxBatch) this.flushNow();
+    else this.timer ??= setTimeout(() => this.flushNow(), flushDelayMs);
+  }
+
+  private flushNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.writeBatch(batch);
+  }
+
+  async flush(): Promise<void> {
+    this.flushNow();
+  }
+
+  async list(ownerId: string, functionName: string, query: InvocationQuery): Promise<InvocationRecord[]> {
+    this.flushNow();
+    const conditions = ['owner_id = ?', 'function_name = ?'];
+    const params: unknown[] = [ownerId, functionName];
+    if (query.before !== undefined) {
+      conditions.push('started_at < ?');
+      params.push(query.before);
+    }
+    if (query.cold !== undefined) {
+      conditions.push('cold = ?');
+      params.push(query.cold ? 1 : 0);
+    }
+    const sql = `SELECT * FROM invocations WHERE ${conditions.join(' AND ')} ORDER BY started_at DESC, rowid DESC LIMIT ?`;
+    return this.db.prepare<unknown[], Row>(sql).all(...params, query.limit).map(toRecord);
+  }
+
+  async get(ownerId: string, requestId: string): Promise<InvocationRecord | null> {
+    this.flushNow();
+    const row = this.db.prepare<[string, string], Row>('SELECT * FROM invocations WHERE request_id = ? AND owner_id = ?').get(requestId, ownerId);
+    return row ? toRecord(row) : null;
+  }
+
+  async stats(ownerId: string, functionName: string): Promise<InvocationStats> {
+    this.flushNow();
+    const where = 'WHERE owner_id = ? AND function_name = ?';
+    const byStatusRows = this.db
+      .prepare<[string, string], { status: InvocationStatus; n: number; cold: number }>(
+        `SELECT status, COUNT(*) AS n, SUM(cold) AS cold FROM invocations ${where} GROUP BY status`,
+      )
+      .all(ownerId, functionName);
+    const byStatus: InvocationStats['byStatus'] = {};
+    let count = 0;
+    let coldCount = 0;
+    for (const row of byStatusRows) {
+      byStatus[row.status] = row.n;
+      count += row.n;
+      coldCount += row.cold;
+    }
+    const percentile = this.db.prepare<[string, string, number], { d: number }>(
+      `SELECT duration_ms AS d FROM invocations ${where} ORDER BY duration_ms LIMIT 1 OFFSET ?`,
+    );
+    // Nearest-rank percentile: the smallest duration at or above p of all records.
+    const at = (p: number) => (count === 0 ? null : (percentile.get(ownerId, functionName, Math.max(0, Math.ceil(p * count) - 1))?.d ?? null));
+    return {
+      count,
+      errorCount: count - (byStatus.ok ?? 0),
+      coldCount,
+      coldRatio: count === 0 ? 0 : coldCount / count,
+      p50Ms: at(0.5),
+      p95Ms: at(0.95),
+      p99Ms: at(0.99),
+      byStatus,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.flushNow();
+    this.db.close();
+  }
+}
