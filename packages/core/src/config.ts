@@ -23,6 +23,8 @@ export const serverConfigSchema = z.object({
   NUBO_DEFAULT_TIMEOUT_MS: int(100, 900_000).default(30_000),
   NUBO_DEFAULT_IDLE_TTL_MS: int(1000, 86_400_000).default(600_000),
   NUBO_DEFAULT_MAX_CONCURRENCY: int(1, 10_000).default(100),
+  /** How long a request waits for a worker at maxConcurrency; unset = up to the function's timeout. */
+  NUBO_MAX_QUEUE_WAIT_MS: int(0, 900_000).optional(),
 });
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;

@@ -52,6 +52,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     invocationLog: deps.invocationLog,
     metrics,
     maxLogBytes: deps.config.NUBO_MAX_LOG_BYTES,
+    maxQueueWaitMs: deps.config.NUBO_MAX_QUEUE_WAIT_MS,
   });
   const deployer = new Deployer(deps);
 

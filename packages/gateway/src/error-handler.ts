@@ -47,7 +47,7 @@ export function sendError(reply: FastifyReply, error: NuboError, extra: Record<s
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const error = toNuboError(err, request);
-    if (error.status >= 500) request.log.error({ err }, 'request failed');
+    if (error.code === 'NUBO_ERR_INTERNAL' || error.code === 'NUBO_ERR_WORKER_START_FAILED') request.log.error({ err }, 'request failed');
     return sendError(reply, error, error.code === 'NUBO_ERR_INTERNAL' ? { requestId: request.id } : {});
   });
   app.setNotFoundHandler((request, reply) =>

@@ -24,6 +24,16 @@ export class Manager {
 
   constructor(private readonly options: ManagerOptions) {
     this.id = options.id;
+    options.sandbox.onUnexpectedExit((workerId, exit) => void this.dropDeadWorker(workerId, exit));
+  }
+
+  /** A worker that died while idle leaves the pool at once, so no request is sent to it. */
+  private async dropDeadWorker(workerId: string, exit: WorkerExit): Promise<void> {
+    const worker = this.workers.get(workerId);
+    if (!worker) return;
+    this.options.logger.warn({ worker: workerId, exitCode: exit.exitCode, signal: exit.signal, oom: exit.oom }, 'worker ended by itself');
+    // A leased worker is the caller's to report and destroy; only an idle one is cleaned up here.
+    if (await this.options.pool.removeIdle(worker)) await this.destroyWorker(workerId);
   }
 
   start(): void {

@@ -12,6 +12,7 @@ interface RunningWorker {
   tmpDir: string;
   stderrTail: string;
   exit: WorkerExit | null;
+  destroying: boolean;
   exited: Promise<WorkerExit>;
 }
 
@@ -24,6 +25,7 @@ type ReadyMessage = { type: 'ready'; port: number } | { type: 'init-error'; port
 export class ProcessSandbox implements Sandbox {
   readonly kind = 'process';
   private readonly workers = new Map<string, RunningWorker>();
+  private readonly exitListeners: ((workerId: string, exit: WorkerExit) => void)[] = [];
 
   constructor(private readonly options: { workDir: string; logger: Logger }) {}
 
@@ -46,7 +48,7 @@ export class ProcessSandbox implements Sandbox {
         NUBO_MEMORY_MB: String(spec.memoryMb),
       },
     });
-    const worker: RunningWorker = { child, tmpDir, stderrTail: '', exit: null, exited: Promise.resolve(null as never) };
+    const worker: RunningWorker = { child, tmpDir, stderrTail: '', exit: null, destroying: false, exited: Promise.resolve(null as never) };
     worker.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         worker.exit = {
@@ -57,6 +59,9 @@ export class ProcessSandbox implements Sandbox {
           stderrTail: worker.stderrTail,
         };
         resolve(worker.exit);
+        if (this.workers.get(workerId) === worker && !worker.destroying) {
+          for (const listener of this.exitListeners) listener(workerId, worker.exit);
+        }
       });
     });
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
@@ -97,6 +102,7 @@ export class ProcessSandbox implements Sandbox {
   async destroy(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
     const worker = this.workers.get(workerId);
     if (!worker) return null;
+    worker.destroying = true;
     let exit = worker.exit;
     if (!exit && options.graceMs) {
       exit = await Promise.race([worker.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), options.graceMs).unref())]);
@@ -108,6 +114,10 @@ export class ProcessSandbox implements Sandbox {
     this.workers.delete(workerId);
     await rm(worker.tmpDir, { recursive: true, force: true });
     return exit;
+  }
+
+  onUnexpectedExit(listener: (workerId: string, exit: WorkerExit) => void): void {
+    this.exitListeners.push(listener);
   }
 
   running(): string[] {

@@ -25,6 +25,8 @@ export interface Sandbox {
    * itself first, so a crash or an out-of-memory exit is reported as such.
    */
   destroy(workerId: string, options?: { graceMs?: number }): Promise<WorkerExit | null>;
+  /** Called when a worker ends by itself (crash, kill from outside), not when it is destroyed. */
+  onUnexpectedExit(listener: (workerId: string, exit: WorkerExit) => void): void;
   /** Ids of the workers this sandbox runs. */
   running(): string[];
   destroyAll(): Promise<void>;

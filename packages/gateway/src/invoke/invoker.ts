@@ -79,6 +79,7 @@ export class Invoker {
       invocationLog: InvocationLog;
       metrics: InvocationMetrics;
       maxLogBytes: number;
+      maxQueueWaitMs: number | undefined;
     },
   ) {}
 
@@ -116,12 +117,14 @@ export class Invoker {
     const limits = input.version.limits;
     const key = poolKey(input.fn.id, input.version.version);
     const leaseMs = limits.timeoutMs + leaseMarginMs;
-    const acquired = await pool.acquire(key, { leaseMs, maxWorkers: limits.maxConcurrency, waitMs: Math.max(0, deadline - performance.now()) });
+    const untilDeadline = Math.max(0, deadline - performance.now());
+    const waitMs = Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline);
+    const acquired = await pool.acquire(key, { leaseMs, maxWorkers: limits.maxConcurrency, waitMs });
     const queueMs = acquired.waitedMs;
     if (acquired.kind === 'full') {
       return {
         cold: false, initMs: null, queueMs, status: 'rejected',
-        error: { type: 'AtCapacity', message: `All ${limits.maxConcurrency} workers of this function stayed busy for the whole timeout: retry later or raise maxConcurrency.` },
+        error: { type: 'AtCapacity', message: `All ${limits.maxConcurrency} workers of this function stayed busy for ${Math.round(queueMs)} ms: retry later or raise maxConcurrency.` },
       };
     }
     let worker: WorkerInfo;

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isNuboError, type Catalog, type NewVersion } from '@nubo/core';
+
+/** Every Catalog adapter must pass this suite unchanged. `create` gives an empty catalog. */
+export function catalogConformance(adapter: string, create: () => Promise<Catalog>): void {
+  const version = (digest: string): NewVersion & { public: boolean } => ({
+    runtime: 'node20',
+    handler: 'index.handler',
+    codeDigest: digest,
+    codeSize: 10,
+    env: { A: '1' },
+    limits: { memoryMb: 128, timeoutMs: 1000, maxConcurrency: 5, minWarm: 0, idleTtlMs: 60_000 },
+    public: false,
+  });
+
+  describe(`Catalog conformance: ${adapter}`, () => {
+    it('makes the first user the admin and refuses a taken username', async () => {
+      const catalog = await create();
+      assert.equal(await catalog.hasUsers(), false);
+      const first = await catalog.createUser({ username: 'ann', passwordHash: 'h1' });
+      const second = await catalog.createUser({ username: 'ben', passwordHash: 'h2' });
+      assert.equal(first.isAdmin, true);
+      assert.equal(second.isAdmin, false);
+      assert.equal(await catalog.hasUsers(), true);
+      await assert.rejects(catalog.createUser({ username: 'ann', passwordHash: 'x' }), (err) => isNuboError(err, 'NUBO_ERR_AUTH_USERNAME_TAKEN'));
+      const found = await catalog.findUserByName('ann');
+      assert.equal(found?.passwordHash, 'h1');
+      assert.equal(await catalog.findUserByName('nobody'), null);
+      await catalog.close();
+    });
+
+    it('finds users by key hash, lists and revokes keys per user', async () => {
+      const catalog = await create();
+      const ann = await catalog.createUser({ username: 'ann', passwordHash: 'h' });
+      const ben = await catalog.createUser({ username: 'ben', passwordHash: 'h' });
+      const key = await catalog.createApiKey({ userId: ann.id, name: 'cli', keyHash: 'hash-a', prefix: 'nubo_aaaa' });
+      assert.equal((await catalog.findUserByKeyHash('hash-a'))?.username, 'ann');
+      assert.equal(await catalog.findUserByKeyHash('hash-unknown'), null);
+      const listed = await catalog.listApiKeys(ann.id);
+      assert.equal(listed.length, 1);
+      assert.equal(listed[0]!.name, 'cli');
+      assert.ok(listed[0]!.lastUsedAt !== null, 'a lookup notes the use');
+      assert.equal(await catalog.deleteApiKey(ben.id, key.id), false, "a user cannot revoke another's key");
+      assert.equal(await catalog.deleteApiKey(ann.id, key.id), true);
+      assert.equal(await catalog.findUserByKeyHash('hash-a'), null);
+      await catalog.close();
+    });
+
+    it('adds numbered immutable versions that become visible once activated', async () => {
+      const catalog = await create();
+      const ann = await catalog.createUser({ username: 'ann', passwordHash: 'h' });
+      const v1 = await catalog.addVersion(ann.id, 'fn', version('d1'));
+      assert.equal(v1.version.version, 1);
+      assert.equal(await catalog.getFunction(ann.id, 'fn'), null, 'not visible before activation');
+      await catalog.activateVersion(v1.fn.id, 1, false);
+      const v2 = await catalog.addVersion(ann.id, 'fn', version('d2'));
+      assert.equal(v2.version.version, 2);
+      assert.equal(v2.fn.id, v1.fn.id);
+      assert.equal((await catalog.getFunction(ann.id, 'fn'))?.activeVersion, 1, 'still version 1 until activated');
+      const active = await catalog.activateVersion(v1.fn.id, 2, true);
+      assert.equal(active.activeVersion, 2);
+      assert.equal(active.public, true);
+      assert.equal(active.ownerName, 'ann');
+      const stored = await catalog.getVersion(v1.fn.id, 1);
+      assert.deepEqual(stored?.env, { A: '1' });
+      assert.equal(stored?.codeDigest, 'd1');
+      assert.equal(stored?.limits.maxConcurrency, 5);
+      assert.deepEqual((await catalog.listVersions(v1.fn.id)).map((v) => v.version), [1, 2]);
+      assert.equal((await catalog.getFunctionByOwnerName('ann', 'fn'))?.id, v1.fn.id);
+      await catalog.close();
+    });
+
+    it('discards a failed version, and the function with it when it had none', async () => {
+      const catalog = await create();
+      const ann = await catalog.createUser({ username: 'ann', passwordHash: 'h' });
+      const first = await catalog.addVersion(ann.id, 'fresh', version('d1'));
+      await catalog.discardVersion(first.fn.id, 1);
+      assert.equal(await catalog.getFunction(ann.id, 'fresh'), null);
+      assert.deepEqual(await catalog.listFunctions(ann.id), []);
+      const again = await catalog.addVersion(ann.id, 'fresh', version('d1'));
+      assert.equal(again.version.version, 1);
+      await catalog.close();
+    });
+
+    it('scopes functions by owner and deletes a function with its versions', async () => {
+      const catalog = await create();
+      const ann = await catalog.createUser({ username: 'ann', passwordHash: 'h' });
+      const ben = await catalog.createUser({ username: 'ben', passwordHash: 'h' });
+      const a = await catalog.addVersion(ann.id, 'same', version('shared'));
+      await catalog.activateVersion(a.fn.id, 1, false);
+      const b = await catalog.addVersion(ben.id, 'same', version('shared'));
+      await catalog.activateVersion(b.fn.id, 1, false);
+      assert.notEqual(a.fn.id, b.fn.id);
+      assert.deepEqual((await catalog.listFunctions(ann.id)).map((f) => f.name), ['same']);
+      const removed = await catalog.deleteFunction(a.fn.id);
+      assert.deepEqual(removed.map((v) => v.codeDigest), ['shared']);
+      assert.equal(await catalog.getFunction(ann.id, 'same'), null);
+      assert.equal(await catalog.codeInUse('shared'), true, "ben's version still uses the bundle");
+      await catalog.deleteFunction(b.fn.id);
+      assert.equal(await catalog.codeInUse('shared'), false);
+      await catalog.close();
+    });
+  });
+}

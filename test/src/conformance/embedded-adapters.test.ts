@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { createLogger } from '@nubo/core';
+import { CodeCache, InProcessManagerClient, Manager, ProcessSandbox } from '@nubo/manager';
+import { MemoryWorkerPool } from '@nubo/pool';
+import { FsCodeStore, SqliteCatalog, SqliteInvocationLog } from '@nubo/stores';
+import { after } from 'node:test';
+import { tempDir } from '../helpers/temp-dir.js';
+import { catalogConformance } from './catalog-suite.js';
+import { codeStoreConformance } from './code-store-suite.js';
+import { invocationLogConformance } from './invocation-log-suite.js';
+import { managerClientConformance } from './manager-client-suite.js';
+import { sandboxConformance } from './sandbox-suite.js';
+import { workerPoolConformance } from './worker-pool-suite.js';
+
+const logger = createLogger({ level: 'silent' });
+
+workerPoolConformance('MemoryWorkerPool', async () => new MemoryWorkerPool());
+catalogConformance('SqliteCatalog', async () => new SqliteCatalog(join(await tempDir(), 'catalog.db')));
+invocationLogConformance('SqliteInvocationLog', async () => new SqliteInvocationLog(join(await tempDir(), 'invocations.db')));
+codeStoreConformance('FsCodeStore', async () => new FsCodeStore(await tempDir()));
+sandboxConformance('ProcessSandbox', async () => {
+  const sandbox = new ProcessSandbox({ workDir: await tempDir(), logger });
+  after(() => sandbox.destroyAll());
+  return sandbox;
+});
+managerClientConformance('InProcessManagerClient', async () => {
+  const dir = await tempDir();
+  const codeStore = new FsCodeStore(join(dir, 'code'));
+  const sandbox = new ProcessSandbox({ workDir: join(dir, 'workers'), logger });
+  const manager = new Manager({
+    id: 'test-manager',
+    sandbox,
+    codeCache: new CodeCache({ dir: join(dir, 'cache'), store: codeStore, limits: { maxBytes: 1e7, maxUnzippedBytes: 1e8 } }),
+    pool: new MemoryWorkerPool(),
+    logger,
+    reapIntervalMs: 60_000,
+  });
+  after(() => manager.stop());
+  return { client: new InProcessManagerClient(manager), codeStore };
+});

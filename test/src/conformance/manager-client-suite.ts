@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { bundleFromFiles, type CodeStore, type ManagerClient, type WorkerSpec } from '@nubo/core';
+
+export interface ManagerClientFixture {
+  client: ManagerClient;
+  codeStore: CodeStore;
+}
+
+/** Every ManagerClient adapter must pass this suite unchanged. */
+export function managerClientConformance(adapter: string, create: () => Promise<ManagerClientFixture>): void {
+  describe(`ManagerClient conformance: ${adapter}`, () => {
+    it('starts a worker and answers an address the caller reaches directly, then destroys it', async () => {
+      const { client, codeStore } = await create();
+      const bundle = bundleFromFiles({ 'index.mjs': 'export const handler = async (e) => ({ doubled: e.n * 2 });' }, { maxBytes: 1e6, maxUnzippedBytes: 1e6 });
+      const spec: WorkerSpec = {
+        functionId: 'fn_mc', functionName: 'mc', version: 1, runtime: 'node20', handler: 'index.handler',
+        codeDigest: await codeStore.put(bundle.zip), env: {}, memoryMb: 128, timeoutMs: 5000, idleTtlMs: 60_000,
+      };
+      const worker = await client.startWorker(spec);
+      assert.match(worker.address, /^[\d.]+:\d+$/);
+      assert.equal(worker.functionId, 'fn_mc');
+      assert.equal(worker.version, 1);
+      assert.ok(worker.initMs > 0);
+      assert.ok(worker.managerId.length > 0);
+      const res = await fetch(`http://${worker.address}/invoke`, { method: 'POST', body: JSON.stringify({ event: { n: 21 } }) });
+      assert.deepEqual(((await res.json()) as any).result, { doubled: 42 });
+      await client.destroyWorker(worker);
+      await assert.rejects(fetch(`http://${worker.address}/healthz`));
+      await client.close();
+    });
+  });
+}

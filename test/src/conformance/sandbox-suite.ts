@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { isNuboError, type Sandbox, type WorkerSpec } from '@nubo/core';
+import { tempDir } from '../helpers/temp-dir.js';
+
+/** Every Sandbox adapter must pass this suite unchanged. */
+export function sandboxConformance(adapter: string, create: () => Promise<Sandbox>): void {
+  const spec = (overrides: Partial<WorkerSpec> = {}): WorkerSpec => ({
+    functionId: 'fn_1',
+    functionName: 'probe',
+    version: 3,
+    runtime: 'node20',
+    handler: 'index.handler',
+    codeDigest: 'd'.repeat(64),
+    env: { ONLY_THIS: 'yes' },
+    memoryMb: 128,
+    timeoutMs: 5000,
+    idleTtlMs: 60_000,
+    ...overrides,
+  });
+
+  async function codeDir(source: string): Promise<string> {
+    const dir = join(await tempDir('nubo-sandbox-code-'), 'code');
+    await mkdir(dir);
+    await writeFile(join(dir, 'index.mjs'), source);
+    return dir;
+  }
+
+  async function invoke(host: string, port: number, event: unknown) {
+    const res = await fetch(`http://${host}:${port}/invoke`, { method: 'POST', body: JSON.stringify({ event, context: { requestId: 'r1', deadlineMs: Date.now() + 5000 } }) });
+    return (await res.json()) as any;
+  }
+
+  describe(`Sandbox conformance: ${adapter}`, () => {
+    it('starts a ready worker that serves the runtime protocol with only the function env', async () => {
+      const sandbox = await create();
+      const dir = await codeDir('export const handler = async (e, ctx) => ({ e, env: process.env, v: ctx.functionVersion, name: ctx.functionName });');
+      process.env.NUBO_PLATFORM_SECRET = 'must-not-leak';
+      const w = await sandbox.start({ workerId: 'w-env', spec: spec(), codeDir: dir });
+      assert.deepEqual(sandbox.running(), ['w-env']);
+      const reply = await invoke(w.host, w.port, { a: 1 });
+      assert.equal(reply.ok, true);
+      assert.deepEqual(reply.result.e, { a: 1 });
+      assert.equal(reply.result.env.ONLY_THIS, 'yes');
+      assert.equal(reply.result.env.NUBO_PLATFORM_SECRET, undefined);
+      assert.equal(reply.result.v, '3');
+      assert.equal(reply.result.name, 'probe');
+      assert.ok(reply.memoryMb > 0);
+      const health = await fetch(`http://${w.host}:${w.port}/healthz`);
+      assert.equal(health.status, 200);
+      const exit = await sandbox.destroy('w-env');
+      assert.equal(exit?.exitedByItself, false);
+      assert.deepEqual(sandbox.running(), []);
+      await assert.rejects(fetch(`http://${w.host}:${w.port}/healthz`));
+    });
+
+    it('fails to start with the init error when the handler cannot load', async () => {
+      const sandbox = await create();
+      const dir = await codeDir('export const other = 1;');
+      await assert.rejects(sandbox.start({ workerId: 'w-bad', spec: spec(), codeDir: dir }), (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED') && err.details?.errorType === 'HandlerExportMissing');
+      assert.deepEqual(sandbox.running(), [], 'nothing is left running');
+    });
+
+    it('reports a worker that ended by itself', async () => {
+      const sandbox = await create();
+      const dir = await codeDir('export const handler = async () => process.exit(7);');
+      const ended = new Promise<string>((resolve) => sandbox.onUnexpectedExit((id) => resolve(id)));
+      const w = await sandbox.start({ workerId: 'w-exit', spec: spec(), codeDir: dir });
+      await invoke(w.host, w.port, {}).catch(() => null);
+      assert.equal(await ended, 'w-exit');
+      const exit = await sandbox.destroy('w-exit');
+      assert.equal(exit?.exitedByItself, true);
+      assert.equal(exit?.exitCode, 7);
+      assert.deepEqual(sandbox.running(), []);
+    });
+
+    it('destroys every worker at once', async () => {
+      const sandbox = await create();
+      const dir = await codeDir('export const handler = async () => 1;');
+      await Promise.all(['a', 'b', 'c'].map((id) => sandbox.start({ workerId: id, spec: spec(), codeDir: dir })));
+      assert.equal(sandbox.running().length, 3);
+      await sandbox.destroyAll();
+      assert.deepEqual(sandbox.running(), []);
+    });
+  });
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { poolKey, type WorkerInfo, type WorkerPool } from '@nubo/core';
+
+/** Every WorkerPool adapter must pass this suite unchanged. `create` gives a pool in a fresh namespace. */
+export function workerPoolConformance(adapter: string, create: () => Promise<WorkerPool>): void {
+  let counter = 0;
+  const worker = (functionId: string, version = 1, managerId = 'm1'): WorkerInfo => ({
+    id: `w${++counter}`,
+    address: `127.0.0.1:${40000 + counter}`,
+    managerId,
+    functionId,
+    version,
+    idleTtlMs: 1000,
+    startedAt: Date.now(),
+    initMs: 1,
+  });
+  const opts = { leaseMs: 10_000, maxWorkers: 100, waitMs: 0 };
+
+  describe(`WorkerPool conformance: ${adapter}`, () => {
+    it('answers cold on an empty pool, then warm with the worker that was given back', async () => {
+      const pool = await create();
+      const key = poolKey('f', 1);
+      assert.equal((await pool.acquire(key, opts)).kind, 'cold');
+      const w = worker('f');
+      await pool.adopt(key, w, 10_000);
+      assert.equal(await pool.liveCount(key), 1);
+      assert.equal(await pool.giveBack(w), true);
+      const warm = await pool.acquire(key, opts);
+      assert.equal(warm.kind, 'warm');
+      assert.deepEqual(warm.kind === 'warm' && warm.worker, w);
+      assert.equal((await pool.acquire(key, opts)).kind, 'cold', 'a taken worker is not in the list any more');
+      await pool.close();
+    });
+
+    it('hands each idle worker to exactly one of many concurrent takers', async () => {
+      const pool = await create();
+      const key = poolKey('g', 1);
+      const workers = Array.from({ length: 20 }, () => worker('g'));
+      for (const w of workers) {
+        assert.equal((await pool.acquire(key, opts)).kind, 'cold');
+        await pool.adopt(key, w, 10_000);
+      }
+      for (const w of workers) await pool.giveBack(w);
+      const taken = await Promise.all(Array.from({ length: 40 }, () => pool.acquire(key, opts)));
+      const warmIds = taken.flatMap((t) => (t.kind === 'warm' ? [t.worker.id] : []));
+      assert.equal(warmIds.length, 20);
+      assert.equal(new Set(warmIds).size, 20, 'no worker was handed out twice');
+      assert.equal(taken.filter((t) => t.kind === 'cold').length, 20);
+      await pool.close();
+    });
+
+    it('keeps one function version apart from another', async () => {
+      const pool = await create();
+      const w = worker('h', 1);
+      await pool.acquire(poolKey('h', 1), opts);
+      await pool.adopt(poolKey('h', 1), w, 10_000);
+      await pool.giveBack(w);
+      assert.equal((await pool.acquire(poolKey('h', 2), opts)).kind, 'cold');
+      assert.equal((await pool.acquire(poolKey('other', 1), opts)).kind, 'cold');
+      await pool.close();
+    });
+
+    it('caps live plus starting workers at maxWorkers and answers full after the wait', async () => {
+      const pool = await create();
+      const key = poolKey('cap', 1);
+      const capped = { ...opts, maxWorkers: 2, waitMs: 30 };
+      assert.equal((await pool.acquire(key, capped)).kind, 'cold');
+      assert.equal((await pool.acquire(key, capped)).kind, 'cold');
+      const full = await pool.acquire(key, capped);
+      assert.equal(full.kind, 'full');
+      assert.ok(full.waitedMs >= 25);
+      await pool.cancelStart(key);
+      assert.equal((await pool.acquire(key, capped)).kind, 'cold', 'a cancelled start frees its slot');
+      await pool.close();
+    });
+
+    it('wakes a waiting taker when a worker is given back', async () => {
+      const pool = await create();
+      const key = poolKey('wait', 1);
+      const capped = { ...opts, maxWorkers: 1, waitMs: 5000 };
+      await pool.acquire(key, capped);
+      const w = worker('wait');
+      await pool.adopt(key, w, 10_000);
+      const waiting = pool.acquire(key, capped);
+      await pool.giveBack(w);
+      const got = await waiting;
+      assert.equal(got.kind, 'warm');
+      assert.equal(got.kind === 'warm' && got.worker.id, w.id);
+      await pool.close();
+    });
+
+    it('removes only idle workers, so a leased one is never destroyed by the reaper', async () => {
+      const pool = await create();
+      const key = poolKey('reap', 1);
+      const idle = worker('reap');
+      const busy = worker('reap');
+      for (const w of [idle, busy]) {
+        await pool.acquire(key, opts);
+        await pool.adopt(key, w, 10_000);
+      }
+      await pool.giveBack(idle);
+      const listed = await pool.idleWorkers('m1');
+      assert.deepEqual(listed.filter((i) => i.worker.functionId === 'reap').map((i) => i.worker.id), [idle.id]);
+      assert.equal(await pool.removeIdle(busy), false);
+      assert.equal(await pool.removeIdle(idle), true);
+      assert.equal(await pool.removeIdle(idle), false, 'removal happens once');
+      assert.equal(await pool.liveCount(key), 1);
+      await pool.forget(busy);
+      assert.equal(await pool.liveCount(key), 0);
+      await pool.close();
+    });
+
+    it('lists idle workers per manager, least recently used first', async () => {
+      const pool = await create();
+      const key = poolKey('lru', 1);
+      const a = worker('lru', 1, 'mA');
+      const b = worker('lru', 1, 'mA');
+      const c = worker('lru', 1, 'mB');
+      for (const w of [a, b, c]) {
+        await pool.acquire(key, opts);
+        await pool.adopt(key, w, 10_000);
+      }
+      await pool.giveBack(b);
+      await pool.giveBack(c);
+      await pool.giveBack(a);
+      const listed = (await pool.idleWorkers('mA')).map((i) => i.worker.id);
+      assert.deepEqual(listed, [b.id, a.id]);
+      assert.ok((await pool.idleWorkers('mA')).every((i) => i.lastUsedAt > 0));
+      await pool.close();
+    });
+
+    it('retires a key: idle workers come out, and busy ones cannot be given back', async () => {
+      const pool = await create();
+      const key = poolKey('old', 1);
+      const idle = worker('old');
+      const busy = worker('old');
+      for (const w of [idle, busy]) {
+        await pool.acquire(key, opts);
+        await pool.adopt(key, w, 10_000);
+      }
+      await pool.giveBack(idle);
+      const removed = await pool.retire(key);
+      assert.deepEqual(removed.map((w) => w.id), [idle.id]);
+      assert.equal(await pool.giveBack(busy), false, 'the caller must destroy a worker of a retired version');
+      assert.equal((await pool.acquire(key, opts)).kind, 'cold', 'nothing of the retired version is handed out');
+      await pool.close();
+    });
+
+    it('refuses to give back a worker it does not know', async () => {
+      const pool = await create();
+      assert.equal(await pool.giveBack(worker('unknown')), false);
+      await pool.close();
+    });
+  });
+}

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { zipSync, strToU8 } from 'fflate';
+import { versionHandler } from '../helpers/handlers.js';
+import { startNubo, type TestNubo } from '../helpers/nubo.js';
+
+const ok = { 'index.mjs': versionHandler('ok') };
+const zipBase64 = (entries: Record<string, Uint8Array>) => Buffer.from(zipSync(entries)).toString('base64');
+
+describe('bad input gets a clear 4xx, never a crash', () => {
+  let nubo: TestNubo;
+  let key: string;
+
+  after(() => nubo.close());
+  before(async () => {
+    nubo = await startNubo({ NUBO_MAX_CODE_BYTES: '4096', NUBO_MAX_CODE_UNZIPPED_BYTES: '65536', NUBO_MAX_EVENT_BYTES: '2048' });
+    key = await nubo.signup('alice');
+    await nubo.deploy(key, 'good', ok);
+  });
+
+  async function deploy(name: string, body: Record<string, unknown>) {
+    return nubo.call('PUT', `/v1/functions/${name}`, { key, body: { runtime: 'node20', handler: 'index.handler', code: { files: ok }, ...body } });
+  }
+
+  function expectError(res: { status: number; body: any; text: string }, status: number, code: string, message?: RegExp) {
+    assert.equal(res.status, status, res.text);
+    assert.equal(res.body.error.code, code, res.text);
+    assert.equal(typeof res.body.error.message, 'string');
+    if (message) assert.match(res.body.error.message, message);
+  }
+
+  it('rejects invalid function names', async () => {
+    for (const name of ['Hello', '1abc', 'a'.repeat(64), 'with_underscore', 'dots.js']) {
+      expectError(await deploy(name, {}), 400, 'NUBO_ERR_FUNCTION_INVALID_NAME', /lowercase letters/);
+    }
+  });
+
+  it('rejects an unknown runtime', async () => {
+    expectError(await deploy('f', { runtime: 'ruby3' }), 400, 'NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME', /node20/);
+  });
+
+  it('rejects malformed handlers, missing handler files and missing exports', async () => {
+    expectError(await deploy('f', { handler: 'index' }), 400, 'NUBO_ERR_DEPLOY_INVALID_HANDLER', /<file>\.<export>/);
+    expectError(await deploy('f', { handler: '../up.handler' }), 400, 'NUBO_ERR_DEPLOY_INVALID_HANDLER');
+    expectError(await deploy('f', { handler: 'main.handler' }), 400, 'NUBO_ERR_DEPLOY_HANDLER_FILE_MISSING', /main\.js/);
+    expectError(await deploy('f', { handler: 'index.nothere' }), 400, 'NUBO_ERR_DEPLOY_HANDLER_EXPORT_MISSING', /nothere/);
+    expectError(await deploy('f', { code: { files: { 'index.js': 'this is not javascript(' } } }), 400, 'NUBO_ERR_DEPLOY_INIT_FAILED', /failed to load/);
+  });
+
+  it('rejects malformed base64 and malformed zips', async () => {
+    expectError(await deploy('f', { code: { zip: 'not base64 at all!' } }), 400, 'NUBO_ERR_DEPLOY_INVALID_BASE64');
+    expectError(await deploy('f', { code: { zip: Buffer.from('definitely not a zip').toString('base64') } }), 400, 'NUBO_ERR_DEPLOY_INVALID_ZIP');
+    expectError(await deploy('f', { code: { files: {} } }), 400, 'NUBO_ERR_DEPLOY_EMPTY_CODE');
+  });
+
+  it('rejects code paths that escape the code directory', async () => {
+    const evil = zipBase64({ 'index.mjs': strToU8(versionHandler('x')), '../evil.js': strToU8('boom') });
+    expectError(await deploy('f', { code: { zip: evil } }), 400, 'NUBO_ERR_DEPLOY_PATH_ESCAPE', /\.\.\/evil\.js/);
+    expectError(await deploy('f', { code: { files: { ...ok, '/etc/x': 'y' } } }), 400, 'NUBO_ERR_DEPLOY_PATH_ESCAPE');
+    expectError(await deploy('f', { code: { files: { ...ok, 'a/../../x': 'y' } } }), 400, 'NUBO_ERR_DEPLOY_PATH_ESCAPE');
+  });
+
+  it('rejects code over the size limits, zipped and unzipped', async () => {
+    const random = randomBytes(6000).toString('base64');
+    expectError(await deploy('f', { code: { files: { ...ok, 'big.txt': random } } }), 413, 'NUBO_ERR_DEPLOY_CODE_TOO_LARGE');
+    const bomb = zipBase64({ 'index.mjs': strToU8(versionHandler('x')), 'zeros.bin': new Uint8Array(200_000) });
+    expectError(await deploy('f', { code: { zip: bomb } }), 413, 'NUBO_ERR_DEPLOY_CODE_TOO_LARGE', /unzips/);
+    const huge = await nubo.call('PUT', '/v1/functions/f', { key, raw: { data: JSON.stringify({ runtime: 'node20', handler: 'index.handler', code: { zip: 'A'.repeat(2_000_000) } }), contentType: 'application/json' } });
+    expectError(huge, 413, 'NUBO_ERR_DEPLOY_CODE_TOO_LARGE');
+  });
+
+  it('rejects invalid and reserved environment variable names', async () => {
+    expectError(await deploy('f', { env: { '1BAD': 'x' } }), 400, 'NUBO_ERR_DEPLOY_INVALID_ENV', /1BAD/);
+    expectError(await deploy('f', { env: { 'WITH-DASH': 'x' } }), 400, 'NUBO_ERR_DEPLOY_INVALID_ENV');
+    expectError(await deploy('f', { env: { NUBO_HANDLER: 'x' } }), 400, 'NUBO_ERR_DEPLOY_INVALID_ENV', /reserved/);
+  });
+
+  it('rejects a malformed deploy request with the field it is about', async () => {
+    expectError(await deploy('f', { memoryMb: 'lots' }), 400, 'NUBO_ERR_REQUEST_INVALID', /memoryMb/);
+    expectError(await deploy('f', { unknownField: 1 }), 400, 'NUBO_ERR_REQUEST_INVALID');
+    expectError(await deploy('f', { code: { tarball: 'x' } }), 400, 'NUBO_ERR_REQUEST_INVALID', /code/);
+  });
+
+  it('keeps the last good version when a deploy fails', async () => {
+    expectError(await deploy('good', { handler: 'index.nothere' }), 400, 'NUBO_ERR_DEPLOY_HANDLER_EXPORT_MISSING');
+    const detail = await nubo.call('GET', '/v1/functions/good', { key });
+    assert.deepEqual(detail.body.versions.map((v: any) => v.version), [1]);
+    assert.deepEqual((await nubo.invoke(key, 'good')).body, { tag: 'ok' });
+    assert.equal((await nubo.call('GET', '/v1/functions/f', { key })).status, 404, 'failed first deploys leave no function');
+  });
+
+  it('rejects events over the size limit and events that are not JSON', async () => {
+    expectError(await nubo.invoke(key, 'good', { blob: 'x'.repeat(3000) }), 413, 'NUBO_ERR_INVOKE_PAYLOAD_TOO_LARGE');
+    const notJson = await nubo.call('POST', '/v1/functions/good/invoke', { key, raw: { data: '{"open": ', contentType: 'application/json' } });
+    expectError(notJson, 400, 'NUBO_ERR_INVOKE_INVALID_JSON');
+    const wrongType = await nubo.call('POST', '/v1/functions/good/invoke', { key, raw: { data: 'a=1', contentType: 'application/x-www-form-urlencoded' } });
+    expectError(wrongType, 400, 'NUBO_ERR_REQUEST_INVALID', /application\/json/);
+  });
+
+  it('answers unknown functions, keys and routes with 401/404', async () => {
+    expectError(await nubo.invoke(key, 'missing'), 404, 'NUBO_ERR_FUNCTION_NOT_FOUND', /nubo deploy/);
+    expectError(await nubo.call('POST', '/v1/functions/good/invoke', { body: {} }), 401, 'NUBO_ERR_AUTH_MISSING_KEY');
+    expectError(await nubo.invoke('nubo_not-a-real-key', 'good'), 401, 'NUBO_ERR_AUTH_INVALID_KEY');
+    expectError(await nubo.call('GET', '/v1/functions', { headers: { authorization: 'Basic abc' } }), 401, 'NUBO_ERR_AUTH_INVALID_KEY');
+    expectError(await nubo.call('GET', '/v1/nothing'), 404, 'NUBO_ERR_REQUEST_NOT_FOUND');
+    expectError(await nubo.call('GET', '/v1/invocations/nope', { key }), 404, 'NUBO_ERR_INVOCATION_NOT_FOUND');
+    expectError(await nubo.call('DELETE', '/v1/keys/nope', { key }), 404, 'NUBO_ERR_KEY_NOT_FOUND');
+    expectError(await nubo.call('GET', '/v1/functions/good/logs?limit=0', { key }), 400, 'NUBO_ERR_REQUEST_INVALID', /limit/);
+  });
+
+  it('rejects bad sign-ups', async () => {
+    expectError(await nubo.call('POST', '/v1/auth/signup', { body: { username: 'Bad Name', password: 'password123' } }), 400, 'NUBO_ERR_REQUEST_INVALID', /username/);
+    expectError(await nubo.call('POST', '/v1/auth/signup', { body: { username: 'shorty', password: 'short' } }), 400, 'NUBO_ERR_REQUEST_INVALID', /password/);
+    expectError(await nubo.call('POST', '/v1/auth/signup', { body: { username: 'alice', password: 'password123' } }), 409, 'NUBO_ERR_AUTH_USERNAME_TAKEN');
+  });
+
+  it('is still healthy after all of it', async () => {
+    assert.deepEqual((await nubo.invoke(key, 'good')).body, { tag: 'ok' });
+  });
+});

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { startNubo } from '../helpers/nubo.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const bin = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function nuboCli(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('the nubo CLI', () => {
+  it('signs up, deploys a directory, invokes cold then warm, shows logs and stats, lists and removes', async () => {
+    const nubo = await startNubo();
+    after(() => nubo.close());
+    const home = await tempDir('nubo-cli-home-');
+    const fnDir = await tempDir('nubo-cli-fn-');
+    await mkdir(join(fnDir, 'lib'));
+    await writeFile(join(fnDir, 'lib', 'greet.mjs'), 'export const greet = (who) => `${process.env.GREETING} ${who}`;\n');
+    await writeFile(join(fnDir, 'index.mjs'), 'import { greet } from "./lib/greet.mjs";\nexport const handler = async (event) => { console.log("greeting", event.name); return { message: greet(event.name), pid: process.pid }; };\n');
+    const env = { XDG_CONFIG_HOME: home, NUBO_URL: nubo.url };
+    const run = (...args: string[]) => nuboCli(env, ...args);
+
+    const signup = await run('signup', '--username', 'carol', '--password', 'password123');
+    assert.equal(signup.code, 0, signup.stderr);
+    assert.match(signup.stdout, /Logged in .* as carol \(admin\)/);
+    const saved = JSON.parse(await readFile(join(home, 'nubo', 'credentials.json'), 'utf8'));
+    assert.ok(saved.apiKey.startsWith('nubo_'));
+    assert.equal((await stat(join(home, 'nubo', 'credentials.json'))).mode & 0o777, 0o600);
+
+    const deploy = await run('deploy', 'hello', fnDir, '--runtime', 'node20', '--handler', 'index.handler', '--env', 'GREETING=hi', '--memory', '128', '--timeout', '3000');
+    assert.equal(deploy.code, 0, deploy.stderr);
+    assert.match(deploy.stdout, /Deployed hello version 1 \(2 files/);
+
+    const first = await run('invoke', 'hello', '--data', '{"name":"x"}', '--verbose');
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(JSON.parse(first.stdout).message, 'hi x');
+    assert.match(first.stderr, /cold start/);
+    const second = await run('invoke', 'hello', '--data', '{"name":"y"}', '--verbose');
+    assert.match(second.stderr, /warm start/);
+    assert.equal(JSON.parse(second.stdout).pid, JSON.parse(first.stdout).pid);
+
+    const logs = await run('logs', 'hello', '--output');
+    assert.equal(logs.code, 0, logs.stderr);
+    const lines = logs.stdout.split('\n');
+    assert.match(lines[0]!, /STARTED\s+REQUEST\s+V\s+START\s+STATUS\s+DURATION\s+INIT\s+MEMORY/);
+    assert.match(lines[1]!, /\bwarm\s+ok\b/);
+    assert.match(lines[2]!, /\bcold\s+ok\b/);
+    assert.match(logs.stdout, /greeting y/);
+    const jsonLogs = JSON.parse((await run('logs', 'hello', '--json')).stdout);
+    assert.equal(jsonLogs.length, 2);
+    assert.ok(jsonLogs.every((r: any) => r.durationMs > 0 && r.memoryUsedMb > 0));
+
+    const stats = await run('stats', 'hello');
+    assert.match(stats.stdout, /invocations\s+2/);
+    assert.match(stats.stdout, /cold starts\s+1 \(50\.0%\)/);
+    assert.match(stats.stdout, /p50 [\d.]+ ms\s+p95 [\d.]+ ms\s+p99 [\d.]+ ms/);
+
+    assert.match((await run('ls')).stdout, /hello\s+1\s+false/);
+    const redeploy = await run('deploy', 'hello', fnDir, '--env', 'GREETING=hey');
+    assert.match(redeploy.stdout, /version 2/);
+    assert.equal(JSON.parse((await run('invoke', 'hello', '--data', '{"name":"z"}')).stdout).message, 'hey z');
+
+    assert.equal((await run('rm', 'hello')).code, 0);
+    const gone = await run('invoke', 'hello');
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /NUBO_ERR_FUNCTION_NOT_FOUND/);
+    assert.match((await run('ls')).stdout, /No functions yet/);
+    assert.match((await run('logs', 'hello')).stdout, /cold/, 'logs outlive the function');
+
+    const login = await run('login', '--username', 'carol', '--password', 'wrong-password');
+    assert.equal(login.code, 1);
+    assert.match(login.stderr, /NUBO_ERR_AUTH_BAD_CREDENTIALS/);
+  });
+
+  it('says how to start Nubo when no server answers', async () => {
+    const home = await tempDir('nubo-cli-home-');
+    const res = await nuboCli({ XDG_CONFIG_HOME: home, NUBO_URL: 'http://127.0.0.1:9' }, 'ls');
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /Cannot reach Nubo at http:\/\/127\.0\.0\.1:9.*npm start/);
+  });
+
+  it('names the bad variable when the server configuration is invalid', async () => {
+    const res = await nuboCli({ NUBO_PORT: 'eighty', NUBO_DATA_DIR: await tempDir() }, 'server');
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /NUBO_PORT="eighty"/);
+  });
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { bundleFromFiles, createLogger, poolKey, type WorkerSpec } from '@nubo/core';
+import { CodeCache, Manager, ProcessSandbox } from '@nubo/manager';
+import { MemoryWorkerPool } from '@nubo/pool';
+import { FsCodeStore } from '@nubo/stores';
+import { processAlive } from '../helpers/nubo.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+describe('idle reaper', () => {
+  it('destroys idle workers past their TTL and never a busy one', async () => {
+    const dir = await tempDir();
+    const logger = createLogger({ level: 'silent' });
+    const codeStore = new FsCodeStore(join(dir, 'code'));
+    const sandbox = new ProcessSandbox({ workDir: join(dir, 'workers'), logger });
+    const pool = new MemoryWorkerPool();
+    const manager = new Manager({ id: 'm', sandbox, pool, logger, reapIntervalMs: 60_000, codeCache: new CodeCache({ dir: join(dir, 'cache'), store: codeStore, limits: { maxBytes: 1e7, maxUnzippedBytes: 1e8 } }) });
+    after(() => manager.stop());
+    const digest = await codeStore.put(bundleFromFiles({ 'index.mjs': 'export const handler = async () => process.pid;' }, { maxBytes: 1e6, maxUnzippedBytes: 1e6 }).zip);
+    const spec: WorkerSpec = { functionId: 'f', functionName: 'f', version: 1, runtime: 'node20', handler: 'index.handler', codeDigest: digest, env: {}, memoryMb: 128, timeoutMs: 1000, idleTtlMs: 1000 };
+    const key = poolKey('f', 1);
+    const opts = { leaseMs: 60_000, maxWorkers: 10, waitMs: 0 };
+
+    const pidOf = async (address: string) => ((await (await fetch(`http://${address}/invoke`, { method: 'POST', body: '{}' })).json()) as { result: number }).result;
+    await pool.acquire(key, opts);
+    const idle = await manager.startWorker(spec);
+    await pool.adopt(key, idle, 60_000);
+    await pool.acquire(key, opts);
+    const busy = await manager.startWorker(spec);
+    await pool.adopt(key, busy, 60_000);
+    const idlePid = await pidOf(idle.address);
+    const busyPid = await pidOf(busy.address);
+    await pool.giveBack(idle);
+
+    assert.equal(await manager.reapIdle(Date.now()), 0, 'nothing is past its TTL yet');
+    assert.equal(await manager.reapIdle(Date.now() + 5000), 1);
+    assert.equal(processAlive(idlePid), false, 'the idle worker is gone');
+    assert.equal(processAlive(busyPid), true, 'the busy worker, held past its TTL, is still serving');
+    assert.equal(await pidOf(busy.address), busyPid);
+
+    await pool.giveBack(busy);
+    assert.equal(await manager.reapIdle(Date.now() + 5000), 1);
+    assert.equal(processAlive(busyPid), false);
+    assert.deepEqual(sandbox.running(), []);
+  });
+});
