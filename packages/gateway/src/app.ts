@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newRequestId } from '@nubo/core';
 import type { GatewayDeps } from './deps.js';
+import { Authenticator } from './auth/authenticate.js';
 import { Deployer } from './deployer.js';
 import { installErrorHandlers } from './error-handler.js';
 import { Invoker } from './invoke/invoker.js';
@@ -55,13 +56,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     maxQueueWaitMs: deps.config.NUBO_MAX_QUEUE_WAIT_MS,
   });
   const deployer = new Deployer(deps);
+  const auth = new Authenticator(deps.catalog);
 
   await app.register(systemRoutes(metrics));
-  await app.register(authRoutes(deps));
-  await app.register(functionRoutes(deps, deployer));
-  await app.register(invokeRoutes(deps, invoker));
-  await app.register(logRoutes(deps));
-  await app.register(triggerRoutes(deps, invoker));
+  await app.register(authRoutes(deps, auth));
+  await app.register(functionRoutes(deps, auth, deployer));
+  await app.register(invokeRoutes(deps, auth, invoker));
+  await app.register(logRoutes(deps, auth));
+  await app.register(triggerRoutes(deps, auth, invoker));
   await app.ready();
 
   return {

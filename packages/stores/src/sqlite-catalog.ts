@@ -134,11 +134,13 @@ const toVersion = (row: VersionRow): FunctionVersion => ({
 const selectFunction = `SELECT f.*, u.username AS owner_name FROM functions f JOIN users u ON u.id = f.owner_id`;
 /** A key's last use is written at most this often, to keep writes off the hot path. */
 const keyUseResolutionMs = 60_000;
+const maxCachedVersions = 10_000;
 
 /** The embedded Catalog: one SQLite file. */
 export class SqliteCatalog implements Catalog {
   private readonly db: SqliteDatabase;
   private readonly stmt;
+  private readonly versions = new Map<string, FunctionVersion>();
 
   constructor(file: string) {
     this.db = openSqlite(file, schema);
@@ -243,6 +245,7 @@ export class SqliteCatalog implements Catalog {
   }
 
   async discardVersion(functionId: string, version: number): Promise<void> {
+    this.versions.delete(`${functionId}:${version}`);
     this.db.transaction(() => {
       this.stmt.discardVersion.run(functionId, version);
       this.stmt.discardEmptyFn.run(functionId, functionId);
@@ -264,8 +267,16 @@ export class SqliteCatalog implements Catalog {
   }
 
   async getVersion(functionId: string, version: number): Promise<FunctionVersion | null> {
+    // Versions are immutable, so every invocation after the first reads this from memory.
+    const key = `${functionId}:${version}`;
+    const known = this.versions.get(key);
+    if (known) return known;
     const row = this.stmt.version.get(functionId, version);
-    return row ? toVersion(row) : null;
+    if (!row) return null;
+    if (this.versions.size >= maxCachedVersions) this.versions.clear();
+    const parsed = toVersion(row);
+    this.versions.set(key, parsed);
+    return parsed;
   }
 
   async listVersions(functionId: string): Promise<FunctionVersion[]> {
@@ -279,6 +290,7 @@ export class SqliteCatalog implements Catalog {
   async deleteFunction(functionId: string): Promise<FunctionVersion[]> {
     return this.db.transaction(() => {
       const versions = this.stmt.versionsOf.all(functionId).map(toVersion);
+      for (const v of versions) this.versions.delete(`${functionId}:${v.version}`);
       this.stmt.deleteFn.run(functionId);
       return versions;
     }).immediate();

@@ -71,7 +71,7 @@ const toRecord = (row: Row): InvocationRecord => ({
 });
 
 /** Records are batched in memory and written in one transaction shortly after, off the request path. */
-const flushDelayMs = 20;
+const flushDelayMs = 100;
 const maxBatch = 500;
 
 /** The embedded InvocationLog: one SQLite file, written in batches. */

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NuboError, isValidUsername, usernameRule, type User } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
-import { requireUser } from '../auth/authenticate.js';
+import type { Authenticator } from '../auth/authenticate.js';
 import { hashPassword, newApiKey, verifyPassword } from '../auth/secrets.js';
 import { apiKeyView, credentials, errorBody, issuedKey, keyIdParams, newKeyRequest, userView } from '../schemas.js';
 
-export function authRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
+export function authRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPluginAsyncZod {
   const { catalog, config } = deps;
 
   async function issueKey(user: User, name: string) {
@@ -38,22 +38,24 @@ export function authRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
     });
 
     app.get('/v1/auth/me', { schema: { tags: ['auth'], summary: 'The user behind the API key', response: { 200: userView, '4xx': errorBody } } }, async (request) =>
-      requireUser(catalog, request),
+      auth.requireUser(request),
     );
 
     app.get('/v1/keys', { schema: { tags: ['auth'], summary: "List the caller's API keys", response: { 200: apiKeyView.array(), '4xx': errorBody } } }, async (request) => {
-      const user = await requireUser(catalog, request);
+      const user = await auth.requireUser(request);
       return catalog.listApiKeys(user.id);
     });
 
     app.post('/v1/keys', { schema: { tags: ['auth'], summary: 'Create another API key', body: newKeyRequest.optional(), response: { 201: issuedKey, '4xx': errorBody } } }, async (request, reply) => {
-      const user = await requireUser(catalog, request);
+      const user = await auth.requireUser(request);
       return reply.code(201).send(await issueKey(user, request.body?.name ?? 'api'));
     });
 
     app.delete('/v1/keys/:id', { schema: { tags: ['auth'], summary: 'Revoke an API key', params: keyIdParams, response: { 204: z.null(), '4xx': errorBody } } }, async (request, reply) => {
-      const user = await requireUser(catalog, request);
-      if (!(await catalog.deleteApiKey(user.id, request.params.id))) throw new NuboError('NUBO_ERR_KEY_NOT_FOUND', `You have no API key with id "${request.params.id}": list them with GET /v1/keys.`);
+      const user = await auth.requireUser(request);
+      const deleted = await catalog.deleteApiKey(user.id, request.params.id);
+      auth.forgetKeys();
+      if (!deleted) throw new NuboError('NUBO_ERR_KEY_NOT_FOUND', `You have no API key with id "${request.params.id}": list them with GET /v1/keys.`);
       return reply.code(204).send(null);
     });
   };

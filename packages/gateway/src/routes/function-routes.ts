@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { poolKey } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
 import type { Deployer } from '../deployer.js';
-import { requireUser } from '../auth/authenticate.js';
+import type { Authenticator } from '../auth/authenticate.js';
 import { deployRequest, deployResponse, errorBody, functionDetail, functionNameParams, functionView as functionSchema } from '../schemas.js';
 import { baseUrl, functionView, versionView } from '../views.js';
 import { activeVersion, ownFunction } from './lookup.js';
 
-export function functionRoutes(deps: GatewayDeps, deployer: Deployer): FastifyPluginAsyncZod {
+export function functionRoutes(deps: GatewayDeps, auth: Authenticator, deployer: Deployer): FastifyPluginAsyncZod {
   const { catalog, config, pool } = deps;
   // Base64 makes the zip a third larger; leave room for the rest of the JSON too.
   const deployBodyLimit = Math.ceil((config.NUBO_MAX_CODE_BYTES * 4) / 3) + 1024 * 1024;
@@ -24,14 +24,14 @@ export function functionRoutes(deps: GatewayDeps, deployer: Deployer): FastifyPl
         response: { 200: deployResponse, 201: deployResponse, '4xx': errorBody },
       },
     }, async (request, reply) => {
-      const user = await requireUser(catalog, request);
+      const user = await auth.requireUser(request);
       const { fn, version, created } = await deployer.deploy(user, request.params.name, request.body);
       request.log.info({ function: fn.name, version: version.version }, 'deployed');
       return reply.code(created ? 201 : 200).send({ function: functionView(fn, baseUrl(request)), version: versionView(version), created });
     });
 
     app.get('/v1/functions', { schema: { tags: ['functions'], summary: "List the caller's functions", response: { 200: functionSchema.array(), '4xx': errorBody } } }, async (request) => {
-      const user = await requireUser(catalog, request);
+      const user = await auth.requireUser(request);
       const base = baseUrl(request);
       return (await catalog.listFunctions(user.id)).map((fn) => functionView(fn, base));
     });
@@ -39,7 +39,7 @@ export function functionRoutes(deps: GatewayDeps, deployer: Deployer): FastifyPl
     app.get('/v1/functions/:name', {
       schema: { tags: ['functions'], summary: 'A function with its active version, versions and live workers', params: functionNameParams, response: { 200: functionDetail, '4xx': errorBody } },
     }, async (request) => {
-      const user = await requireUser(catalog, request);
+      const user = await auth.requireUser(request);
       const fn = await ownFunction(catalog, user.id, request.params.name);
       const [version, versions, liveWorkers] = await Promise.all([
         activeVersion(catalog, fn),
@@ -60,7 +60,7 @@ export function functionRoutes(deps: GatewayDeps, deployer: Deployer): FastifyPl
     app.delete('/v1/functions/:name', {
       schema: { tags: ['functions'], summary: 'Remove a function, its versions, code and workers (its logs stay)', params: functionNameParams, response: { 204: z.null(), '4xx': errorBody } },
     }, async (request, reply) => {
-      const user = await requireUser(catalog, request);
+      const user = await auth.requireUser(request);
       const fn = await ownFunction(catalog, user.id, request.params.name);
       await deployer.remove(fn);
       request.log.info({ function: fn.name }, 'removed');

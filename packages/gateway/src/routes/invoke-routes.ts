@@ -2,12 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayDeps } from '../deps.js';
 import type { Invoker } from '../invoke/invoker.js';
-import { requireUser } from '../auth/authenticate.js';
+import type { Authenticator } from '../auth/authenticate.js';
 import { errorBody, functionNameParams } from '../schemas.js';
 import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
 import { activeVersion, ownFunction } from './lookup.js';
 
-export function invokeRoutes(deps: GatewayDeps, invoker: Invoker): FastifyPluginAsyncZod {
+export function invokeRoutes(deps: GatewayDeps, auth: Authenticator, invoker: Invoker): FastifyPluginAsyncZod {
   const { catalog, config } = deps;
   return async (app) => {
     app.post('/v1/functions/:name/invoke', {
@@ -21,7 +21,7 @@ export function invokeRoutes(deps: GatewayDeps, invoker: Invoker): FastifyPlugin
         response: { 200: z.unknown().describe("the handler's result"), '4xx': errorBody, '5xx': errorBody },
       },
     }, async (request, reply) => {
-      const user = await requireUser(catalog, request);
+      const user = await auth.requireUser(request);
       const fn = await ownFunction(catalog, user.id, request.params.name);
       const version = await activeVersion(catalog, fn);
       const outcome = await invoker.invoke({ fn, version, event: request.body ?? {}, trigger: 'invoke', logger: request.log });

@@ -3,14 +3,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NuboError, newRequestId } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
 import type { Invoker } from '../invoke/invoker.js';
-import { optionalUser } from '../auth/authenticate.js';
+import type { Authenticator } from '../auth/authenticate.js';
 import { buildHttpEvent, toHttpResult } from '../http-trigger.js';
 import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
 import { triggerParams } from '../schemas.js';
 import { activeVersion } from './lookup.js';
 
 /** `ANY /fn/:owner/:name/*`: any HTTP request becomes a Lambda HTTP event. */
-export function triggerRoutes(deps: GatewayDeps, invoker: Invoker): FastifyPluginAsyncZod {
+export function triggerRoutes(deps: GatewayDeps, auth: Authenticator, invoker: Invoker): FastifyPluginAsyncZod {
   const { catalog, config } = deps;
   return async (app) => {
     // The handler gets the body as sent, whatever its type.
@@ -22,7 +22,7 @@ export function triggerRoutes(deps: GatewayDeps, invoker: Invoker): FastifyPlugi
       const fn = await catalog.getFunctionByOwnerName(owner, name);
       if (!fn) throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `There is no function "${name}" of user "${owner}".`);
       if (!fn.public) {
-        const user = await optionalUser(catalog, request);
+        const user = await auth.optionalUser(request);
         if (!user) throw new NuboError('NUBO_ERR_AUTH_MISSING_KEY', `Function "${name}" is private: send its owner's API key as "Authorization: Bearer <key>", or deploy it with public: true.`);
         if (user.id !== fn.ownerId) throw new NuboError('NUBO_ERR_AUTH_FORBIDDEN', `Function "${name}" is private to ${owner}.`);
       }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs, when missing, every service the distributed and Docker tests need:
+#   Redis + Sentinel, MariaDB, Docker engine (Debian packages), FerretDB v1.24.2 (Go module, SQLite backend).
+# The S3-compatible server (s3rver) is an npm devDependency and needs no step here.
+# Usage: scripts/services/install.sh [redis] [mariadb] [docker] [ferretdb]   (default: all)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin_dir="${NUBO_SERVICES_DIR:-$root/.services}/bin"
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(redis mariadb docker ferretdb)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ $apt_updated -eq 0 ]; then
+    echo "[install] apt-get update"
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  echo "[install] apt-get install ${missing[*]} (this takes a minute or two)"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "[install] installed ${missing[*]}"
+}
+
+for item in "${wanted[@]}"; do
+  case "$item" in
+    redis) apt_install redis-server redis-sentinel ;;
+    mariadb) apt_install mariadb-server mariadb-client ;;
+    docker) apt_install docker.io iproute2 ;;
+    ferretdb)
+      if [ ! -x "$bin_dir/ferretdb" ]; then
+        command -v go >/dev/null || { echo "[install] FerretDB needs Go: apt-get install golang, then run this again" >&2; exit 1; }
+        mkdir -p "$bin_dir"
+        echo "[install] go install FerretDB v1.24.2 into $bin_dir (compiles for a few minutes the first time)"
+        GOBIN="$bin_dir" go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2
+        echo "[install] FerretDB ready: $bin_dir/ferretdb"
+      fi
+      ;;
+    *) echo "[install] unknown service '$item': use redis, mariadb, docker or ferretdb" >&2; exit 2 ;;
+  esac
+done
