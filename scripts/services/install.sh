@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, when missing, every service the distributed and Docker tests need:
-#   Redis + Sentinel, MariaDB, Docker engine (Debian packages), FerretDB v1.24.2 (Go module, SQLite backend).
+#   Redis + Sentinel, MariaDB, Docker engine (Debian packages), FerretDB v1.24.2 (Go module, SQLite
+#   backend, built through the small launcher in ferretdb-launcher/).
 # The S3-compatible server (s3rver) is an npm devDependency and needs no step here.
 # Usage: scripts/services/install.sh [redis] [mariadb] [docker] [ferretdb]   (default: all)
 set -euo pipefail
@@ -33,12 +34,12 @@ for item in "${wanted[@]}"; do
     mariadb) apt_install mariadb-server mariadb-client ;;
     docker) apt_install docker.io iproute2 ;;
     ferretdb)
-      if [ ! -x "$bin_dir/ferretdb" ]; then
-        command -v go >/dev/null || { echo "[install] FerretDB needs Go: apt-get install golang, then run this again" >&2; exit 1; }
+      if [ ! -x "$bin_dir/ferretdb-launcher" ]; then
+        command -v go >/dev/null || { echo "[install] FerretDB needs Go 1.24+: apt-get install golang, then run this again" >&2; exit 1; }
         mkdir -p "$bin_dir"
-        echo "[install] go install FerretDB v1.24.2 into $bin_dir (compiles for a few minutes the first time)"
-        GOBIN="$bin_dir" go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2
-        echo "[install] FerretDB ready: $bin_dir/ferretdb"
+        echo "[install] building FerretDB v1.24.2 (SQLite backend) into $bin_dir (downloads modules and compiles for a few minutes the first time)"
+        (cd "$here/ferretdb-launcher" && go build -o "$bin_dir/ferretdb-launcher" .)
+        echo "[install] FerretDB ready: $bin_dir/ferretdb-launcher"
       fi
       ;;
     *) echo "[install] unknown service '$item': use redis, mariadb, docker or ferretdb" >&2; exit 2 ;;
