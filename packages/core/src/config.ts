@@ -6,6 +6,20 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const MiB = 1024 * 1024;
 
+const url = (...protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `use a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const hostPorts = z
+  .string()
+  .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'use host:port[,host:port...]')
+  .transform((value) => value.split(',').map((pair) => ({ host: pair.split(':')[0]!, port: Number(pair.split(':')[1]) })));
+
 /** Every NUBO_* variable the server reads, with its default. The README's table mirrors this. */
 export const serverConfigSchema = z.object({
   NUBO_PORT: int(0, 65535).default(8080),
@@ -25,6 +39,31 @@ export const serverConfigSchema = z.object({
   NUBO_DEFAULT_MAX_CONCURRENCY: int(1, 10_000).default(100),
   /** How long a request waits for a worker at maxConcurrency; unset = up to the function's timeout. */
   NUBO_MAX_QUEUE_WAIT_MS: int(0, 900_000).optional(),
+
+  // Distributed mode: each store whose URL is unset falls back to its embedded adapter.
+  NUBO_REDIS_URL: url('redis:', 'rediss:').optional(),
+  NUBO_REDIS_SENTINELS: hostPorts.optional(),
+  NUBO_REDIS_MASTER: z.string().min(1).default('nubo-primary'),
+  NUBO_REDIS_PASSWORD: z.string().optional(),
+  NUBO_REDIS_PREFIX: z.string().min(1).default('nubo:'),
+  NUBO_MYSQL_URL: url('mysql:', 'mariadb:').optional(),
+  NUBO_MONGO_URL: url('mongodb:', 'mongodb+srv:').optional(),
+  NUBO_MONGO_DB: z.string().min(1).default('nubo'),
+  NUBO_LOG_RETENTION_DAYS: int(1, 3650).optional(),
+  NUBO_LOG_BUFFER_MAX: int(10, 10_000_000).default(50_000),
+  NUBO_S3_ENDPOINT: url('http:', 'https:').optional(),
+  NUBO_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'use an S3 bucket name (lowercase letters, digits, "." and "-")').default('nubo-code'),
+  NUBO_S3_REGION: z.string().min(1).default('us-east-1'),
+  NUBO_S3_ACCESS_KEY_ID: z.string().optional(),
+  NUBO_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  NUBO_S3_FORCE_PATH_STYLE: bool.default(true),
+  NUBO_CLUSTER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  NUBO_MANAGER_URL: url('http:').optional(),
+  NUBO_MANAGER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ".", "_" and "-"').optional(),
+  NUBO_ADVERTISE_IP: z.ipv4().optional(),
+  NUBO_MANAGER_CAPACITY: int(1, 100_000).default(200),
+  NUBO_HEARTBEAT_MS: int(100, 60_000).default(1000),
+  NUBO_MANAGER_TTL_MS: int(300, 600_000).default(5000),
 });
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
@@ -36,7 +75,9 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
+      // Values of URLs, tokens and keys may hold secrets: name the variable only.
+      const secret = /URL|TOKEN|SECRET|PASSWORD/.test(name);
+      return secret ? `${name}: ${issue.message}` : `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
     });
     throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}. Fix the variable and start again.`);
   }

@@ -10,3 +10,14 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
     redact: { paths: ['*.password', '*.url', 'config.*Url', 'headers.authorization'], censor: '[redacted]' },
   });
 }
+
+/** A connection URL fit for a log line: its password replaced. */
+export function redactUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '[unparsable url]';
+  }
+}

@@ -1,12 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { Acquisition, AcquireOptions, IdleWorker, WorkerInfo, WorkerPool } from '@nubo/core';
 
 interface KeyState {
   idle: WorkerInfo[];
   leased: Map<string, { worker: WorkerInfo; deadline: number }>;
-  starting: number;
+  starting: Set<string>;
   /** Callers blocked at maxWorkers, woken when a worker comes back or a slot frees. */
   waiters: Set<() => void>;
 }
+
+const keyOf = (worker: WorkerInfo) => `${worker.functionId}:${worker.version}`;
 
 /**
  * The embedded WorkerPool: the seed's list-per-function semantics in one process. JavaScript runs
@@ -20,14 +23,10 @@ export class MemoryWorkerPool implements WorkerPool {
   private state(key: string): KeyState {
     let state = this.keys.get(key);
     if (!state) {
-      state = { idle: [], leased: new Map(), starting: 0, waiters: new Set() };
+      state = { idle: [], leased: new Map(), starting: new Set(), waiters: new Set() };
       this.keys.set(key, state);
     }
     return state;
-  }
-
-  private keyOf(worker: WorkerInfo): string {
-    return `${worker.functionId}:${worker.version}`;
   }
 
   private wake(state: KeyState): void {
@@ -36,15 +35,16 @@ export class MemoryWorkerPool implements WorkerPool {
     for (const wake of waiters) wake();
   }
 
-  private tryAcquire(key: string, state: KeyState, options: AcquireOptions): 'cold' | WorkerInfo | null {
+  private tryAcquire(state: KeyState, options: AcquireOptions): string | WorkerInfo | null {
     const worker = state.idle.shift();
     if (worker) {
       state.leased.set(worker.id, { worker, deadline: Date.now() + options.leaseMs });
       return worker;
     }
-    if (state.leased.size + state.starting < options.maxWorkers) {
-      state.starting += 1;
-      return 'cold';
+    if (state.leased.size + state.starting.size < options.maxWorkers) {
+      const ticket = randomUUID();
+      state.starting.add(ticket);
+      return ticket;
     }
     return null;
   }
@@ -54,9 +54,9 @@ export class MemoryWorkerPool implements WorkerPool {
     const started = Date.now();
     const deadline = started + options.waitMs;
     for (;;) {
-      const got = this.tryAcquire(key, state, options);
+      const got = this.tryAcquire(state, options);
       const waitedMs = Date.now() - started;
-      if (got === 'cold') return { kind: 'cold', waitedMs };
+      if (typeof got === 'string') return { kind: 'cold', ticket: got, waitedMs };
       if (got) return { kind: 'warm', worker: got, waitedMs };
       const remaining = deadline - Date.now();
       if (remaining <= 0) return { kind: 'full', waitedMs };
@@ -74,20 +74,20 @@ export class MemoryWorkerPool implements WorkerPool {
     }
   }
 
-  async adopt(key: string, worker: WorkerInfo, leaseMs: number): Promise<void> {
+  async adopt(key: string, ticket: string, worker: WorkerInfo, leaseMs: number): Promise<void> {
     const state = this.state(key);
-    state.starting = Math.max(0, state.starting - 1);
+    state.starting.delete(ticket);
     state.leased.set(worker.id, { worker, deadline: Date.now() + leaseMs });
   }
 
-  async cancelStart(key: string): Promise<void> {
+  async cancelStart(key: string, ticket: string): Promise<void> {
     const state = this.state(key);
-    state.starting = Math.max(0, state.starting - 1);
+    state.starting.delete(ticket);
     this.wake(state);
   }
 
   async giveBack(worker: WorkerInfo): Promise<boolean> {
-    const key = this.keyOf(worker);
+    const key = keyOf(worker);
     const state = this.keys.get(key);
     if (!state || !state.leased.delete(worker.id) || this.retired.has(key)) {
       if (state) this.wake(state);
@@ -100,7 +100,7 @@ export class MemoryWorkerPool implements WorkerPool {
   }
 
   async removeIdle(worker: WorkerInfo): Promise<boolean> {
-    const state = this.keys.get(this.keyOf(worker));
+    const state = this.keys.get(keyOf(worker));
     if (!state) return false;
     const index = state.idle.findIndex((w) => w.id === worker.id);
     if (index < 0) return false;
@@ -111,7 +111,7 @@ export class MemoryWorkerPool implements WorkerPool {
   }
 
   async forget(worker: WorkerInfo): Promise<void> {
-    const state = this.keys.get(this.keyOf(worker));
+    const state = this.keys.get(keyOf(worker));
     this.lastUsed.delete(worker.id);
     if (!state) return;
     state.leased.delete(worker.id);
@@ -128,6 +128,41 @@ export class MemoryWorkerPool implements WorkerPool {
     for (const worker of idle) this.lastUsed.delete(worker.id);
     this.wake(state);
     return idle;
+  }
+
+  async reclaimExpired(managerId: string, now: number): Promise<WorkerInfo[]> {
+    const reclaimed: WorkerInfo[] = [];
+    for (const state of this.keys.values()) {
+      for (const [id, lease] of state.leased) {
+        if (lease.deadline <= now && lease.worker.managerId === managerId) {
+          state.leased.delete(id);
+          reclaimed.push(lease.worker);
+        }
+      }
+    }
+    return reclaimed;
+  }
+
+  async restore(worker: WorkerInfo): Promise<boolean> {
+    const key = keyOf(worker);
+    if (this.retired.has(key)) return false;
+    const state = this.state(key);
+    state.idle.push(worker);
+    this.lastUsed.set(worker.id, Date.now());
+    this.wake(state);
+    return true;
+  }
+
+  async dropManager(managerId: string): Promise<number> {
+    let dropped = 0;
+    for (const state of this.keys.values()) {
+      const before = state.idle.length + state.leased.size;
+      state.idle = state.idle.filter((w) => w.managerId !== managerId);
+      for (const [id, lease] of state.leased) if (lease.worker.managerId === managerId) state.leased.delete(id);
+      dropped += before - state.idle.length - state.leased.size;
+      this.wake(state);
+    }
+    return dropped;
   }
 
   async idleWorkers(managerId: string): Promise<IdleWorker[]> {

@@ -17,13 +17,19 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
   });
   const opts = { leaseMs: 10_000, maxWorkers: 100, waitMs: 0 };
 
+  /** Cold-starts `w` into the pool the way the gateway does: acquire a slot, then adopt. */
+  async function startLeased(pool: WorkerPool, key: string, w: WorkerInfo, leaseMs = 10_000): Promise<void> {
+    const got = await pool.acquire(key, opts);
+    assert.equal(got.kind, 'cold');
+    await pool.adopt(key, got.kind === 'cold' ? got.ticket : '', w, leaseMs);
+  }
+
   describe(`WorkerPool conformance: ${adapter}`, () => {
     it('answers cold on an empty pool, then warm with the worker that was given back', async () => {
       const pool = await create();
       const key = poolKey('f', 1);
-      assert.equal((await pool.acquire(key, opts)).kind, 'cold');
       const w = worker('f');
-      await pool.adopt(key, w, 10_000);
+      await startLeased(pool, key, w);
       assert.equal(await pool.liveCount(key), 1);
       assert.equal(await pool.giveBack(w), true);
       const warm = await pool.acquire(key, opts);
@@ -37,10 +43,7 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const pool = await create();
       const key = poolKey('g', 1);
       const workers = Array.from({ length: 20 }, () => worker('g'));
-      for (const w of workers) {
-        assert.equal((await pool.acquire(key, opts)).kind, 'cold');
-        await pool.adopt(key, w, 10_000);
-      }
+      for (const w of workers) await startLeased(pool, key, w);
       for (const w of workers) await pool.giveBack(w);
       const taken = await Promise.all(Array.from({ length: 40 }, () => pool.acquire(key, opts)));
       const warmIds = taken.flatMap((t) => (t.kind === 'warm' ? [t.worker.id] : []));
@@ -53,8 +56,7 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
     it('keeps one function version apart from another', async () => {
       const pool = await create();
       const w = worker('h', 1);
-      await pool.acquire(poolKey('h', 1), opts);
-      await pool.adopt(poolKey('h', 1), w, 10_000);
+      await startLeased(pool, poolKey('h', 1), w);
       await pool.giveBack(w);
       assert.equal((await pool.acquire(poolKey('h', 2), opts)).kind, 'cold');
       assert.equal((await pool.acquire(poolKey('other', 1), opts)).kind, 'cold');
@@ -65,12 +67,13 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const pool = await create();
       const key = poolKey('cap', 1);
       const capped = { ...opts, maxWorkers: 2, waitMs: 30 };
-      assert.equal((await pool.acquire(key, capped)).kind, 'cold');
+      const first = await pool.acquire(key, capped);
+      assert.equal(first.kind, 'cold');
       assert.equal((await pool.acquire(key, capped)).kind, 'cold');
       const full = await pool.acquire(key, capped);
       assert.equal(full.kind, 'full');
       assert.ok(full.waitedMs >= 25);
-      await pool.cancelStart(key);
+      await pool.cancelStart(key, first.kind === 'cold' ? first.ticket : '');
       assert.equal((await pool.acquire(key, capped)).kind, 'cold', 'a cancelled start frees its slot');
       await pool.close();
     });
@@ -79,9 +82,8 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const pool = await create();
       const key = poolKey('wait', 1);
       const capped = { ...opts, maxWorkers: 1, waitMs: 5000 };
-      await pool.acquire(key, capped);
       const w = worker('wait');
-      await pool.adopt(key, w, 10_000);
+      await startLeased(pool, key, w);
       const waiting = pool.acquire(key, capped);
       await pool.giveBack(w);
       const got = await waiting;
@@ -95,10 +97,7 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const key = poolKey('reap', 1);
       const idle = worker('reap');
       const busy = worker('reap');
-      for (const w of [idle, busy]) {
-        await pool.acquire(key, opts);
-        await pool.adopt(key, w, 10_000);
-      }
+      for (const w of [idle, busy]) await startLeased(pool, key, w);
       await pool.giveBack(idle);
       const listed = await pool.idleWorkers('m1');
       assert.deepEqual(listed.filter((i) => i.worker.functionId === 'reap').map((i) => i.worker.id), [idle.id]);
@@ -117,16 +116,14 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const a = worker('lru', 1, 'mA');
       const b = worker('lru', 1, 'mA');
       const c = worker('lru', 1, 'mB');
-      for (const w of [a, b, c]) {
-        await pool.acquire(key, opts);
-        await pool.adopt(key, w, 10_000);
-      }
+      for (const w of [a, b, c]) await startLeased(pool, key, w);
       await pool.giveBack(b);
       await pool.giveBack(c);
       await pool.giveBack(a);
-      const listed = (await pool.idleWorkers('mA')).map((i) => i.worker.id);
-      assert.deepEqual(listed, [b.id, a.id]);
-      assert.ok((await pool.idleWorkers('mA')).every((i) => i.lastUsedAt > 0));
+      const listed = await pool.idleWorkers('mA');
+      assert.deepEqual(listed.map((i) => i.worker.id).sort(), [a.id, b.id].sort());
+      assert.ok(listed.every((i) => i.lastUsedAt > 0));
+      assert.ok(listed[0]!.lastUsedAt <= listed[1]!.lastUsedAt, 'least recently used first');
       await pool.close();
     });
 
@@ -135,15 +132,49 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const key = poolKey('old', 1);
       const idle = worker('old');
       const busy = worker('old');
-      for (const w of [idle, busy]) {
-        await pool.acquire(key, opts);
-        await pool.adopt(key, w, 10_000);
-      }
+      for (const w of [idle, busy]) await startLeased(pool, key, w);
       await pool.giveBack(idle);
       const removed = await pool.retire(key);
       assert.deepEqual(removed.map((w) => w.id), [idle.id]);
       assert.equal(await pool.giveBack(busy), false, 'the caller must destroy a worker of a retired version');
       assert.equal((await pool.acquire(key, opts)).kind, 'cold', 'nothing of the retired version is handed out');
+      await pool.close();
+    });
+
+    it('reclaims expired leases of one manager, which restores healthy workers', async () => {
+      const pool = await create();
+      const key = poolKey('lease', 1);
+      const mine = worker('lease', 1, 'mL');
+      const other = worker('lease', 1, 'mOther');
+      const fresh = worker('lease', 1, 'mL');
+      await startLeased(pool, key, mine, 1);
+      await startLeased(pool, key, other, 1);
+      await startLeased(pool, key, fresh, 60_000);
+      const now = Date.now() + 100;
+      const reclaimed = await pool.reclaimExpired('mL', now);
+      assert.deepEqual(reclaimed.map((w) => w.id), [mine.id], "only this manager's expired leases");
+      assert.deepEqual(await pool.reclaimExpired('mL', now), [], 'a lease is reclaimed once');
+      assert.equal(await pool.giveBack(mine), false, 'the dead taker cannot give it back any more');
+      assert.equal(await pool.restore(mine), true);
+      const warm = await pool.acquire(key, opts);
+      assert.equal(warm.kind === 'warm' && warm.worker.id, mine.id);
+      await pool.close();
+    });
+
+    it("drops every worker of a manager that is gone", async () => {
+      const pool = await create();
+      const key = poolKey('gone', 1);
+      const idle = worker('gone', 1, 'mDead');
+      const busy = worker('gone', 1, 'mDead');
+      const alive = worker('gone', 1, 'mAlive');
+      for (const w of [idle, busy, alive]) await startLeased(pool, key, w);
+      await pool.giveBack(idle);
+      await pool.giveBack(alive);
+      assert.equal(await pool.dropManager('mDead'), 2);
+      assert.equal(await pool.liveCount(key), 1);
+      assert.deepEqual(await pool.idleWorkers('mDead'), []);
+      const warm = await pool.acquire(key, opts);
+      assert.equal(warm.kind === 'warm' && warm.worker.id, alive.id);
       await pool.close();
     });
 

@@ -23,12 +23,14 @@ describe('idle reaper', () => {
     const opts = { leaseMs: 60_000, maxWorkers: 10, waitMs: 0 };
 
     const pidOf = async (address: string) => ((await (await fetch(`http://${address}/invoke`, { method: 'POST', body: '{}' })).json()) as { result: number }).result;
-    await pool.acquire(key, opts);
-    const idle = await manager.startWorker(spec);
-    await pool.adopt(key, idle, 60_000);
-    await pool.acquire(key, opts);
-    const busy = await manager.startWorker(spec);
-    await pool.adopt(key, busy, 60_000);
+    const adoptNew = async () => {
+      const slot = await pool.acquire(key, opts);
+      const worker = await manager.startWorker(spec);
+      await pool.adopt(key, slot.kind === 'cold' ? slot.ticket : '', worker, 60_000);
+      return worker;
+    };
+    const idle = await adoptNew();
+    const busy = await adoptNew();
     const idlePid = await pidOf(idle.address);
     const busyPid = await pidOf(busy.address);
     await pool.giveBack(idle);

@@ -18,7 +18,7 @@ export type Acquisition =
   /** An idle worker, now leased to the caller. */
   | { kind: 'warm'; worker: WorkerInfo; waitedMs: number }
   /** The pool was empty and a start slot is reserved: cold-start, then `adopt` or `cancelStart`. */
-  | { kind: 'cold'; waitedMs: number }
+  | { kind: 'cold'; ticket: string; waitedMs: number }
   /** At maxWorkers for the whole wait. */
   | { kind: 'full'; waitedMs: number };
 
@@ -35,9 +35,9 @@ export interface IdleWorker {
 export interface WorkerPool {
   acquire(key: string, options: AcquireOptions): Promise<Acquisition>;
   /** Registers a freshly started worker as leased to the caller, consuming its start slot. */
-  adopt(key: string, worker: WorkerInfo, leaseMs: number): Promise<void>;
+  adopt(key: string, ticket: string, worker: WorkerInfo, leaseMs: number): Promise<void>;
   /** Frees a start slot whose cold start failed. */
-  cancelStart(key: string): Promise<void>;
+  cancelStart(key: string, ticket: string): Promise<void>;
   /**
    * Ends the lease and puts the worker at the tail of its list (RPUSH). Returns false when the key
    * was retired or the worker is unknown: the caller must then destroy the worker.
@@ -55,6 +55,15 @@ export interface WorkerPool {
    * Returns the idle workers it removed, which the caller destroys.
    */
   retire(key: string): Promise<WorkerInfo[]>;
+  /**
+   * Takes the workers of one manager whose lease ran out (their taker died) out of the lease set.
+   * The manager then checks each: healthy → `restore`, unhealthy → destroy and `forget`.
+   */
+  reclaimExpired(managerId: string, now: number): Promise<WorkerInfo[]>;
+  /** Puts a reclaimed worker back at the tail of its list; false if its key was retired. */
+  restore(worker: WorkerInfo): Promise<boolean>;
+  /** Drops every trace of the workers of a manager that is gone; returns how many. */
+  dropManager(managerId: string): Promise<number>;
   /** Idle workers of one manager, oldest use first, for the idle reaper. */
   idleWorkers(managerId: string): Promise<IdleWorker[]>;
   /** Live workers of a key: idle + leased (starting ones excluded). */

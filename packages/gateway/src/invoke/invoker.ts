@@ -135,7 +135,7 @@ export class Invoker {
       try {
         worker = await managers.startWorker(specOf(input.fn, input.version));
       } catch (err) {
-        await pool.cancelStart(key);
+        await pool.cancelStart(key, acquired.ticket);
         const initFailed = isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED');
         return {
           cold, initMs: null, queueMs, status: initFailed ? 'error' : 'crash',
@@ -145,7 +145,7 @@ export class Invoker {
           },
         };
       }
-      await pool.adopt(key, worker, leaseMs);
+      await pool.adopt(key, acquired.ticket, worker, leaseMs);
     }
     const initMs = cold ? worker.initMs : null;
     const result = await callWorker(this.agent, worker.address, payload, Math.max(1, deadline - performance.now()));

@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+import { poolUnavailable } from './redis-connection.js';
+
+export interface ManagerRecord {
+  id: string;
+  /** The manager API, e.g. http://127.0.0.2:7070. */
+  url: string;
+  /** The IP its workers are published on. */
+  advertiseIp: string;
+  capacity: number;
+  running: number;
+  heartbeatAt: number;
+}
+
+/**
+ * Managers announce themselves in one Redis HASH (`managers`: id → record) and refresh their
+ * heartbeat; a record whose heartbeat is older than the TTL belongs to a dead manager.
+ */
+export class RedisManagerRegistry {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly ttlMs: number,
+  ) {}
+
+  private get key(): string {
+    return `${this.prefix}managers`;
+  }
+
+  async heartbeat(record: Omit<ManagerRecord, 'heartbeatAt'>): Promise<void> {
+    const full: ManagerRecord = { ...record, heartbeatAt: Date.now() };
+    await this.redis.hset(this.key, record.id, JSON.stringify(full)).catch(poolUnavailable);
+  }
+
+  async deregister(id: string): Promise<void> {
+    await this.redis.hdel(this.key, id).catch(poolUnavailable);
+  }
+
+  async all(): Promise<ManagerRecord[]> {
+    const entries = await this.redis.hgetall(this.key).catch(poolUnavailable);
+    return Object.values(entries).map((json) => JSON.parse(json) as ManagerRecord);
+  }
+
+  async alive(now = Date.now()): Promise<ManagerRecord[]> {
+    return (await this.all()).filter((m) => now - m.heartbeatAt <= this.ttlMs);
+  }
+
+  async dead(now = Date.now()): Promise<ManagerRecord[]> {
+    return (await this.all()).filter((m) => now - m.heartbeatAt > this.ttlMs);
+  }
+}

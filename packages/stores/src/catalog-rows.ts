@@ -1,0 +1,83 @@
+import type { ApiKey, FunctionRecord, FunctionVersion, RuntimeId, User } from '@nubo/core';
+
+/** Row shapes and mappers shared by the SQL catalogs (SQLite and MySQL use the same columns). */
+
+export const selectFunction = `SELECT f.*, u.username AS owner_name FROM functions f JOIN users u ON u.id = f.owner_id`;
+/** A key's last use is written at most this often, to keep writes off the hot path. */
+export const keyUseResolutionMs = 60_000;
+export const maxCachedVersions = 10_000;
+
+export interface FunctionRow {
+  id: string;
+  owner_id: string;
+  owner_name: string;
+  name: string;
+  public: number;
+  active_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface VersionRow {
+  function_id: string;
+  version: number;
+  runtime: string;
+  handler: string;
+  code_digest: string;
+  code_size: number;
+  env_json: string;
+  memory_mb: number;
+  timeout_ms: number;
+  max_concurrency: number;
+  min_warm: number;
+  idle_ttl_ms: number;
+  created_at: number;
+}
+
+export interface UserRow {
+  id: string;
+  username: string;
+  password_hash: string;
+  is_admin: number;
+  created_at: number;
+}
+
+export interface KeyRow {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export const toUser = (row: UserRow): User => ({ id: row.id, username: row.username, isAdmin: row.is_admin === 1, createdAt: row.created_at });
+export const toKey = (row: KeyRow): ApiKey => ({ id: row.id, userId: row.user_id, name: row.name, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at });
+export const toFunction = (row: FunctionRow): FunctionRecord => ({
+  id: row.id,
+  ownerId: row.owner_id,
+  ownerName: row.owner_name,
+  name: row.name,
+  public: row.public === 1,
+  activeVersion: row.active_version,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+export const toVersion = (row: VersionRow): FunctionVersion => ({
+  functionId: row.function_id,
+  version: row.version,
+  runtime: row.runtime as RuntimeId,
+  handler: row.handler,
+  codeDigest: row.code_digest,
+  codeSize: row.code_size,
+  env: JSON.parse(row.env_json) as Record<string, string>,
+  limits: {
+    memoryMb: row.memory_mb,
+    timeoutMs: row.timeout_ms,
+    maxConcurrency: row.max_concurrency,
+    minWarm: row.min_warm,
+    idleTtlMs: row.idle_ttl_ms,
+  },
+  createdAt: row.created_at,
+});
+

@@ -1,0 +1,175 @@
+import { MongoClient, type Collection, type Filter } from 'mongodb';
+import {
+  NuboError,
+  redactUrl,
+  type InvocationLog,
+  type InvocationQuery,
+  type InvocationRecord,
+  type InvocationStats,
+  type InvocationStatus,
+  type Logger,
+} from '@nubo/core';
+
+type Document = InvocationRecord & { startedAtDate: Date };
+
+export interface MongoLogOptions {
+  url: string;
+  database: string;
+  logger: Logger;
+  /** Most records held in memory while MongoDB is slow or down; past it the oldest are dropped. */
+  bufferMax: number;
+  /** Records older than this many days expire (a TTL index); unset keeps them. */
+  retentionDays?: number;
+  flushIntervalMs?: number;
+}
+
+const batchSize = 1000;
+
+function storeUnavailable(err: unknown): never {
+  throw new NuboError('NUBO_ERR_STORE_UNAVAILABLE', `The invocation log (MongoDB) is unavailable: ${(err as Error).message}. Retry shortly; the operator should check MongoDB.`);
+}
+
+/**
+ * The production InvocationLog: records are buffered in memory and written to MongoDB in batches
+ * off the request path, so a slow or down MongoDB never slows or fails an invocation. The buffer
+ * is bounded; what it drops is counted and logged.
+ */
+export class MongoInvocationLog implements InvocationLog {
+  private buffer: InvocationRecord[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private failing = false;
+  private closed = false;
+  /** Records dropped because the buffer was full while MongoDB was unavailable. */
+  dropped = 0;
+
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly collection: Collection<Document>,
+    private readonly options: MongoLogOptions,
+  ) {
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs ?? 200);
+    this.timer.unref();
+  }
+
+  static async connect(options: MongoLogOptions): Promise<MongoInvocationLog> {
+    const client = new MongoClient(options.url, { serverSelectionTimeoutMS: 3000, connectTimeoutMS: 3000, socketTimeoutMS: 10_000 });
+    try {
+      await client.connect();
+      const collection = client.db(options.database).collection<Document>('invocations');
+      await collection.createIndex({ requestId: 1 }, { unique: true });
+      await collection.createIndex({ ownerId: 1, functionName: 1, startedAt: -1 });
+      if (options.retentionDays) {
+        await collection
+          .createIndex({ startedAtDate: 1 }, { expireAfterSeconds: options.retentionDays * 86_400 })
+          .catch((err: Error) => options.logger.warn({ err: err.message }, 'this MongoDB server cannot expire records (TTL index); retention is off'));
+      }
+      return new MongoInvocationLog(client, collection, options);
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Cannot use the MongoDB invocation log at ${redactUrl(options.url)} (${(err as Error).message}): check NUBO_MONGO_URL and that MongoDB is running.`);
+    }
+  }
+
+  append(record: InvocationRecord): void {
+    this.buffer.push(record);
+    if (this.buffer.length > this.options.bufferMax) {
+      const excess = this.buffer.length - this.options.bufferMax;
+      this.buffer.splice(0, excess);
+      this.dropped += excess;
+      this.options.logger.warn({ dropped: this.dropped, bufferMax: this.options.bufferMax }, 'invocation log buffer full: dropped the oldest records');
+    }
+    if (this.buffer.length >= batchSize) void this.flush().catch(() => undefined);
+  }
+
+  /** Records waiting to be written. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  flush(): Promise<void> {
+    this.flushing ??= this.writeBuffered().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async writeBuffered(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.slice(0, batchSize);
+      try {
+        await this.collection.insertMany(batch.map((r) => ({ ...r, startedAtDate: new Date(r.startedAt) })), { ordered: false });
+      } catch (err) {
+        // A duplicate key means that record was written by an earlier, partly failed batch.
+        const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
+        if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) {
+          if (!this.failing) this.options.logger.error({ err: (err as Error).message, pending: this.buffer.length }, 'cannot write invocation records; keeping them buffered');
+          this.failing = true;
+          throw err;
+        }
+      }
+      this.buffer.splice(0, batch.length);
+      if (this.failing) this.options.logger.info('invocation log writes resumed');
+      this.failing = false;
+    }
+  }
+
+  private async readAfterFlush(): Promise<void> {
+    // Reads see this gateway's own records; if MongoDB is down the read fails anyway.
+    await this.flush().catch(() => undefined);
+  }
+
+  private strip(doc: Document): InvocationRecord {
+    const { _id, startedAtDate: _date, ...record } = doc as Document & { _id?: unknown };
+    return record;
+  }
+
+  async list(ownerId: string, functionName: string, query: InvocationQuery): Promise<InvocationRecord[]> {
+    await this.readAfterFlush();
+    const filter: Filter<Document> = { ownerId, functionName };
+    if (query.before !== undefined) filter.startedAt = { $lt: query.before };
+    if (query.cold !== undefined) filter.cold = query.cold;
+    const docs = await this.collection.find(filter).sort({ startedAt: -1, _id: -1 }).limit(query.limit).toArray().catch(storeUnavailable);
+    return docs.map((d) => this.strip(d));
+  }
+
+  async get(ownerId: string, requestId: string): Promise<InvocationRecord | null> {
+    await this.readAfterFlush();
+    const doc = await this.collection.findOne({ requestId, ownerId }).catch(storeUnavailable);
+    return doc ? this.strip(doc) : null;
+  }
+
+  async stats(ownerId: string, functionName: string): Promise<InvocationStats> {
+    await this.readAfterFlush();
+    const match = { ownerId, functionName };
+    const groups = await this.collection
+      .aggregate<{ _id: { status: InvocationStatus; cold: boolean }; n: number }>([
+        { $match: match },
+        { $group: { _id: { status: '$status', cold: '$cold' }, n: { $sum: 1 } } },
+      ])
+      .toArray()
+      .catch(storeUnavailable);
+    const byStatus: InvocationStats['byStatus'] = {};
+    let count = 0;
+    let coldCount = 0;
+    for (const g of groups) {
+      byStatus[g._id.status] = (byStatus[g._id.status] ?? 0) + g.n;
+      count += g.n;
+      if (g._id.cold) coldCount += g.n;
+    }
+    // Nearest-rank percentiles, each one indexed query in the database.
+    const at = async (p: number): Promise<number | null> => {
+      if (count === 0) return null;
+      const [doc] = await this.collection.find(match, { projection: { durationMs: 1 } }).sort({ durationMs: 1 }).skip(Math.max(0, Math.ceil(p * count) - 1)).limit(1).toArray().catch(storeUnavailable);
+      return doc?.durationMs ?? null;
+    };
+    const [p50Ms, p95Ms, p99Ms] = await Promise.all([at(0.5), at(0.95), at(0.99)]);
+    return { count, errorCount: count - (byStatus.ok ?? 0), coldCount, coldRatio: count === 0 ? 0 : coldCount / count, p50Ms, p95Ms, p99Ms, byStatus };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.flush().catch((err: Error) => this.options.logger.error({ err: err.message, lost: this.buffer.length }, 'invocation records not written at shutdown'));
+    await this.client.close();
+  }
+}
