@@ -5,14 +5,14 @@ import { ApiError } from './client/api-client.js';
 import { registerAuthCommands } from './commands/auth-commands.js';
 import { registerFunctionCommands } from './commands/function-commands.js';
 import { registerLogCommands } from './commands/log-commands.js';
-import { registerServerCommand } from './commands/server-command.js';
+import { registerServerCommands } from './commands/server-command.js';
 
 const program = new Command('nubo')
   .description('Nubo: self-hosted functions as a service')
   .option('--url <url>', 'Nubo server URL (NUBO_URL, else the saved one, else http://127.0.0.1:8080)')
   .option('--api-key <key>', 'API key (NUBO_API_KEY, else the saved one)');
 
-registerServerCommand(program);
+registerServerCommands(program);
 registerAuthCommands(program);
 registerFunctionCommands(program);
 registerLogCommands(program);

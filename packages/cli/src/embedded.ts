@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Logger, ServerConfig } from '@nubo/core';
 import { buildGateway, type Gateway } from '@nubo/gateway';
 import { CodeCache, InProcessManagerClient, Manager, ProcessSandbox } from '@nubo/manager';
-import { MemoryWorkerPool } from '@nubo/pool';
-import { FsCodeStore, SqliteCatalog, SqliteInvocationLog } from '@nubo/stores';
+import { openPool } from './compose/open-pool.js';
+import { openStores } from './compose/open-stores.js';
 
 export interface EmbeddedNubo {
   url: string;
@@ -16,7 +16,7 @@ export interface EmbeddedNubo {
   close(): Promise<void>;
 }
 
-/** Embedded mode: gateway and manager in one process, with no external service. */
+/** Embedded mode: gateway and manager in one process; each store embedded unless configured. */
 export async function startEmbedded(config: ServerConfig, logger: Logger): Promise<EmbeddedNubo> {
   const dataDir = resolve(config.NUBO_DATA_DIR);
   const limits = { maxBytes: config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: config.NUBO_MAX_CODE_UNZIPPED_BYTES };
@@ -24,29 +24,27 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
   // Scratch directories of workers from an earlier run that did not stop cleanly.
   await rm(workDir, { recursive: true, force: true });
 
-  const catalog = new SqliteCatalog(join(dataDir, 'catalog.db'));
-  const invocationLog = new SqliteInvocationLog(join(dataDir, 'invocations.db'));
-  const codeStore = new FsCodeStore(join(dataDir, 'code'));
-  const pool = new MemoryWorkerPool();
+  const stores = await openStores(config, logger);
+  const pool = await openPool(config, logger);
   const sandbox = new ProcessSandbox({ workDir, logger });
-  const codeCache = new CodeCache({ dir: join(dataDir, 'code-cache'), store: codeStore, limits });
-  const manager = new Manager({ id: 'local', sandbox, codeCache, pool, logger, reapIntervalMs: config.NUBO_REAP_INTERVAL_MS });
+  const codeCache = new CodeCache({ dir: join(dataDir, 'code-cache'), store: stores.codeStore, limits });
+  const manager = new Manager({ id: 'local', sandbox, codeCache, pool: pool.pool, logger, reapIntervalMs: config.NUBO_REAP_INTERVAL_MS });
   manager.start();
 
   const gateway = await buildGateway({
     config,
     logger,
-    catalog,
-    invocationLog,
-    codeStore,
-    pool,
+    catalog: stores.catalog,
+    invocationLog: stores.invocationLog,
+    codeStore: stores.codeStore,
+    pool: pool.pool,
     managers: new InProcessManagerClient(manager),
     runtimes: ['node20'],
     liveWorkers: () => sandbox.running().length,
   });
   const listening = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
   const url = listening.replace('[::1]', 'localhost');
-  logger.info({ url, dataDir, sandbox: sandbox.kind }, `Nubo (embedded) listening on ${url}, data in ${dataDir}`);
+  logger.info({ url, dataDir, sandbox: sandbox.kind, pool: pool.kind, ...stores.kinds }, `Nubo (embedded) listening on ${url}, data in ${dataDir}`);
 
   return {
     url,
@@ -58,8 +56,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
       await gateway.close();
       await manager.stop();
       await pool.close();
-      await invocationLog.close();
-      await catalog.close();
+      await stores.close();
     },
   };
 }

@@ -11,3 +11,4 @@ export * from './ports/code-store.js';
 export * from './ports/sandbox.js';
 export * from './ports/manager-client.js';
 export * from './code-bundle.js';
+export * from './ports/manager-registry.js';

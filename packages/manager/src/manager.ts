@@ -2,6 +2,16 @@ import { performance } from 'node:perf_hooks';
 import { newId, type Logger, type Sandbox, type WorkerExit, type WorkerInfo, type WorkerPool, type WorkerSpec } from '@nubo/core';
 import type { CodeCache } from './code-cache.js';
 
+async function isHealthy(address: string): Promise<boolean> {
+  try {
+    const response = await fetch(`http://${address}/healthz`, { signal: AbortSignal.timeout(1000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
 export interface ManagerOptions {
   id: string;
   sandbox: Sandbox;
@@ -38,11 +48,27 @@ export class Manager {
 
   start(): void {
     this.reapTimer = setInterval(() => {
-      this.reaping ??= this.reapIdle()
-        .catch((err: unknown) => this.options.logger.error({ err }, 'idle reaper failed'))
+      this.reaping ??= Promise.all([this.reapIdle(), this.reclaimLeases()])
+        .catch((err: unknown) => this.options.logger.error({ err: (err as Error).message }, 'idle reaper failed'))
         .finally(() => (this.reaping = undefined));
     }, this.options.reapIntervalMs);
     this.reapTimer.unref();
+  }
+
+  /**
+   * Takes back this node's workers whose taker died without giving them back (its lease ran out):
+   * a worker that still answers goes back to the pool, any other is destroyed.
+   */
+  async reclaimLeases(now = Date.now()): Promise<number> {
+    const reclaimed = await this.options.pool.reclaimExpired(this.id, now);
+    for (const worker of reclaimed) {
+      const healthy = this.workers.has(worker.id) && (await isHealthy(worker.address));
+      if (healthy && (await this.options.pool.restore(worker))) continue;
+      await this.options.pool.forget(worker);
+      await this.destroyWorker(worker.id);
+    }
+    if (reclaimed.length > 0) this.options.logger.warn({ reclaimed: reclaimed.length }, 'reclaimed workers whose lease expired');
+    return reclaimed.length;
   }
 
   async startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
@@ -95,5 +121,6 @@ export class Manager {
     await this.reaping;
     this.workers.clear();
     await this.options.sandbox.destroyAll();
+    await this.options.pool.dropManager(this.id).catch((err: Error) => this.options.logger.warn({ err: err.message }, 'could not remove this manager\'s workers from the pool'));
   }
 }

@@ -25,9 +25,13 @@ type ReadyMessage = { type: 'ready'; port: number } | { type: 'init-error'; port
 export class ProcessSandbox implements Sandbox {
   readonly kind = 'process';
   private readonly workers = new Map<string, RunningWorker>();
+  private get host(): string {
+    return this.options.host ?? '127.0.0.1';
+  }
+
   private readonly exitListeners: ((workerId: string, exit: WorkerExit) => void)[] = [];
 
-  constructor(private readonly options: { workDir: string; logger: Logger }) {}
+  constructor(private readonly options: { workDir: string; logger: Logger; /** Address workers listen on. */ host?: string }) {}
 
   async start({ workerId, spec, codeDir }: SandboxStartRequest): Promise<SandboxWorker> {
     const tmpDir = join(this.options.workDir, workerId);
@@ -46,6 +50,7 @@ export class ProcessSandbox implements Sandbox {
         NUBO_FUNCTION_NAME: spec.functionName,
         NUBO_FUNCTION_VERSION: String(spec.version),
         NUBO_MEMORY_MB: String(spec.memoryMb),
+        NUBO_RUNTIME_HOST: this.host,
       },
     });
     const worker: RunningWorker = { child, tmpDir, stderrTail: '', exit: null, destroying: false, exited: Promise.resolve(null as never) };
@@ -73,7 +78,7 @@ export class ProcessSandbox implements Sandbox {
       if (ready.type === 'init-error') {
         throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', ready.error.message, { errorType: ready.error.type });
       }
-      return { workerId, host: '127.0.0.1', port: ready.port };
+      return { workerId, host: this.host, port: ready.port };
     } catch (err) {
       await this.destroy(workerId);
       throw err;

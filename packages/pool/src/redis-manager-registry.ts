@@ -1,22 +1,12 @@
 import type { Redis } from 'ioredis';
+import type { ManagerRecord, ManagerRegistry } from '@nubo/core';
 import { poolUnavailable } from './redis-connection.js';
-
-export interface ManagerRecord {
-  id: string;
-  /** The manager API, e.g. http://127.0.0.2:7070. */
-  url: string;
-  /** The IP its workers are published on. */
-  advertiseIp: string;
-  capacity: number;
-  running: number;
-  heartbeatAt: number;
-}
 
 /**
  * Managers announce themselves in one Redis HASH (`managers`: id → record) and refresh their
  * heartbeat; a record whose heartbeat is older than the TTL belongs to a dead manager.
  */
-export class RedisManagerRegistry {
+export class RedisManagerRegistry implements ManagerRegistry {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,

@@ -40,6 +40,7 @@ export class MongoInvocationLog implements InvocationLog {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private closed = false;
+  private flushScheduled = false;
   /** Records dropped because the buffer was full while MongoDB was unavailable. */
   dropped = 0;
 
@@ -79,7 +80,15 @@ export class MongoInvocationLog implements InvocationLog {
       this.dropped += excess;
       this.options.logger.warn({ dropped: this.dropped, bufferMax: this.options.bufferMax }, 'invocation log buffer full: dropped the oldest records');
     }
-    if (this.buffer.length >= batchSize) void this.flush().catch(() => undefined);
+    // Written right after the answer, in whatever batch has formed meanwhile; while MongoDB is
+    // failing, only the timer retries.
+    if (!this.failing && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.flush().catch(() => undefined);
+      });
+    }
   }
 
   /** Records waiting to be written. */

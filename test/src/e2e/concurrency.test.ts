@@ -10,7 +10,6 @@ describe('concurrent invocations', () => {
     after(() => nubo.close());
     const key = await nubo.signup('alice');
     await nubo.deploy(key, 'busy', { 'index.mjs': probeHandler }, { timeoutMs: 20_000 });
-    const sandbox = nubo.embedded.sandbox;
     let inFlight = 0;
     let peakInFlight = 0;
     let violations = 0;
@@ -25,7 +24,7 @@ describe('concurrent invocations', () => {
           try {
             return await nubo.invoke(key, 'busy', { barrier: barrier.url });
           } finally {
-            if (sandbox.running().length > peakInFlight) violations += 1;
+            if (nubo.liveWorkers() > peakInFlight) violations += 1;
             inFlight -= 1;
           }
         }),
@@ -45,7 +44,7 @@ describe('concurrent invocations', () => {
     assert.ok(second.every((res) => res.status === 200 && res.body.wasBusy === false));
     assert.ok(second.every((res) => res.headers.get('x-nubo-cold-start') === 'false'), 'the second wave reuses the idle workers');
     assert.ok(second.every((res) => pids.has(res.body.pid)));
-    assert.equal(sandbox.running().length, 30);
+    assert.equal(nubo.liveWorkers(), 30);
 
     const logs = await nubo.call('GET', '/v1/functions/busy/logs?limit=1000', { key });
     const ids = [...first, ...second].map((res) => res.headers.get('x-nubo-request-id'));

@@ -156,9 +156,7 @@ describe('deploy and invoke through the HTTP API', () => {
     const logs = await nubo.call('GET', '/v1/functions/gone/logs', { key: key3 });
     assert.equal(logs.status, 200);
     assert.equal(logs.body.length, 1);
-    const { FsCodeStore } = await import('@nubo/stores');
-    const store = new FsCodeStore(`${nubo.embedded.dataDir}/code`);
-    assert.equal(await store.has(digest), false, 'its code is gone');
+    assert.equal(await nubo.codeStore.has(digest), false, 'its code is gone');
   });
 
   it('computes stats over the invocations', async () => {

@@ -1,11 +1,19 @@
-import { createLogger, loadServerConfig } from '@nubo/core';
-import { startEmbedded, type EmbeddedNubo } from '@nubo/cli';
+import { createLogger, loadServerConfig, type CodeStore } from '@nubo/core';
+import { startEmbedded } from '@nubo/cli';
+import { FsCodeStore } from '@nubo/stores';
+import { startDistributedStack } from './distributed-stack.js';
 import { call, type CallOptions, type HttpResult } from './http.js';
 import { tempDir } from './temp-dir.js';
 
+/** Which shape of Nubo the end-to-end tests run against: `embedded` (default) or `distributed`. */
+export const stackKind = process.env.NUBO_E2E_STACK === 'distributed' ? 'distributed' : 'embedded';
+
 export interface TestNubo {
+  /** One gateway's URL; `call` spreads requests over every gateway of the stack. */
   url: string;
-  embedded: EmbeddedNubo;
+  codeStore: CodeStore;
+  /** Worker processes running on every node of the stack. */
+  liveWorkers(): number;
   close(): Promise<void>;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<HttpResult<T>>;
   /** Signs a new user up and answers its API key. */
@@ -15,28 +23,64 @@ export interface TestNubo {
   invoke(key: string, name: string, event?: unknown): Promise<HttpResult>;
 }
 
-/** An embedded Nubo on a free loopback port with its own data directory; the caller closes it. */
-export async function startNubo(env: Record<string, string> = {}): Promise<TestNubo> {
+interface Stack {
+  urls: string[];
+  codeStore: CodeStore;
+  liveWorkers(): number;
+  close(): Promise<void>;
+}
+
+async function startStack(env: Record<string, string>): Promise<Stack> {
+  if (stackKind === 'distributed') {
+    const stack = await startDistributedStack(env);
+    return {
+      urls: stack.gateways.map((g) => g.url),
+      codeStore: stack.codeStore,
+      liveWorkers: () => stack.managers.reduce((sum, m) => sum + m.sandbox.running().length, 0),
+      close: () => stack.close(),
+    };
+  }
   const dataDir = await tempDir('nubo-data-');
   const config = loadServerConfig({ NUBO_PORT: '0', NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn', ...env });
   const embedded = await startEmbedded(config, createLogger({ level: config.NUBO_LOG_LEVEL }));
-  const url = embedded.url;
-  const nubo: TestNubo = {
-    url,
-    embedded,
+  return {
+    urls: [embedded.url],
+    codeStore: new FsCodeStore(`${dataDir}/code`),
+    liveWorkers: () => embedded.sandbox.running().length,
     close: () => embedded.close(),
-    call: (method, path, options) => call(url, method, path, options),
+  };
+}
+
+/** A Nubo on free loopback ports with its own data; the caller closes it. */
+export async function startNubo(env: Record<string, string> = {}): Promise<TestNubo> {
+  const stack = await startStack(env);
+  // Each API key sticks to one gateway (as behind a load balancer with affinity), so a user reads
+  // its own records at once; different users, and calls without a key, spread over all gateways.
+  let next = 0;
+  const sticky = new Map<string, string>();
+  const pick = (key?: string) => {
+    if (!key) return stack.urls[next++ % stack.urls.length]!;
+    let url = sticky.get(key);
+    if (!url) sticky.set(key, (url = stack.urls[next++ % stack.urls.length]!));
+    return url;
+  };
+  const nubo: TestNubo = {
+    url: stack.urls[0]!,
+    codeStore: stack.codeStore,
+    liveWorkers: () => stack.liveWorkers(),
+    close: () => stack.close(),
+    call: (method, path, options) => call(pick(options?.key), method, path, options),
     async signup(username) {
-      const res = await call(url, 'POST', '/v1/auth/signup', { body: { username, password: 'correct horse battery' } });
+      const res = await call(pick(), 'POST', '/v1/auth/signup', { body: { username, password: 'correct horse battery' } });
       if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
       return res.body.apiKey as string;
     },
     async deploy(key, name, files, extra = {}) {
-      const res = await call(url, 'PUT', `/v1/functions/${name}`, { key, body: { runtime: 'node20', handler: 'index.handler', code: { files }, ...extra } });
+      const res = await call(pick(key), 'PUT', `/v1/functions/${name}`, { key, body: { runtime: 'node20', handler: 'index.handler', code: { files }, ...extra } });
       if (res.status !== 200 && res.status !== 201) throw new Error(`deploy of ${name} failed: ${res.status} ${res.text}`);
       return res;
     },
-    invoke: (key, name, event = {}) => call(url, 'POST', `/v1/functions/${name}/invoke`, { key, body: event }),
+    invoke: (key, name, event = {}) => call(pick(key), 'POST', `/v1/functions/${name}/invoke`, { key, body: event }),
   };
   return nubo;
 }

@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import { NuboError, type Logger, type ManagerRegistry, type ServerConfig, type WorkerPool } from '@nubo/core';
+import { MemoryWorkerPool, RedisManagerRegistry, RedisWorkerPool, connectRedis } from '@nubo/pool';
+
+export interface OpenedPool {
+  pool: WorkerPool;
+  kind: 'memory' | 'redis';
+  registry?: ManagerRegistry;
+  close(): Promise<void>;
+}
+
+export function usesRedis(config: ServerConfig): boolean {
+  return Boolean(config.NUBO_REDIS_URL || config.NUBO_REDIS_SENTINELS);
+}
+
+/** The Redis pool (and manager registry) when Redis is configured, else the in-memory pool. */
+export async function openPool(config: ServerConfig, logger: Logger): Promise<OpenedPool> {
+  if (!usesRedis(config)) {
+    const pool = new MemoryWorkerPool();
+    return { pool, kind: 'memory', close: () => pool.close() };
+  }
+  const redis: Redis = await connectRedis(
+    {
+      ...(config.NUBO_REDIS_URL ? { url: config.NUBO_REDIS_URL } : {}),
+      ...(config.NUBO_REDIS_SENTINELS ? { sentinels: config.NUBO_REDIS_SENTINELS, masterName: config.NUBO_REDIS_MASTER } : {}),
+      ...(config.NUBO_REDIS_PASSWORD ? { password: config.NUBO_REDIS_PASSWORD } : {}),
+    },
+    logger,
+  );
+  const pool = new RedisWorkerPool(redis, config.NUBO_REDIS_PREFIX);
+  return {
+    pool,
+    kind: 'redis',
+    registry: new RedisManagerRegistry(redis, config.NUBO_REDIS_PREFIX, config.NUBO_MANAGER_TTL_MS),
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** Distributed processes cannot run without Redis and the cluster token. */
+export function requireCluster(config: ServerConfig, role: string): { token: string } {
+  if (!usesRedis(config)) throw new NuboError('NUBO_ERR_CONFIG_INVALID', `nubo ${role} needs Redis: set NUBO_REDIS_URL (or NUBO_REDIS_SENTINELS and NUBO_REDIS_MASTER).`);
+  if (!config.NUBO_CLUSTER_TOKEN) throw new NuboError('NUBO_ERR_CONFIG_INVALID', `nubo ${role} needs NUBO_CLUSTER_TOKEN: the same secret (16+ characters) on every gateway and manager.`);
+  return { token: config.NUBO_CLUSTER_TOKEN };
+}

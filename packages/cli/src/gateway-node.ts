@@ -1,0 +1,49 @@
+import type { Logger, ServerConfig } from '@nubo/core';
+import { buildGateway, type Gateway } from '@nubo/gateway';
+import { HttpManagerClient } from '@nubo/manager/client';
+import { openPool, requireCluster } from './compose/open-pool.js';
+import { openStores } from './compose/open-stores.js';
+
+export interface GatewayNode {
+  url: string;
+  gateway: Gateway;
+  close(): Promise<void>;
+}
+
+/** `nubo gateway`: the HTTP API and invoker; workers come from managers found in Redis. */
+export async function startGatewayNode(config: ServerConfig, logger: Logger): Promise<GatewayNode> {
+  const { token } = requireCluster(config, 'gateway');
+  const pool = await openPool(config, logger);
+  const stores = await openStores(config, logger);
+  const registry = pool.registry!;
+  const managers = new HttpManagerClient(registry, token);
+  let running = 0;
+  const refresh = setInterval(() => {
+    registry.alive().then((alive) => (running = alive.reduce((sum, m) => sum + m.running, 0)), () => undefined);
+  }, config.NUBO_HEARTBEAT_MS);
+  refresh.unref();
+  const gateway = await buildGateway({
+    config,
+    logger,
+    catalog: stores.catalog,
+    invocationLog: stores.invocationLog,
+    codeStore: stores.codeStore,
+    pool: pool.pool,
+    managers,
+    runtimes: ['node20'],
+    liveWorkers: () => running,
+  });
+  const url = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
+  logger.info({ url, pool: pool.kind, ...stores.kinds }, `Nubo gateway listening on ${url}`);
+  return {
+    url,
+    gateway,
+    async close() {
+      clearInterval(refresh);
+      await gateway.close();
+      await managers.close();
+      await pool.close();
+      await stores.close();
+    },
+  };
+}

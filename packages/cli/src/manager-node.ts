@@ -1,0 +1,66 @@
+import { hostname } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { NuboError, type Logger, type ServerConfig } from '@nubo/core';
+import { ClusterMembership, CodeCache, Manager, ProcessSandbox, buildManagerServer } from '@nubo/manager';
+import { openPool, requireCluster } from './compose/open-pool.js';
+import { openCodeStore } from './compose/open-stores.js';
+
+export interface ManagerNode {
+  id: string;
+  url: string;
+  manager: Manager;
+  sandbox: ProcessSandbox;
+  close(): Promise<void>;
+}
+
+/** `nubo manager`: creates and destroys this node's workers and answers their IP:Port. */
+export async function startManagerNode(config: ServerConfig, logger: Logger): Promise<ManagerNode> {
+  const { token } = requireCluster(config, 'manager');
+  if (!config.NUBO_MANAGER_URL) throw new NuboError('NUBO_ERR_CONFIG_INVALID', 'nubo manager needs NUBO_MANAGER_URL: the URL its API listens on, e.g. http://10.0.1.7:7070, reachable from the gateways.');
+  const listen = new URL(config.NUBO_MANAGER_URL);
+  const advertiseIp = config.NUBO_ADVERTISE_IP ?? listen.hostname;
+  const id = config.NUBO_MANAGER_ID ?? `${hostname()}-${advertiseIp}-${listen.port}`;
+  const dataDir = resolve(config.NUBO_DATA_DIR, 'managers', id);
+  const limits = { maxBytes: config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: config.NUBO_MAX_CODE_UNZIPPED_BYTES };
+  await rm(join(dataDir, 'workers'), { recursive: true, force: true });
+
+  const pool = await openPool(config, logger);
+  const codeStore = await openCodeStore(config);
+  const sandbox = new ProcessSandbox({ workDir: join(dataDir, 'workers'), logger, host: advertiseIp });
+  const manager = new Manager({
+    id,
+    sandbox,
+    pool: pool.pool,
+    logger,
+    reapIntervalMs: config.NUBO_REAP_INTERVAL_MS,
+    codeCache: new CodeCache({ dir: join(dataDir, 'code-cache'), store: codeStore, limits }),
+  });
+  const server = buildManagerServer({ manager, token, logger });
+  await server.listen({ host: listen.hostname, port: Number(listen.port || 80) });
+  const membership = new ClusterMembership({
+    manager,
+    pool: pool.pool,
+    registry: pool.registry!,
+    url: config.NUBO_MANAGER_URL.replace(/\/+$/, ''),
+    advertiseIp,
+    capacity: config.NUBO_MANAGER_CAPACITY,
+    heartbeatMs: config.NUBO_HEARTBEAT_MS,
+    logger,
+  });
+  await membership.start();
+  manager.start();
+  logger.info({ id, url: config.NUBO_MANAGER_URL, advertiseIp, capacity: config.NUBO_MANAGER_CAPACITY, sandbox: sandbox.kind }, `Nubo manager ${id} listening on ${config.NUBO_MANAGER_URL}, workers on ${advertiseIp}`);
+  return {
+    id,
+    url: config.NUBO_MANAGER_URL,
+    manager,
+    sandbox,
+    async close() {
+      await membership.stop();
+      await server.close();
+      await manager.stop();
+      await pool.close();
+    },
+  };
+}
