@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Runs every compiled test file with Node's test runner. Node 20's --test takes no globs, so the
-// files are listed here. Extra arguments filter the files by substring: `npm test -- concurrency`.
+// The test command: starts the services the distributed tests need (installing them when missing),
+// then runs every compiled test file with Node's test runner. Node 20's --test takes no globs, so
+// the files are listed here. Arguments filter the files by substring: `npm test -- concurrency`.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const root = join(import.meta.dirname, '..', 'test', 'dist');
+const repo = join(import.meta.dirname, '..');
+const root = join(repo, 'test', 'dist');
 const filters = process.argv.slice(2);
 const files = [];
 const walk = (dir) => {
@@ -21,6 +23,17 @@ if (selected.length === 0) {
   console.error(`No test files match ${filters.join(', ')}.`);
   process.exit(1);
 }
+
+const needsServices = selected.some((file) => /(distributed|production-adapters)/.test(relative(root, file)));
+if (needsServices) {
+  console.log('Starting the services the distributed tests need (scripts/services/start.sh)…');
+  const services = spawnSync('bash', [join(repo, 'scripts', 'services', 'start.sh')], { stdio: 'inherit' });
+  if (services.status !== 0) {
+    console.error('The services did not start: the distributed tests cannot run. Fix the error above, or start them by hand with scripts/services/start.sh.');
+    process.exit(1);
+  }
+}
+
 console.log(`Running ${selected.length} test files: ${selected.map((f) => relative(root, f)).join(', ')}`);
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...selected], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

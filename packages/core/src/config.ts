@@ -39,6 +39,8 @@ export const serverConfigSchema = z.object({
   NUBO_DEFAULT_MAX_CONCURRENCY: int(1, 10_000).default(100),
   /** How long a request waits for a worker at maxConcurrency; unset = up to the function's timeout. */
   NUBO_MAX_QUEUE_WAIT_MS: int(0, 900_000).optional(),
+  /** A worker's lease outlives its function's timeout by this much before a manager reclaims it. */
+  NUBO_LEASE_MARGIN_MS: int(100, 3_600_000).default(30_000),
 
   // Distributed mode: each store whose URL is unset falls back to its embedded adapter.
   NUBO_REDIS_URL: url('redis:', 'rediss:').optional(),

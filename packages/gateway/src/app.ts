@@ -46,7 +46,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     transform: jsonSchemaTransform,
   });
 
-  const metrics = new InvocationMetrics(deps.liveWorkers);
+  const metrics = new InvocationMetrics(deps.liveWorkers, () => deps.invocationLog.dropped);
   const invoker = new Invoker({
     pool: deps.pool,
     managers: deps.managers,
@@ -54,6 +54,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     metrics,
     maxLogBytes: deps.config.NUBO_MAX_LOG_BYTES,
     maxQueueWaitMs: deps.config.NUBO_MAX_QUEUE_WAIT_MS,
+    leaseMarginMs: deps.config.NUBO_LEASE_MARGIN_MS,
+    logger: deps.logger as FastifyBaseLogger,
   });
   const deployer = new Deployer(deps);
   const auth = new Authenticator(deps.catalog);

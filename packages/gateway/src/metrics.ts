@@ -23,7 +23,16 @@ export class InvocationMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  constructor(liveWorkers?: () => number) {
+  constructor(liveWorkers: (() => number) | undefined, droppedLogRecords: () => number) {
+    new Counter({
+      name: 'nubo_invocation_log_dropped_total',
+      help: 'Invocation records dropped because the log buffer was full while the log store was down.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(droppedLogRecords());
+      },
+    });
     if (liveWorkers) {
       new Gauge({
         name: 'nubo_workers',

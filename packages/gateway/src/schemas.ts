@@ -78,6 +78,7 @@ export const functionView = z.object({
 });
 
 export const functionDetail = functionView.extend({
+  id: z.string().describe('internal id; pool keys are {id}:{version}'),
   runtime: z.string(),
   handler: z.string(),
   limits: limitsView,

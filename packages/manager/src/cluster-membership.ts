@@ -19,12 +19,34 @@ export interface MembershipOptions {
 export class ClusterMembership {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  /** Heartbeats that succeeded in a row; other managers are judged only after two. */
+  private beatsInARow = 0;
 
   constructor(private readonly options: MembershipOptions) {}
 
   private async beat(): Promise<void> {
     const { manager, registry } = this.options;
+    const registered = (await registry.all()).some((m) => m.id === manager.id);
     await registry.heartbeat({ id: manager.id, url: this.options.url, advertiseIp: this.options.advertiseIp, capacity: this.options.capacity, running: manager.liveWorkers().length });
+    if (!registered && this.beatsInARow > 0) {
+      // Another manager judged this one dead (Redis was unreachable too long) and took its workers
+      // out of the pool: they can never be handed out again, so they go.
+      const orphans = manager.liveWorkers();
+      this.options.logger.warn({ orphans: orphans.length }, 'this manager was declared dead while cut off from Redis; destroying its workers');
+      await Promise.all(orphans.map((w) => manager.destroyWorker(w.id)));
+    }
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.beat();
+      this.beatsInARow += 1;
+    } catch (err) {
+      this.beatsInARow = 0;
+      throw err;
+    }
+    // Right after an outage every heartbeat is stale: give the others one interval to beat again.
+    if (this.beatsInARow >= 2) await this.sweepDeadManagers();
   }
 
   private async sweepDeadManagers(): Promise<void> {
@@ -41,9 +63,9 @@ export class ClusterMembership {
     const stale = await this.options.pool.dropManager(this.options.manager.id);
     if (stale > 0) this.options.logger.warn({ stale }, 'dropped workers of an earlier run of this manager from the pool');
     await this.beat();
+    this.beatsInARow = 1;
     this.timer = setInterval(() => {
-      this.ticking ??= Promise.all([this.beat(), this.sweepDeadManagers()])
-        .then(() => undefined)
+      this.ticking ??= this.tick()
         .catch((err: Error) => this.options.logger.error({ err: err.message }, 'heartbeat failed'))
         .finally(() => (this.ticking = undefined));
     }, this.options.heartbeatMs);

@@ -72,14 +72,18 @@ export class MongoInvocationLog implements InvocationLog {
     }
   }
 
+  /** Keeps at most bufferMax records waiting, dropping the oldest. */
+  private bound(): void {
+    if (this.buffer.length <= this.options.bufferMax) return;
+    const excess = this.buffer.length - this.options.bufferMax;
+    this.buffer.splice(0, excess);
+    this.dropped += excess;
+    this.options.logger.warn({ dropped: this.dropped, bufferMax: this.options.bufferMax }, 'invocation log buffer full: dropped the oldest records');
+  }
+
   append(record: InvocationRecord): void {
     this.buffer.push(record);
-    if (this.buffer.length > this.options.bufferMax) {
-      const excess = this.buffer.length - this.options.bufferMax;
-      this.buffer.splice(0, excess);
-      this.dropped += excess;
-      this.options.logger.warn({ dropped: this.dropped, bufferMax: this.options.bufferMax }, 'invocation log buffer full: dropped the oldest records');
-    }
+    this.bound();
     // Written right after the answer, in whatever batch has formed meanwhile; while MongoDB is
     // failing, only the timer retries.
     if (!this.failing && !this.flushScheduled) {
@@ -103,27 +107,28 @@ export class MongoInvocationLog implements InvocationLog {
 
   private async writeBuffered(): Promise<void> {
     while (this.buffer.length > 0) {
-      const batch = this.buffer.slice(0, batchSize);
+      const batch = this.buffer.splice(0, batchSize);
       try {
         await this.collection.insertMany(batch.map((r) => ({ ...r, startedAtDate: new Date(r.startedAt) })), { ordered: false });
       } catch (err) {
         // A duplicate key means that record was written by an earlier, partly failed batch.
         const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
         if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) {
+          this.buffer.unshift(...batch);
+          this.bound();
           if (!this.failing) this.options.logger.error({ err: (err as Error).message, pending: this.buffer.length }, 'cannot write invocation records; keeping them buffered');
           this.failing = true;
           throw err;
         }
       }
-      this.buffer.splice(0, batch.length);
       if (this.failing) this.options.logger.info('invocation log writes resumed');
       this.failing = false;
     }
   }
 
   private async readAfterFlush(): Promise<void> {
-    // Reads see this gateway's own records; if MongoDB is down the read fails anyway.
-    await this.flush().catch(() => undefined);
+    // Reads see this gateway's own records, unless writing them is stuck: then reads go on.
+    await Promise.race([this.flush().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
   }
 
   private strip(doc: Document): InvocationRecord {

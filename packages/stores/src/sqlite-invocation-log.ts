@@ -78,6 +78,7 @@ const maxBatch = 500;
 export class SqliteInvocationLog implements InvocationLog {
   private readonly db: SqliteDatabase;
   private buffer: InvocationRecord[] = [];
+  readonly dropped = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly insert;
   private readonly writeBatch;

@@ -2,6 +2,8 @@ import type { InvocationQuery, InvocationRecord, InvocationStats } from '../type
 
 /** Where every invocation ends up: exactly one record per accepted request. */
 export interface InvocationLog {
+  /** Records lost because a buffer was full while the store was down (0 for unbuffered adapters). */
+  readonly dropped: number;
   /** Must not slow the request path: adapters may buffer. */
   append(record: InvocationRecord): void;
   /** Writes what is buffered. */

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import {
+  NuboError,
   isNuboError,
   newRequestId,
   poolKey,
@@ -13,6 +14,7 @@ import {
   type WorkerInfo,
   type WorkerPool,
   type WorkerSpec,
+  type ErrorCode,
 } from '@nubo/core';
 import { callWorker, type RuntimeReply } from './call-worker.js';
 import { createWorkerAgent } from './worker-connections.js';
@@ -32,11 +34,17 @@ export interface InvokeOutcome {
   cold: boolean;
   durationMs: number;
   result?: unknown;
-  error?: { type: string; message: string; stack?: string };
+  error?: InvokeError;
 }
 
-/** A lease outlives the function's timeout by this much, so a live caller never loses its worker. */
-const leaseMarginMs = 30_000;
+/** What went wrong; `code` overrides the status's usual error code (a platform failure is a 503). */
+export interface InvokeError {
+  type: string;
+  message: string;
+  stack?: string;
+  code?: ErrorCode;
+}
+
 /** A worker whose connection broke gets this long to finish dying, so its cause (crash, OOM) is known. */
 const crashGraceMs = 1000;
 
@@ -47,7 +55,7 @@ interface Attempt {
   queueMs: number;
   status: InvocationStatus;
   reply?: RuntimeReply;
-  error?: { type: string; message: string; stack?: string };
+  error?: InvokeError;
 }
 
 export function specOf(fn: FunctionRecord, version: FunctionVersion): WorkerSpec {
@@ -80,6 +88,9 @@ export class Invoker {
       metrics: InvocationMetrics;
       maxLogBytes: number;
       maxQueueWaitMs: number | undefined;
+      /** A lease outlives the function's timeout by this much, so a live caller never loses its worker. */
+      leaseMarginMs: number;
+      logger: FastifyBaseLogger;
     },
   ) {}
 
@@ -116,7 +127,7 @@ export class Invoker {
     const { pool, managers } = this.deps;
     const limits = input.version.limits;
     const key = poolKey(input.fn.id, input.version.version);
-    const leaseMs = limits.timeoutMs + leaseMarginMs;
+    const leaseMs = limits.timeoutMs + this.deps.leaseMarginMs;
     const untilDeadline = Math.max(0, deadline - performance.now());
     const waitMs = Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline);
     const acquired = await pool.acquire(key, { leaseMs, maxWorkers: limits.maxConcurrency, waitMs });
@@ -135,13 +146,15 @@ export class Invoker {
       try {
         worker = await managers.startWorker(specOf(input.fn, input.version));
       } catch (err) {
-        await pool.cancelStart(key, acquired.ticket);
+        await pool.cancelStart(key, acquired.ticket).catch(() => undefined);
         const initFailed = isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED');
+        const platformDown = err instanceof NuboError && err.status === 503;
         return {
           cold, initMs: null, queueMs, status: initFailed ? 'error' : 'crash',
           error: {
             type: initFailed ? String(err.details?.errorType ?? 'InitError') : 'WorkerStartFailed',
             message: (err as Error).message,
+            ...(platformDown ? { code: err.code } : {}),
           },
         };
       }
@@ -151,7 +164,7 @@ export class Invoker {
     const result = await callWorker(this.agent, worker.address, payload, Math.max(1, deadline - performance.now()));
     switch (result.kind) {
       case 'reply': {
-        if (!(await pool.giveBack(worker))) await this.destroy(worker);
+        await this.giveBack(worker);
         const { reply } = result;
         return { worker, cold, initMs, queueMs, reply, status: reply.ok ? 'ok' : 'error', ...(reply.error ? { error: reply.error } : {}) };
       }
@@ -178,8 +191,17 @@ export class Invoker {
     }
   }
 
+  /** Back to the pool; if the pool is unreachable the lease runs out and the manager reclaims it. */
+  private async giveBack(worker: WorkerInfo): Promise<void> {
+    try {
+      if (!(await this.deps.pool.giveBack(worker))) await this.destroy(worker);
+    } catch (err) {
+      this.deps.logger.warn({ worker: worker.id, err: (err as Error).message }, 'could not give the worker back; its manager will reclaim it when the lease ends');
+    }
+  }
+
   private async destroy(worker: WorkerInfo, graceMs?: number) {
-    await this.deps.pool.forget(worker);
+    await this.deps.pool.forget(worker).catch(() => undefined);
     return this.deps.managers.destroyWorker(worker, graceMs ? { graceMs } : {}).catch(() => null);
   }
 

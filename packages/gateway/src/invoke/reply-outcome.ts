@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { NuboError, type ErrorCode, type InvocationStatus } from '@nubo/core';
-import type { InvokeOutcome } from './invoker.js';
+import type { InvokeError, InvokeOutcome } from './invoker.js';
 import { sendError } from '../error-handler.js';
 
 const failureCodes: Record<Exclude<InvocationStatus, 'ok'>, ErrorCode> = {
@@ -21,8 +21,8 @@ export function setInvocationHeaders(reply: FastifyReply, outcome: InvokeOutcome
 /** Answers a failed invocation: 502 function error or crash, 504 timeout, 429 at capacity. */
 export function sendFailure(reply: FastifyReply, outcome: InvokeOutcome): FastifyReply {
   const status = outcome.status as Exclude<InvocationStatus, 'ok'>;
-  const error = outcome.error ?? { type: 'Error', message: 'The invocation failed.' };
-  return sendError(reply, new NuboError(failureCodes[status], error.message), {
+  const error: InvokeError = outcome.error ?? { type: 'Error', message: 'The invocation failed.' };
+  return sendError(reply, new NuboError(error.code ?? failureCodes[status], error.message), {
     type: error.type,
     ...(error.stack ? { stack: error.stack } : {}),
     requestId: outcome.requestId,

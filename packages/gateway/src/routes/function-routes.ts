@@ -48,6 +48,7 @@ export function functionRoutes(deps: GatewayDeps, auth: Authenticator, deployer:
       ]);
       return {
         ...functionView(fn, baseUrl(request)),
+        id: fn.id,
         runtime: version.runtime,
         handler: version.handler,
         limits: version.limits,
