@@ -65,9 +65,16 @@ describe('faults in a distributed stack', () => {
     await eventually('the extra manager has registered', async () => (await registry.alive()).some((m) => m.url.startsWith('http://127.0.0.4:')));
     assert.equal((await call(stack.gateways[0]!.url, 'POST', '/v1/functions/probe/invoke', { key, body: {} })).status, 200);
     assert.ok((await pool.snapshot(poolKey)).idle.some((a) => a.startsWith('127.0.0.4:')), 'the manager with the most room got the cold start');
+    const orphans = (await pool.snapshot(poolKey)).idle.filter((a) => a.startsWith('127.0.0.4:'));
     doomed.process.kill('SIGKILL');
     await doomed.exited;
+    // Its workers end with it (they watch their manager); wait until they no longer accept connections.
+    await eventually('the dead manager\'s workers are gone', async () => {
+      const answers = await Promise.all(orphans.map((a) => fetch(`http://${a}/healthz`).then(() => true, () => false)));
+      return answers.every((alive) => !alive);
+    });
 
+    // The pool still lists the dead worker and the registry the dead manager: both are skipped.
     for (let i = 0; i < 3; i++) {
       const res = await call(stack.gateways[i % 2]!.url, 'POST', '/v1/functions/probe/invoke', { key, body: {} });
       assert.equal(res.status, 200, res.text);
