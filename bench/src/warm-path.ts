@@ -13,23 +13,12 @@ import { nodeRuntimeScript } from '@nubo/runtime';
 import { listeningPort } from './lib/listening-port.js';
 import { json, startServer, freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
+import { timeRequests } from './lib/measure.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
 const coldStarts = Number(process.env.BENCH_COLD_STARTS ?? 20);
 const noop = 'export const handler = async () => ({ ok: true, pid: process.pid });\n';
-
-async function timeRequests(pool: Pool, path: string, body: string, headers: Record<string, string>, count: number): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    const res = await pool.request({ path, method: 'POST', body, headers });
-    await res.body.text();
-    samples.push(performance.now() - started);
-    if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}`);
-  }
-  return samples;
-}
 
 async function bareRuntimeColdStart(codeDir: string): Promise<number> {
   const port = await freePort();

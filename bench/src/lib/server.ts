@@ -7,22 +7,22 @@ import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
 
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
 }
 
-/** Runs `nubo server` in its own process, so the benchmark client does not share its event loop. */
-export async function startServer(env: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+/** Runs `nubo server` (or `gateway`) in its own process, so the benchmark client does not share its event loop. */
+export async function startServer(env: Record<string, string> = {}, role: 'server' | 'gateway' = 'server'): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'nubo-bench-'));
-  const child: ChildProcess = spawn(process.execPath, [bin, 'server'], {
+  const child: ChildProcess = spawn(process.execPath, [bin, role], {
     env: { ...process.env, NUBO_PORT: String(port), NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -31,7 +31,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<{ u
   for (;;) {
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('nubo server did not start within 30 s');
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`nubo ${role} did not start within 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
@@ -54,4 +54,29 @@ export async function json(url: string, method: string, body?: unknown, key?: st
   const parsed = await res.json();
   if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${JSON.stringify(parsed)}`);
   return parsed;
+}
+
+/** Runs `nubo manager` in its own process and waits until it answers on its API. */
+export async function startManager(env: Record<string, string>, ip: string): Promise<{ stop(): Promise<void> }> {
+  const port = await freePort(ip);
+  const dataDir = await mkdtemp(join(tmpdir(), 'nubo-bench-manager-'));
+  const child = spawn(process.execPath, [bin, 'manager'], {
+    env: { ...process.env, NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn', NUBO_MANAGER_URL: `http://${ip}:${port}`, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const answered = await fetch(`http://${ip}:${port}/v1/status`).then(() => true, () => false);
+    if (answered) break;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('nubo manager did not start within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { newRequestId } from '@nubo/core';
 import type { GatewayDeps } from './deps.js';
 import { Authenticator } from './auth/authenticate.js';
 import { Deployer } from './deployer.js';
+import { FunctionResolver } from './function-resolver.js';
 import { installErrorHandlers } from './error-handler.js';
 import { Invoker } from './invoke/invoker.js';
 import { InvocationMetrics } from './metrics.js';
@@ -59,13 +60,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   const deployer = new Deployer(deps);
   const auth = new Authenticator(deps.catalog);
+  const resolver = new FunctionResolver(deps.catalog);
 
   await app.register(systemRoutes(metrics));
   await app.register(authRoutes(deps, auth));
-  await app.register(functionRoutes(deps, auth, deployer));
-  await app.register(invokeRoutes(deps, auth, invoker));
+  await app.register(functionRoutes(deps, auth, deployer, resolver));
+  await app.register(invokeRoutes(deps, auth, invoker, resolver));
   await app.register(logRoutes(deps, auth));
-  await app.register(triggerRoutes(deps, auth, invoker));
+  await app.register(triggerRoutes(deps, auth, invoker, resolver));
   await app.ready();
 
   return {

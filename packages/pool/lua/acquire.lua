@@ -4,8 +4,10 @@
 -- KEYS[3] live:{fn}:{v}      SET   addresses of every live worker of this key
 -- KEYS[4] starting:{fn}:{v}  ZSET  start ticket -> slot deadline (ms)
 -- ARGV[1] now (ms)   ARGV[2] lease deadline (ms)   ARGV[3] max workers
--- ARGV[4] ticket     ARGV[5] slot deadline (ms)    ARGV[6] key prefix
+-- ARGV[4] ticket     ARGV[5] slot deadline (ms)    ARGV[6] key prefix   ARGV[7] pool key ({fn}:{v})
 -- Returns {1, address, {hash field, value, ...}} warm | {2} slot reserved (cold start) | {3} full
+--         | {4} retired (an old version or a removed function: the caller looks it up again)
+if redis.call('SISMEMBER', ARGV[6] .. 'retired', ARGV[7]) == 1 then return {4} end
 local address = redis.call('LPOP', KEYS[1])
 if address then
   redis.call('ZADD', KEYS[2], ARGV[2], address)

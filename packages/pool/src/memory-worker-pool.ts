@@ -54,6 +54,7 @@ export class MemoryWorkerPool implements WorkerPool {
     const started = Date.now();
     const deadline = started + options.waitMs;
     for (;;) {
+      if (this.retired.has(key)) return { kind: 'retired', waitedMs: Date.now() - started };
       const got = this.tryAcquire(state, options);
       const waitedMs = Date.now() - started;
       if (typeof got === 'string') return { kind: 'cold', ticket: got, waitedMs };

@@ -10,6 +10,7 @@ const startSlotMs = 60_000;
 const waitStepMs = { min: 5, max: 50 };
 
 const keyOf = (worker: WorkerInfo) => `${worker.functionId}:${worker.version}`;
+const commandName = (script: ScriptName) => `nubo_${script.replace(/-/g, '_')}`;
 
 function toHashFields(worker: WorkerInfo, lastUsedAt: number): string[] {
   return [
@@ -51,7 +52,12 @@ export class RedisWorkerPool implements WorkerPool {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    // defineCommand sends EVALSHA, and the script body only when Redis does not know it yet.
+    for (const [name, lua] of Object.entries(luaScripts)) {
+      if (!(commandName(name as ScriptName) in redis)) redis.defineCommand(commandName(name as ScriptName), { lua });
+    }
+  }
 
   private k(...parts: string[]): string {
     return this.prefix + parts.join(':');
@@ -59,7 +65,8 @@ export class RedisWorkerPool implements WorkerPool {
 
   private async run<T>(script: ScriptName, keys: string[], args: (string | number)[]): Promise<T> {
     try {
-      return (await this.redis.eval(luaScripts[script], keys.length, ...keys, ...args.map(String))) as T;
+      const command = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[commandName(script)]!;
+      return (await command.call(this.redis, keys.length, ...keys, ...args.map(String))) as T;
     } catch (err) {
       return poolUnavailable(err);
     }
@@ -74,11 +81,12 @@ export class RedisWorkerPool implements WorkerPool {
       const reply = await this.run<[number, string?, string[]?]>(
         'acquire',
         [this.k('pool', key), this.k('leases'), this.k('live', key), this.k('starting', key)],
-        [now, now + options.leaseMs, options.maxWorkers, ticket, now + startSlotMs, this.prefix],
+        [now, now + options.leaseMs, options.maxWorkers, ticket, now + startSlotMs, this.prefix, key],
       );
       const waitedMs = Date.now() - started;
       if (reply[0] === 1) return { kind: 'warm', worker: toWorker(reply[2]!), waitedMs };
       if (reply[0] === 2) return { kind: 'cold', ticket, waitedMs };
+      if (reply[0] === 4) return { kind: 'retired', waitedMs };
       const remaining = started + options.waitMs - Date.now();
       if (remaining <= 0) return { kind: 'full', waitedMs };
       await new Promise((resolve) => setTimeout(resolve, Math.min(step, remaining)));

@@ -20,7 +20,10 @@ export interface MongoLogOptions {
   bufferMax: number;
   /** Records older than this many days expire (a TTL index); unset keeps them. */
   retentionDays?: number;
+  /** Retry interval while MongoDB is failing. */
   flushIntervalMs?: number;
+  /** How long a record waits for others to share its write (default 50 ms). */
+  batchDelayMs?: number;
 }
 
 const batchSize = 1000;
@@ -49,7 +52,7 @@ export class MongoInvocationLog implements InvocationLog {
     private readonly collection: Collection<Document>,
     private readonly options: MongoLogOptions,
   ) {
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs ?? 200);
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs ?? 1000);
     this.timer.unref();
   }
 
@@ -84,14 +87,14 @@ export class MongoInvocationLog implements InvocationLog {
   append(record: InvocationRecord): void {
     this.buffer.push(record);
     this.bound();
-    // Written right after the answer, in whatever batch has formed meanwhile; while MongoDB is
-    // failing, only the timer retries.
+    // Written shortly after, in one batch with the records of the same few milliseconds; while
+    // MongoDB is failing, only the retry timer writes.
     if (!this.failing && !this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => {
+      setTimeout(() => {
         this.flushScheduled = false;
         void this.flush().catch(() => undefined);
-      });
+      }, this.options.batchDelayMs ?? 50).unref();
     }
   }
 

@@ -137,7 +137,7 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const removed = await pool.retire(key);
       assert.deepEqual(removed.map((w) => w.id), [idle.id]);
       assert.equal(await pool.giveBack(busy), false, 'the caller must destroy a worker of a retired version');
-      assert.equal((await pool.acquire(key, opts)).kind, 'cold', 'nothing of the retired version is handed out');
+      assert.equal((await pool.acquire(key, opts)).kind, 'retired', 'nothing of the retired version is handed out');
       await pool.close();
     });
 

@@ -20,7 +20,9 @@ export type Acquisition =
   /** The pool was empty and a start slot is reserved: cold-start, then `adopt` or `cancelStart`. */
   | { kind: 'cold'; ticket: string; waitedMs: number }
   /** At maxWorkers for the whole wait. */
-  | { kind: 'full'; waitedMs: number };
+  | { kind: 'full'; waitedMs: number }
+  /** The key was retired (a newer version is active, or the function is gone): look it up again. */
+  | { kind: 'retired'; waitedMs: number };
 
 export interface IdleWorker {
   worker: WorkerInfo;

@@ -20,12 +20,17 @@ import { callWorker, type RuntimeReply } from './call-worker.js';
 import { createWorkerAgent } from './worker-connections.js';
 import type { InvocationMetrics } from '../metrics.js';
 
-export interface InvokeInput {
+export interface InvokeTarget {
   fn: FunctionRecord;
   version: FunctionVersion;
+}
+
+export interface InvokeInput extends InvokeTarget {
   event: unknown;
   trigger: InvocationRecord['trigger'];
   logger: FastifyBaseLogger;
+  /** Looks the function up afresh (and re-checks access) when its version turned out to be retired. */
+  reload: () => Promise<InvokeTarget>;
 }
 
 export interface InvokeOutcome {
@@ -56,6 +61,8 @@ interface Attempt {
   status: InvocationStatus;
   reply?: RuntimeReply;
   error?: InvokeError;
+  /** The version was retired between lookup and take. */
+  retired?: boolean;
 }
 
 export function specOf(fn: FunctionRecord, version: FunctionVersion): WorkerSpec {
@@ -102,6 +109,11 @@ export class Invoker {
     const payload = JSON.stringify({ event: input.event, context: { requestId, deadlineMs: startedAt + input.version.limits.timeoutMs } });
 
     let attempt = await this.attempt(input, payload, deadline, true);
+    if (attempt.retired) {
+      // A deploy or removal happened since the lookup: run what is current now.
+      input = { ...input, ...(await input.reload()) };
+      attempt = await this.attempt(input, payload, deadline, true);
+    }
     if (attempt.status === 'crash' && attempt.reply === undefined && attempt.error?.type === 'WorkerUnreachable') {
       attempt = await this.attempt(input, payload, deadline, false);
     }
@@ -132,6 +144,9 @@ export class Invoker {
     const waitMs = Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline);
     const acquired = await pool.acquire(key, { leaseMs, maxWorkers: limits.maxConcurrency, waitMs });
     const queueMs = acquired.waitedMs;
+    if (acquired.kind === 'retired') {
+      return { cold: false, initMs: null, queueMs, status: 'crash', retired: true, error: { type: 'VersionRetired', message: 'The function changed during the call: retry.' } };
+    }
     if (acquired.kind === 'full') {
       return {
         cold: false, initMs: null, queueMs, status: 'rejected',

@@ -6,9 +6,10 @@ import type { Deployer } from '../deployer.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { deployRequest, deployResponse, errorBody, functionDetail, functionNameParams, functionView as functionSchema } from '../schemas.js';
 import { baseUrl, functionView, versionView } from '../views.js';
-import { activeVersion, ownFunction } from './lookup.js';
+import { activeVersion } from './lookup.js';
+import type { FunctionResolver } from '../function-resolver.js';
 
-export function functionRoutes(deps: GatewayDeps, auth: Authenticator, deployer: Deployer): FastifyPluginAsyncZod {
+export function functionRoutes(deps: GatewayDeps, auth: Authenticator, deployer: Deployer, resolver: FunctionResolver): FastifyPluginAsyncZod {
   const { catalog, config, pool } = deps;
   // Base64 makes the zip a third larger; leave room for the rest of the JSON too.
   const deployBodyLimit = Math.ceil((config.NUBO_MAX_CODE_BYTES * 4) / 3) + 1024 * 1024;
@@ -26,6 +27,7 @@ export function functionRoutes(deps: GatewayDeps, auth: Authenticator, deployer:
     }, async (request, reply) => {
       const user = await auth.requireUser(request);
       const { fn, version, created } = await deployer.deploy(user, request.params.name, request.body);
+      resolver.forget(fn);
       request.log.info({ function: fn.name, version: version.version }, 'deployed');
       return reply.code(created ? 201 : 200).send({ function: functionView(fn, baseUrl(request)), version: versionView(version), created });
     });
@@ -40,7 +42,7 @@ export function functionRoutes(deps: GatewayDeps, auth: Authenticator, deployer:
       schema: { tags: ['functions'], summary: 'A function with its active version, versions and live workers', params: functionNameParams, response: { 200: functionDetail, '4xx': errorBody } },
     }, async (request) => {
       const user = await auth.requireUser(request);
-      const fn = await ownFunction(catalog, user.id, request.params.name);
+      const fn = await resolver.own(user.id, request.params.name, true);
       const [version, versions, liveWorkers] = await Promise.all([
         activeVersion(catalog, fn),
         catalog.listVersions(fn.id),
@@ -62,8 +64,9 @@ export function functionRoutes(deps: GatewayDeps, auth: Authenticator, deployer:
       schema: { tags: ['functions'], summary: 'Remove a function, its versions, code and workers (its logs stay)', params: functionNameParams, response: { 204: z.null(), '4xx': errorBody } },
     }, async (request, reply) => {
       const user = await auth.requireUser(request);
-      const fn = await ownFunction(catalog, user.id, request.params.name);
+      const fn = await resolver.own(user.id, request.params.name, true);
       await deployer.remove(fn);
+      resolver.forget(fn);
       request.log.info({ function: fn.name }, 'removed');
       return reply.code(204).send(null);
     });

@@ -5,9 +5,10 @@ import type { Invoker } from '../invoke/invoker.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { errorBody, functionNameParams } from '../schemas.js';
 import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
-import { activeVersion, ownFunction } from './lookup.js';
+import { activeVersion } from './lookup.js';
+import type { FunctionResolver } from '../function-resolver.js';
 
-export function invokeRoutes(deps: GatewayDeps, auth: Authenticator, invoker: Invoker): FastifyPluginAsyncZod {
+export function invokeRoutes(deps: GatewayDeps, auth: Authenticator, invoker: Invoker, resolver: FunctionResolver): FastifyPluginAsyncZod {
   const { catalog, config } = deps;
   return async (app) => {
     app.post('/v1/functions/:name/invoke', {
@@ -22,9 +23,11 @@ export function invokeRoutes(deps: GatewayDeps, auth: Authenticator, invoker: In
       },
     }, async (request, reply) => {
       const user = await auth.requireUser(request);
-      const fn = await ownFunction(catalog, user.id, request.params.name);
-      const version = await activeVersion(catalog, fn);
-      const outcome = await invoker.invoke({ fn, version, event: request.body ?? {}, trigger: 'invoke', logger: request.log });
+      const target = async (fresh: boolean) => {
+        const fn = await resolver.own(user.id, request.params.name, fresh);
+        return { fn, version: await activeVersion(catalog, fn) };
+      };
+      const outcome = await invoker.invoke({ ...(await target(false)), reload: () => target(true), event: request.body ?? {}, trigger: 'invoke', logger: request.log });
       setInvocationHeaders(reply, outcome);
       if (outcome.status !== 'ok') return sendFailure(reply, outcome);
       return reply.type('application/json').send(JSON.stringify(outcome.result));

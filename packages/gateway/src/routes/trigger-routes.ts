@@ -8,9 +8,10 @@ import { buildHttpEvent, toHttpResult } from '../http-trigger.js';
 import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
 import { triggerParams } from '../schemas.js';
 import { activeVersion } from './lookup.js';
+import type { FunctionResolver } from '../function-resolver.js';
 
 /** `ANY /fn/:owner/:name/*`: any HTTP request becomes a Lambda HTTP event. */
-export function triggerRoutes(deps: GatewayDeps, auth: Authenticator, invoker: Invoker): FastifyPluginAsyncZod {
+export function triggerRoutes(deps: GatewayDeps, auth: Authenticator, invoker: Invoker, resolver: FunctionResolver): FastifyPluginAsyncZod {
   const { catalog, config } = deps;
   return async (app) => {
     // The handler gets the body as sent, whatever its type.
@@ -19,17 +20,20 @@ export function triggerRoutes(deps: GatewayDeps, auth: Authenticator, invoker: I
 
     const handle = async (request: FastifyRequest, reply: FastifyReply) => {
       const { owner, name } = request.params as { owner: string; name: string; '*'?: string };
-      const fn = await catalog.getFunctionByOwnerName(owner, name);
-      if (!fn) throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `There is no function "${name}" of user "${owner}".`);
-      if (!fn.public) {
-        const user = await auth.optionalUser(request);
-        if (!user) throw new NuboError('NUBO_ERR_AUTH_MISSING_KEY', `Function "${name}" is private: send its owner's API key as "Authorization: Bearer <key>", or deploy it with public: true.`);
-        if (user.id !== fn.ownerId) throw new NuboError('NUBO_ERR_AUTH_FORBIDDEN', `Function "${name}" is private to ${owner}.`);
-      }
-      const version = await activeVersion(catalog, fn);
+      // Looked up, and access checked, again if a deploy retires the version under the request.
+      const target = async (fresh: boolean) => {
+        const fn = await resolver.byOwnerName(owner, name, fresh);
+        if (!fn) throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `There is no function "${name}" of user "${owner}".`);
+        if (!fn.public) {
+          const user = await auth.optionalUser(request);
+          if (!user) throw new NuboError('NUBO_ERR_AUTH_MISSING_KEY', `Function "${name}" is private: send its owner's API key as "Authorization: Bearer <key>", or deploy it with public: true.`);
+          if (user.id !== fn.ownerId) throw new NuboError('NUBO_ERR_AUTH_FORBIDDEN', `Function "${name}" is private to ${owner}.`);
+        }
+        return { fn, version: await activeVersion(catalog, fn) };
+      };
       const subPath = (request.params as { '*'?: string })['*'] ?? '';
       const event = buildHttpEvent(request, subPath, newRequestId());
-      const outcome = await invoker.invoke({ fn, version, event, trigger: 'http', logger: request.log });
+      const outcome = await invoker.invoke({ ...(await target(false)), reload: () => target(true), event, trigger: 'http', logger: request.log });
       setInvocationHeaders(reply, outcome);
       if (outcome.status !== 'ok') return sendFailure(reply, outcome);
       const result = toHttpResult(outcome.result);

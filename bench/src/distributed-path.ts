@@ -1,0 +1,122 @@
+/**
+ * Distributed-mode benchmark (`npm run bench:distributed`, services from scripts/services/start.sh):
+ * a gateway and a manager in their own processes, Redis pool, MariaDB catalog, FerretDB log, S3 code.
+ * 1. Warm latency, sequential: through the gateway against calling the same worker directly.
+ * 2. Throughput at concurrency 32: through the gateway against 32 bare runtime workers called directly.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { createPool } from 'mysql2/promise';
+import { nodeRuntimeScript } from '@nubo/runtime';
+import { listeningPort } from './lib/listening-port.js';
+import { throughput, timeRequests } from './lib/measure.js';
+import { freePort, json, startManager, startServer } from './lib/server.js';
+import { ms, summarise } from './lib/stats.js';
+
+const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
+const rounds = 10;
+const concurrency = 32;
+const throughputMs = Number(process.env.BENCH_THROUGHPUT_MS ?? 10_000);
+const noop = 'export const handler = async () => ({ ok: true, pid: process.pid });\n';
+
+async function servicesEnv(): Promise<Record<string, string>> {
+  const text = await readFile(new URL('../../.services/env', import.meta.url), 'utf8').catch(() => {
+    throw new Error('No .services/env: start the services with scripts/services/start.sh first.');
+  });
+  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+async function main(): Promise<void> {
+  const services = await servicesEnv();
+  const name = `nubo_bench_${randomBytes(4).toString('hex')}`;
+  const admin = createPool({ uri: services.NUBO_TEST_MYSQL_URL!, connectionLimit: 1 });
+  await admin.query(`CREATE DATABASE ${name}`);
+  const env = {
+    NUBO_REDIS_URL: services.NUBO_TEST_REDIS_URL!,
+    NUBO_REDIS_PREFIX: `${name}:`,
+    NUBO_MYSQL_URL: `${services.NUBO_TEST_MYSQL_URL}/${name}`,
+    NUBO_MONGO_URL: services.NUBO_TEST_MONGO_URL!,
+    NUBO_MONGO_DB: name,
+    NUBO_S3_ENDPOINT: services.NUBO_TEST_S3_ENDPOINT!,
+    NUBO_S3_BUCKET: name.replace(/_/g, '-'),
+    NUBO_S3_ACCESS_KEY_ID: 'S3RVER',
+    NUBO_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    NUBO_CLUSTER_TOKEN: randomBytes(16).toString('hex'),
+    NODE_NO_WARNINGS: '1',
+  };
+  const manager = await startManager(env, '127.0.0.2');
+  const gateway = await startServer(env, 'gateway');
+  const bare: ReturnType<typeof spawn>[] = [];
+  try {
+    const { apiKey } = await json(`${gateway.url}/v1/auth/signup`, 'POST', { username: 'bench', password: 'benchmark-password' });
+    await json(`${gateway.url}/v1/functions/noop`, 'PUT', { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } }, apiKey);
+    const { pid } = await json(`${gateway.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
+    const workerPort = await listeningPort(pid);
+    const viaGatewayPool = new Pool(gateway.url, { connections: 1 });
+    const directPool = new Pool(`http://127.0.0.2:${workerPort}`, { connections: 1 });
+    const gatewayHeaders = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
+    const directBody = JSON.stringify({ event: {}, context: { requestId: 'bench', deadlineMs: Date.now() + 3_600_000 } });
+    const directHeaders = { 'content-type': 'application/json' };
+
+    await timeRequests(viaGatewayPool, '/v1/functions/noop/invoke', '{}', gatewayHeaders, 500);
+    await timeRequests(directPool, '/invoke', directBody, directHeaders, 500);
+    const g: number[] = [];
+    const d: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      d.push(...(await timeRequests(directPool, '/invoke', directBody, directHeaders, warmRequests / rounds)));
+      g.push(...(await timeRequests(viaGatewayPool, '/v1/functions/noop/invoke', '{}', gatewayHeaders, warmRequests / rounds)));
+    }
+    await viaGatewayPool.close();
+    await directPool.close();
+    const gs = summarise(g);
+    const ds = summarise(d);
+
+    // Throughput: 32 loops through the gateway (it scales the function to 32 workers) against 32
+    // loops each calling its own bare runtime worker.
+    const gatewayClients = new Pool(gateway.url, { connections: concurrency });
+    await Promise.all(Array.from({ length: concurrency }, () => gatewayClients.request({ path: '/v1/functions/noop/invoke', method: 'POST', body: '{}', headers: gatewayHeaders }).then((r) => r.body.text())));
+    const codeDir = await mkdtemp(join(tmpdir(), 'nubo-bench-code-'));
+    await writeFile(join(codeDir, 'index.mjs'), noop);
+    const directClients: Pool[] = [];
+    for (let i = 0; i < concurrency; i++) {
+      const port = await freePort();
+      bare.push(spawn(process.execPath, [nodeRuntimeScript], { cwd: codeDir, env: { PATH: '/usr/bin:/bin', NUBO_CODE_DIR: codeDir, NUBO_HANDLER: 'index.handler', NUBO_RUNTIME_PORT: String(port) }, stdio: 'ignore' }));
+      for (;;) if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
+      directClients.push(new Pool(`http://127.0.0.1:${port}`, { connections: 1 }));
+    }
+    const directRps = await throughput(concurrency, throughputMs, async (loop) => {
+      const r = await directClients[loop]!.request({ path: '/invoke', method: 'POST', body: directBody, headers: directHeaders });
+      await r.body.text();
+    });
+    const gatewayRps = await throughput(concurrency, throughputMs, async () => {
+      const r = await gatewayClients.request({ path: '/v1/functions/noop/invoke', method: 'POST', body: '{}', headers: gatewayHeaders });
+      await r.body.text();
+      if (r.statusCode !== 200) throw new Error(`gateway answered ${r.statusCode}`);
+    });
+    await gatewayClients.close();
+    await Promise.all(directClients.map((c) => c.close()));
+
+    console.log(`\nNubo distributed benchmark — ${new Date().toISOString()} — node ${process.version}`);
+    console.log('gateway and manager in their own processes; Redis pool, MariaDB catalog, FerretDB log, s3rver code');
+    console.log(`\nWarm invoke, no-op function, sequential, ${warmRequests} requests per path (keep-alive):`);
+    console.log(`  direct to the worker runtime     p50 ${ms(ds.p50)}  p99 ${ms(ds.p99)}`);
+    console.log(`  through the gateway (Redis pool) p50 ${ms(gs.p50)}  p99 ${ms(gs.p99)}`);
+    console.log(`  gateway overhead                 p50 +${ms(gs.p50 - ds.p50)}  p99 +${ms(gs.p99 - ds.p99)}   ratio p50 ${(gs.p50 / ds.p50).toFixed(2)}x`);
+    console.log(`  target: p50 within 1 ms of direct → ${gs.p50 - ds.p50 <= 1 ? 'MET' : 'NOT MET'}`);
+    console.log(`\nThroughput at concurrency ${concurrency}, ${throughputMs / 1000} s each:`);
+    console.log(`  32 bare workers called directly   ${directRps.toFixed(0)} req/s`);
+    console.log(`  through the gateway               ${gatewayRps.toFixed(0)} req/s   ratio ${(gatewayRps / directRps).toFixed(2)}x`);
+  } finally {
+    for (const child of bare) child.kill('SIGKILL');
+    await gateway.stop();
+    await manager.stop();
+    await admin.query(`DROP DATABASE ${name}`);
+    await admin.end();
+  }
+}
+
+await main();

@@ -1,0 +1,45 @@
+import { NuboError, assertFunctionName, type Catalog, type FunctionRecord } from '@nubo/core';
+
+/** How long a looked-up function is trusted without asking the catalog again. */
+export const functionCacheTtlMs = 2000;
+const maxEntries = 10_000;
+
+/**
+ * Finds functions for invocations without a catalog query per request. A stale entry cannot run
+ * an old version: a deploy retires the old version's pool key, and a take on a retired key makes
+ * the invoker look the function up afresh. Deploys and removals on this gateway forget at once.
+ */
+export class FunctionResolver {
+  private readonly entries = new Map<string, { fn: FunctionRecord | null; until: number }>();
+
+  constructor(private readonly catalog: Catalog) {}
+
+  private async cached(key: string, fresh: boolean, load: () => Promise<FunctionRecord | null>): Promise<FunctionRecord | null> {
+    const now = Date.now();
+    const entry = this.entries.get(key);
+    if (!fresh && entry && entry.until > now) return entry.fn;
+    const fn = await load();
+    if (this.entries.size >= maxEntries) this.entries.clear();
+    if (fn) this.entries.set(key, { fn, until: now + functionCacheTtlMs });
+    else this.entries.delete(key);
+    return fn;
+  }
+
+  /** One of the caller's own functions, or 404. */
+  async own(ownerId: string, name: string, fresh = false): Promise<FunctionRecord> {
+    assertFunctionName(name);
+    const fn = await this.cached(`id:${ownerId}/${name}`, fresh, () => this.catalog.getFunction(ownerId, name));
+    if (!fn) throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `You have no function named "${name}": deploy it first (nubo deploy ${name} DIR) or list yours with nubo ls.`);
+    return fn;
+  }
+
+  /** A function by its owner's username, for HTTP triggers. */
+  byOwnerName(ownerName: string, name: string, fresh = false): Promise<FunctionRecord | null> {
+    return this.cached(`name:${ownerName}/${name}`, fresh, () => this.catalog.getFunctionByOwnerName(ownerName, name));
+  }
+
+  forget(fn: FunctionRecord): void {
+    this.entries.delete(`id:${fn.ownerId}/${fn.name}`);
+    this.entries.delete(`name:${fn.ownerName}/${fn.name}`);
+  }
+}
