@@ -179,7 +179,9 @@ export class Invoker {
     const result = await callWorker(this.agent, worker.address, payload, Math.max(1, deadline - performance.now()));
     switch (result.kind) {
       case 'reply': {
-        await this.giveBack(worker);
+        // The seed's order: answer, then RPUSH. The give-back goes out on the pool's connection
+        // before any later take from this gateway, so a client's next call still finds the worker.
+        this.track(this.giveBack(worker));
         const { reply } = result;
         return { worker, cold, initMs, queueMs, reply, status: reply.ok ? 'ok' : 'error', ...(reply.error ? { error: reply.error } : {}) };
       }
@@ -204,6 +206,13 @@ export class Invoker {
         };
       }
     }
+  }
+
+  private readonly pendingGiveBacks = new Set<Promise<void>>();
+
+  private track(work: Promise<void>): void {
+    this.pendingGiveBacks.add(work);
+    void work.finally(() => this.pendingGiveBacks.delete(work));
   }
 
   /** Back to the pool; if the pool is unreachable the lease runs out and the manager reclaims it. */
@@ -247,6 +256,7 @@ export class Invoker {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.pendingGiveBacks);
     await this.agent.close();
   }
 }
