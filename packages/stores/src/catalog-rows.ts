@@ -5,7 +5,6 @@ import type { ApiKey, FunctionRecord, FunctionVersion, RuntimeId, User } from '@
 export const selectFunction = `SELECT f.*, u.username AS owner_name FROM functions f JOIN users u ON u.id = f.owner_id`;
 /** A key's last use is written at most this often, to keep writes off the hot path. */
 export const keyUseResolutionMs = 60_000;
-export const maxCachedVersions = 10_000;
 
 export interface FunctionRow {
   id: string;

@@ -12,7 +12,8 @@ import {
   type NewVersion,
   type User,
 } from '@nubo/core';
-import { keyUseResolutionMs, maxCachedVersions, selectFunction, toFunction, toKey, toUser, toVersion, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
+import { VersionMemo } from './version-memo.js';
+import { keyUseResolutionMs, selectFunction, toFunction, toKey, toUser, toVersion, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
 import { migrateMysql } from './mysql-migrations.js';
 
 function storeUnavailable(err: unknown): never {
@@ -22,7 +23,7 @@ function storeUnavailable(err: unknown): never {
 
 /** The production Catalog: MySQL or MariaDB through mysql2, schema migrated at start-up. */
 export class MysqlCatalog implements Catalog {
-  private readonly versions = new Map<string, FunctionVersion>();
+  private readonly versions = new VersionMemo();
 
   private constructor(private readonly pool: Pool) {}
 
@@ -144,7 +145,7 @@ export class MysqlCatalog implements Catalog {
   }
 
   async discardVersion(functionId: string, version: number): Promise<void> {
-    this.versions.delete(`${functionId}:${version}`);
+    this.versions.forget(functionId, version);
     await this.transaction(async (conn) => {
       await this.exec('DELETE FROM versions WHERE function_id = ? AND version = ?', [functionId, version], conn);
       await this.exec('DELETE FROM functions WHERE id = ? AND active_version = 0 AND NOT EXISTS (SELECT 1 FROM versions WHERE function_id = ?)', [functionId, functionId], conn);
@@ -166,15 +167,10 @@ export class MysqlCatalog implements Catalog {
   }
 
   async getVersion(functionId: string, version: number): Promise<FunctionVersion | null> {
-    const key = `${functionId}:${version}`;
-    const known = this.versions.get(key);
-    if (known) return known;
-    const [row] = await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?', [functionId, version]);
-    if (!row) return null;
-    if (this.versions.size >= maxCachedVersions) this.versions.clear();
-    const parsed = toVersion(row);
-    this.versions.set(key, parsed);
-    return parsed;
+    return this.versions.get(functionId, version, async () => {
+      const [row] = await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?', [functionId, version]);
+      return row ? toVersion(row) : null;
+    });
   }
 
   async listVersions(functionId: string): Promise<FunctionVersion[]> {
@@ -188,7 +184,7 @@ export class MysqlCatalog implements Catalog {
   async deleteFunction(functionId: string): Promise<FunctionVersion[]> {
     return this.transaction(async (conn) => {
       const versions = (await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? ORDER BY version FOR UPDATE', [functionId], conn)).map(toVersion);
-      for (const v of versions) this.versions.delete(`${functionId}:${v.version}`);
+      for (const v of versions) this.versions.forget(functionId, v.version);
       await this.exec('DELETE FROM functions WHERE id = ?', [functionId], conn);
       return versions;
     });

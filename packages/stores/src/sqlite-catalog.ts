@@ -10,7 +10,8 @@ import {
   type User,
 } from '@nubo/core';
 import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
-import { keyUseResolutionMs, maxCachedVersions, selectFunction, toFunction, toKey, toUser, toVersion, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
+import { VersionMemo } from './version-memo.js';
+import { keyUseResolutionMs, selectFunction, toFunction, toKey, toUser, toVersion, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS users (
@@ -62,7 +63,7 @@ CREATE TABLE IF NOT EXISTS versions (
 export class SqliteCatalog implements Catalog {
   private readonly db: SqliteDatabase;
   private readonly stmt;
-  private readonly versions = new Map<string, FunctionVersion>();
+  private readonly versions = new VersionMemo();
 
   constructor(file: string) {
     this.db = openSqlite(file, schema);
@@ -167,7 +168,7 @@ export class SqliteCatalog implements Catalog {
   }
 
   async discardVersion(functionId: string, version: number): Promise<void> {
-    this.versions.delete(`${functionId}:${version}`);
+    this.versions.forget(functionId, version);
     this.db.transaction(() => {
       this.stmt.discardVersion.run(functionId, version);
       this.stmt.discardEmptyFn.run(functionId, functionId);
@@ -189,16 +190,10 @@ export class SqliteCatalog implements Catalog {
   }
 
   async getVersion(functionId: string, version: number): Promise<FunctionVersion | null> {
-    // Versions are immutable, so every invocation after the first reads this from memory.
-    const key = `${functionId}:${version}`;
-    const known = this.versions.get(key);
-    if (known) return known;
-    const row = this.stmt.version.get(functionId, version);
-    if (!row) return null;
-    if (this.versions.size >= maxCachedVersions) this.versions.clear();
-    const parsed = toVersion(row);
-    this.versions.set(key, parsed);
-    return parsed;
+    return this.versions.get(functionId, version, async () => {
+      const row = this.stmt.version.get(functionId, version);
+      return row ? toVersion(row) : null;
+    });
   }
 
   async listVersions(functionId: string): Promise<FunctionVersion[]> {
@@ -212,7 +207,7 @@ export class SqliteCatalog implements Catalog {
   async deleteFunction(functionId: string): Promise<FunctionVersion[]> {
     return this.db.transaction(() => {
       const versions = this.stmt.versionsOf.all(functionId).map(toVersion);
-      for (const v of versions) this.versions.delete(`${functionId}:${v.version}`);
+      for (const v of versions) this.versions.forget(functionId, v.version);
       this.stmt.deleteFn.run(functionId);
       return versions;
     }).immediate();
