@@ -39,7 +39,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
     codeStore: stores.codeStore,
     pool: pool.pool,
     managers: new InProcessManagerClient(manager),
-    runtimes: ['node20'],
+    runtimes: ['node20', 'python3.11'],
     liveWorkers: () => sandbox.running().length,
   });
   const listening = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });

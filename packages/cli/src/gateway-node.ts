@@ -30,7 +30,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
     codeStore: stores.codeStore,
     pool: pool.pool,
     managers,
-    runtimes: ['node20'],
+    runtimes: ['node20', 'python3.11'],
     liveWorkers: () => running,
   });
   const url = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });

@@ -31,7 +31,7 @@ export const keyIdParams = z.object({ id: z.string() });
 
 export const deployRequest = z
   .object({
-    runtime: z.string().describe('node20 (python3.11 is reserved for the Python runtime)'),
+    runtime: z.string().describe('node20 or python3.11'),
     handler: z.string().describe('<file>.<export>, e.g. index.handler'),
     code: z.union([
       z.object({ zip: z.string().describe('base64 of a zip archive of the code directory') }).strict(),

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NuboError, type Logger, type Sandbox, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
-import { nodeRuntimeScript } from '@nubo/runtime';
+import { nodeRuntimeScript, pythonRuntimeScript } from '@nubo/runtime';
 
 const stderrTailBytes = 4096;
 const startTimeoutMs = 15_000;
@@ -36,7 +36,9 @@ export class ProcessSandbox implements Sandbox {
   async start({ workerId, spec, codeDir }: SandboxStartRequest): Promise<SandboxWorker> {
     const tmpDir = join(this.options.workDir, workerId);
     await mkdir(tmpDir, { recursive: true });
-    const child = spawn(process.execPath, [`--max-old-space-size=${spec.memoryMb}`, nodeRuntimeScript], {
+    // Node's heap limit stands in for a memory limit; Python gets none in this sandbox.
+    const [command, ...args] = spec.runtime === 'python3.11' ? ['python3', '-u', pythonRuntimeScript] : [process.execPath, `--max-old-space-size=${spec.memoryMb}`, nodeRuntimeScript];
+    const child = spawn(command!, args, {
       cwd: codeDir,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: {
@@ -58,7 +60,7 @@ export class ProcessSandbox implements Sandbox {
       child.once('exit', (code, signal) => {
         worker.exit = {
           exitedByItself: true,
-          oom: /heap out of memory|Reached heap limit/i.test(worker.stderrTail),
+          oom: /heap out of memory|Reached heap limit|MemoryError/i.test(worker.stderrTail),
           exitCode: code,
           signal,
           stderrTail: worker.stderrTail,

@@ -1,0 +1,194 @@
+"""Nubo's Python worker runtime: serves one invocation at a time of a Lambda-style handler.
+
+It is copied into worker images, so it uses the standard library only.
+
+  POST /invoke  {event, context: {requestId, deadlineMs}}
+    -> {ok, result | error{type,message,stack}, logs, logsTruncated, durationMs, memoryMb}
+  GET  /healthz -> 200 {ready: true} | 500 {ready: false, error}
+"""
+import importlib.util
+import io
+import json
+import os
+import resource
+import sys
+import threading
+import time
+import traceback
+from contextlib import redirect_stderr, redirect_stdout
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+SETTINGS = {
+    "code_dir": os.environ.get("NUBO_CODE_DIR", os.getcwd()),
+    "handler": os.environ.get("NUBO_HANDLER", "app.handler"),
+    "function_name": os.environ.get("NUBO_FUNCTION_NAME", "function"),
+    "function_version": os.environ.get("NUBO_FUNCTION_VERSION", "1"),
+    "memory_mb": int(os.environ.get("NUBO_MEMORY_MB", "128")),
+    "host": os.environ.get("NUBO_RUNTIME_HOST", "127.0.0.1"),
+    "port": int(os.environ.get("NUBO_RUNTIME_PORT", "0")),
+    "max_log_bytes": int(os.environ.get("NUBO_RUNTIME_MAX_LOG_BYTES", str(256 * 1024))),
+}
+# The manager's IPC channel (a Node.js "ipc" stdio pipe): the ready signal goes out on it, and its
+# end means the manager died, so the worker ends too.
+IPC_FD = int(os.environ["NODE_CHANNEL_FD"]) if "NODE_CHANNEL_FD" in os.environ else None
+# The function sees its own environment only, not the runtime's settings.
+for name in [n for n in os.environ if n.startswith("NUBO_") or n.startswith("NODE_CHANNEL")]:
+    del os.environ[name]
+
+
+class InitError(Exception):
+    def __init__(self, kind, message, stack=None):
+        super().__init__(message)
+        self.kind = kind
+        self.stack = stack
+
+
+def describe(error):
+    if isinstance(error, InitError):
+        return {"type": error.kind, "message": str(error), **({"stack": error.stack} if error.stack else {})}
+    return {"type": type(error).__name__, "message": str(error), "stack": "".join(traceback.format_exception(error))}
+
+
+def load_handler():
+    module_path, _, export = SETTINGS["handler"].rpartition(".")
+    file = os.path.join(SETTINGS["code_dir"], module_path + ".py")
+    if not os.path.isfile(file):
+        raise InitError("HandlerFileMissing", f'Cannot find {module_path}.py in the function\'s code for handler "{SETTINGS["handler"]}".')
+    sys.path.insert(0, SETTINGS["code_dir"])
+    try:
+        spec = importlib.util.spec_from_file_location(module_path.replace("/", "."), file)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except Exception as error:  # the user's module failed to import
+        raise InitError("ImportModuleError", f"Loading {module_path} failed: {error}", traceback.format_exc()) from None
+    fn = getattr(module, export, None)
+    if not callable(fn):
+        raise InitError("HandlerExportMissing", f'{module_path}.py does not define a function named "{export}".')
+    return fn
+
+
+class Context:
+    """The Lambda context object, in Python's names."""
+
+    def __init__(self, request_id, deadline_ms):
+        self.aws_request_id = request_id
+        self.request_id = request_id
+        self.function_name = SETTINGS["function_name"]
+        self.function_version = SETTINGS["function_version"]
+        self.memory_limit_in_mb = SETTINGS["memory_mb"]
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+
+class BoundedBuffer(io.StringIO):
+    """Everything printed during one invocation, cut at the configured size."""
+
+    truncated = False
+
+    def write(self, text):
+        room = SETTINGS["max_log_bytes"] - self.tell()
+        if room <= 0:
+            self.truncated = True
+            return len(text)
+        if len(text) > room:
+            self.truncated = True
+        return super().write(text[:room])
+
+
+HANDLER = None
+INIT_ERROR = None
+
+
+def invoke(request):
+    started = time.perf_counter()
+    context = request.get("context") or {}
+    buffer = BoundedBuffer()
+    outcome = {}
+    with redirect_stdout(buffer), redirect_stderr(buffer):
+        if HANDLER is None:
+            outcome = {"ok": False, "error": describe(INIT_ERROR)}
+        else:
+            try:
+                result = HANDLER(request.get("event"), Context(context.get("requestId", "local"), context.get("deadlineMs", time.time() * 1000 + 3_600_000)))
+                json.dumps(result)
+                outcome = {"ok": True, "result": result}
+            except (TypeError, ValueError) as error:
+                outcome = {"ok": False, "error": describe(error)}
+            except Exception as error:  # the handler's own error is the invocation's answer
+                outcome = {"ok": False, "error": describe(error)}
+    return {
+        **outcome,
+        "logs": buffer.getvalue(),
+        "logsTruncated": buffer.truncated,
+        "durationMs": round((time.perf_counter() - started) * 1000, 3),
+        "memoryMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send_json(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/healthz":
+            self.send_json(500 if INIT_ERROR else 200, {"ready": False, "error": describe(INIT_ERROR)} if INIT_ERROR else {"ready": True})
+        else:
+            self.send_json(404, {"ok": False, "error": {"type": "NotFound", "message": "Use POST /invoke or GET /healthz."}})
+
+    def do_POST(self):
+        if self.path != "/invoke":
+            self.send_json(404, {"ok": False, "error": {"type": "NotFound", "message": "Use POST /invoke or GET /healthz."}})
+            return
+        length = int(self.headers.get("content-length") or 0)
+        try:
+            request = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError as error:
+            self.send_json(400, {"ok": False, "error": describe(error)})
+            return
+        self.send_json(200, invoke(request))
+
+
+def send_ipc(message):
+    if IPC_FD is not None:
+        os.write(IPC_FD, (json.dumps(message) + "\n").encode())
+
+
+def exit_when_manager_dies():
+    while True:
+        try:
+            if not os.read(IPC_FD, 65536):
+                break
+        except OSError:
+            break
+    os._exit(0)
+
+
+def main():
+    global HANDLER, INIT_ERROR
+    try:
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            HANDLER = load_handler()
+    except InitError as error:
+        INIT_ERROR = error
+    server = HTTPServer((SETTINGS["host"], SETTINGS["port"]), Handler)
+    port = server.server_address[1]
+    send_ipc({"type": "init-error", "port": port, "error": describe(INIT_ERROR)} if INIT_ERROR else {"type": "ready", "port": port})
+    if IPC_FD is not None:
+        threading.Thread(target=exit_when_manager_dies, daemon=True).start()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
