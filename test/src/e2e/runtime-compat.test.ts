@@ -41,6 +41,10 @@ describe('Lambda-compatible Node.js handlers', () => {
   it('answers null for a handler that returns nothing, and any JSON value otherwise', async () => {
     await nubo.deploy(key, 'nothing', { 'index.mjs': 'export const handler = async (e) => e.value;' });
     assert.equal((await nubo.invoke(key, 'nothing', {})).text, 'null');
+    await nubo.deploy(key, 'identity', { 'index.mjs': 'export const handler = async (e) => ({ event: e });' });
+    assert.deepEqual((await nubo.invoke(key, 'identity', null)).body, { event: null }, 'a JSON null event stays null');
+    const bare = await nubo.call('POST', '/v1/functions/identity/invoke', { key });
+    assert.deepEqual(bare.body, { event: {} }, 'no body at all is the empty event');
     assert.equal((await nubo.invoke(key, 'nothing', { value: 'text' })).body, 'text');
     assert.deepEqual((await nubo.invoke(key, 'nothing', { value: [1, 2] })).body, [1, 2]);
   });

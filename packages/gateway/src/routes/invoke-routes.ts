@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayDeps } from '../deps.js';
@@ -7,6 +8,12 @@ import { errorBody, functionNameParams } from '../schemas.js';
 import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
 import { activeVersion } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
+
+/** The body is the event; a call without any body invokes with `{}`, as Lambda's Invoke does. */
+function eventOf(request: FastifyRequest): unknown {
+  const noBody = !request.headers['transfer-encoding'] && (request.headers['content-length'] ?? '0') === '0';
+  return noBody ? {} : request.body;
+}
 
 export function invokeRoutes(deps: GatewayDeps, auth: Authenticator, invoker: Invoker, resolver: FunctionResolver): FastifyPluginAsyncZod {
   const { catalog, config } = deps;
@@ -27,7 +34,7 @@ export function invokeRoutes(deps: GatewayDeps, auth: Authenticator, invoker: In
         const fn = await resolver.own(user.id, request.params.name, fresh);
         return { fn, version: await activeVersion(catalog, fn) };
       };
-      const outcome = await invoker.invoke({ ...(await target(false)), reload: () => target(true), event: request.body ?? {}, trigger: 'invoke', logger: request.log });
+      const outcome = await invoker.invoke({ ...(await target(false)), reload: () => target(true), event: eventOf(request), trigger: 'invoke', logger: request.log });
       setInvocationHeaders(reply, outcome);
       if (outcome.status !== 'ok') return sendFailure(reply, outcome);
       return reply.type('application/json').send(JSON.stringify(outcome.result));
