@@ -34,6 +34,16 @@ if (needsServices) {
   }
 }
 
+const needsDocker = selected.some((file) => /docker/.test(relative(root, file)));
+if (needsDocker) {
+  console.log('Starting the Docker engine and building the worker images (scripts/services/docker.sh)…');
+  const docker = spawnSync('bash', [join(repo, 'scripts', 'services', 'docker.sh')], { stdio: 'inherit' });
+  if (docker.status !== 0) {
+    console.error('The Docker engine did not start: the Docker sandbox tests cannot run. Fix the error above, or start it by hand with scripts/services/docker.sh.');
+    process.exit(1);
+  }
+}
+
 console.log(`Running ${selected.length} test files: ${selected.map((f) => relative(root, f)).join(', ')}`);
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...selected], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -6,6 +6,7 @@ import { registerAuthCommands } from './commands/auth-commands.js';
 import { registerFunctionCommands } from './commands/function-commands.js';
 import { registerLogCommands } from './commands/log-commands.js';
 import { registerServerCommands } from './commands/server-command.js';
+import { registerImagesCommand } from './commands/images-command.js';
 
 const program = new Command('nubo')
   .description('Nubo: self-hosted functions as a service')
@@ -16,6 +17,7 @@ registerServerCommands(program);
 registerAuthCommands(program);
 registerFunctionCommands(program);
 registerLogCommands(program);
+registerImagesCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ApiError || err instanceof NuboError) console.error(`Error ${err.code}: ${err.message}`);

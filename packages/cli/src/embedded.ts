@@ -2,7 +2,9 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger, ServerConfig } from '@nubo/core';
 import { buildGateway, type Gateway } from '@nubo/gateway';
-import { CodeCache, InProcessManagerClient, Manager, ProcessSandbox } from '@nubo/manager';
+import type { Sandbox } from '@nubo/core';
+import { CodeCache, InProcessManagerClient, Manager } from '@nubo/manager';
+import { openSandbox } from './compose/open-sandbox.js';
 import { openPool } from './compose/open-pool.js';
 import { openStores } from './compose/open-stores.js';
 
@@ -11,7 +13,7 @@ export interface EmbeddedNubo {
   dataDir: string;
   gateway: Gateway;
   manager: Manager;
-  sandbox: ProcessSandbox;
+  sandbox: Sandbox;
   /** Stops accepting requests, lets in-flight ones finish, stops every worker, closes the stores. */
   close(): Promise<void>;
 }
@@ -26,9 +28,9 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
 
   const stores = await openStores(config, logger);
   const pool = await openPool(config, logger);
-  const sandbox = new ProcessSandbox({ workDir, logger });
+  const sandbox = await openSandbox(config, logger, { managerId: `embedded-${config.NUBO_PORT}-${process.pid}`, advertiseIp: '127.0.0.1', workDir });
   const codeCache = new CodeCache({ dir: join(dataDir, 'code-cache'), store: stores.codeStore, limits });
-  const manager = new Manager({ id: 'local', sandbox, codeCache, pool: pool.pool, logger, reapIntervalMs: config.NUBO_REAP_INTERVAL_MS });
+  const manager = new Manager({ id: `embedded-${process.pid}`, sandbox, codeCache, pool: pool.pool, logger, reapIntervalMs: config.NUBO_REAP_INTERVAL_MS });
   manager.start();
 
   const gateway = await buildGateway({

@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NuboError, type Logger, type ServerConfig } from '@nubo/core';
-import { ClusterMembership, CodeCache, Manager, ProcessSandbox, buildManagerServer } from '@nubo/manager';
+import type { Sandbox } from '@nubo/core';
+import { ClusterMembership, CodeCache, Manager, buildManagerServer } from '@nubo/manager';
+import { openSandbox } from './compose/open-sandbox.js';
 import { openPool, requireCluster } from './compose/open-pool.js';
 import { openCodeStore } from './compose/open-stores.js';
 
@@ -10,7 +12,7 @@ export interface ManagerNode {
   id: string;
   url: string;
   manager: Manager;
-  sandbox: ProcessSandbox;
+  sandbox: Sandbox;
   close(): Promise<void>;
 }
 
@@ -27,7 +29,7 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
 
   const pool = await openPool(config, logger);
   const codeStore = await openCodeStore(config);
-  const sandbox = new ProcessSandbox({ workDir: join(dataDir, 'workers'), logger, host: advertiseIp });
+  const sandbox = await openSandbox(config, logger, { managerId: id, advertiseIp, workDir: join(dataDir, 'workers') });
   const manager = new Manager({
     id,
     sandbox,

@@ -25,7 +25,16 @@ export const serverConfigSchema = z.object({
   NUBO_PORT: int(0, 65535).default(8080),
   NUBO_HOST: z.string().min(1).default('127.0.0.1'),
   NUBO_DATA_DIR: z.string().min(1).default('./.nubo'),
-  NUBO_SANDBOX: z.enum(['process']).default('process'),
+  NUBO_SANDBOX: z.enum(['process', 'docker']).default('process'),
+  NUBO_DOCKER_SOCKET: z.string().min(1).default('/var/run/docker.sock'),
+  NUBO_WORKER_PORT_RANGE: z
+    .string()
+    .regex(/^\d+-\d+$/, 'use FROM-TO, e.g. 30000-39999')
+    .transform((v) => ({ from: Number(v.split('-')[0]), to: Number(v.split('-')[1]) }))
+    .refine((r) => r.from >= 1024 && r.to <= 65535 && r.from < r.to, 'use a range within 1024-65535')
+    .default({ from: 30000, to: 39999 }),
+  NUBO_IMAGE_NODE20: z.string().min(1).optional(),
+  NUBO_IMAGE_PYTHON311: z.string().min(1).optional(),
   NUBO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NUBO_ALLOW_SIGNUP: bool.default(true),
   NUBO_MAX_EVENT_BYTES: int(1024, 64 * MiB).default(6 * MiB),

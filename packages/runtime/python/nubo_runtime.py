@@ -16,7 +16,7 @@ import threading
 import time
 import traceback
 from contextlib import redirect_stderr, redirect_stdout
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SETTINGS = {
     "code_dir": os.environ.get("NUBO_CODE_DIR", os.getcwd()),
@@ -99,6 +99,9 @@ class BoundedBuffer(io.StringIO):
 
 HANDLER = None
 INIT_ERROR = None
+# Connections are served on threads (a kept-alive health check must not block an invocation),
+# but invocations run one at a time, like the Node.js runtime.
+BUSY = threading.Lock()
 
 
 def invoke(request):
@@ -157,7 +160,14 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as error:
             self.send_json(400, {"ok": False, "error": describe(error)})
             return
-        self.send_json(200, invoke(request))
+        if not BUSY.acquire(blocking=False):
+            self.send_json(409, {"ok": False, "error": {"type": "WorkerBusy", "message": "This worker is already serving a request."}})
+            return
+        try:
+            reply = invoke(request)
+        finally:
+            BUSY.release()
+        self.send_json(200, reply)
 
 
 def send_ipc(message):
@@ -182,7 +192,8 @@ def main():
             HANDLER = load_handler()
     except InitError as error:
         INIT_ERROR = error
-    server = HTTPServer((SETTINGS["host"], SETTINGS["port"]), Handler)
+    ThreadingHTTPServer.daemon_threads = True
+    server = ThreadingHTTPServer((SETTINGS["host"], SETTINGS["port"]), Handler)
     port = server.server_address[1]
     send_ipc({"type": "init-error", "port": port, "error": describe(INIT_ERROR)} if INIT_ERROR else {"type": "ready", "port": port})
     if IPC_FD is not None:

@@ -15,7 +15,7 @@ describe('concurrent invocations', () => {
     let violations = 0;
     const wave = async () => {
       // Every handler waits at the barrier until all 30 are running, so all 30 are in flight at once.
-      const barrier = await startBarrier(30);
+      const barrier = await startBarrier(30, await nubo.hostSeenByWorkers());
       after(() => barrier.close());
       return Promise.all(
         Array.from({ length: 30 }, async () => {
@@ -36,14 +36,14 @@ describe('concurrent invocations', () => {
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.wasBusy, false, 'a worker got a request while busy');
     }
-    const pids = new Set(first.map((res) => res.body.pid));
-    assert.equal(pids.size, 30, '30 requests in flight at once need 30 workers');
+    const workers = new Set(first.map((res) => res.body.worker));
+    assert.equal(workers.size, 30, '30 requests in flight at once need 30 workers');
     assert.equal(violations, 0, 'never more workers than requests in flight');
 
     const second = await wave();
     assert.ok(second.every((res) => res.status === 200 && res.body.wasBusy === false));
     assert.ok(second.every((res) => res.headers.get('x-nubo-cold-start') === 'false'), 'the second wave reuses the idle workers');
-    assert.ok(second.every((res) => pids.has(res.body.pid)));
+    assert.ok(second.every((res) => workers.has(res.body.worker)));
     assert.equal(nubo.liveWorkers(), 30);
 
     const logs = await nubo.call('GET', '/v1/functions/busy/logs?limit=1000', { key });
@@ -79,6 +79,6 @@ describe('concurrent invocations', () => {
     await nubo.deploy(key, 'capped', { 'index.mjs': probeHandler }, { maxConcurrency: 2, timeoutMs: 20_000 });
     const queued = await Promise.all(Array.from({ length: 6 }, () => nubo.invoke(key, 'capped', { sleepMs: 50 })));
     assert.ok(queued.every((res) => res.status === 200 && res.body.wasBusy === false), queued.map((r) => r.text).join('\n'));
-    assert.ok(new Set(queued.map((res) => res.body.pid)).size <= 2);
+    assert.ok(new Set(queued.map((res) => res.body.worker)).size <= 2);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { probeHandler, versionHandler } from '../helpers/handlers.js';
-import { processAlive, startNubo, type TestNubo } from '../helpers/nubo.js';
+import { startNubo, type TestNubo } from '../helpers/nubo.js';
 
 describe('deploy and invoke through the HTTP API', () => {
   let nubo: TestNubo;
@@ -22,7 +22,7 @@ describe('deploy and invoke through the HTTP API', () => {
     const second = await nubo.invoke(key, 'probe', { name: 'y' });
     assert.equal(second.status, 200);
     assert.equal(second.headers.get('x-nubo-cold-start'), 'false');
-    assert.equal(second.body.pid, first.body.pid, 'the warm call reuses the worker');
+    assert.equal(second.body.worker, first.body.worker, 'the warm call reuses the worker');
     assert.deepEqual(second.body.echo, { name: 'y' });
     assert.equal(second.body.context.requestId, second.headers.get('x-nubo-request-id'));
     assert.equal(second.body.context.functionName, 'probe');
@@ -89,16 +89,17 @@ describe('deploy and invoke through the HTTP API', () => {
 
   it('answers a timeout with 504, logs status timeout and destroys the worker', async () => {
     const warm = await nubo.invoke(key, 'probe');
-    const pid = warm.body.pid as number;
+    const { workerId } = (await nubo.call('GET', `/v1/invocations/${warm.headers.get('x-nubo-request-id')}`, { key })).body;
     const res = await nubo.invoke(key, 'probe', { spin: true });
     assert.equal(res.status, 504);
     assert.equal(res.body.error.code, 'NUBO_ERR_INVOKE_TIMEOUT');
     const record = (await nubo.call('GET', `/v1/invocations/${res.headers.get('x-nubo-request-id')}`, { key })).body;
     assert.equal(record.status, 'timeout');
-    assert.equal(processAlive(pid), false, 'the timed-out worker process is gone');
+    assert.equal(record.workerId, workerId);
+    assert.equal(nubo.workerRunning(workerId), false, 'the timed-out worker is gone');
     const next = await nubo.invoke(key, 'probe');
     assert.equal(next.status, 200);
-    assert.notEqual(next.body.pid, pid);
+    assert.notEqual(next.body.worker, warm.body.worker);
     assert.equal(next.headers.get('x-nubo-cold-start'), 'true');
   });
 
@@ -112,17 +113,17 @@ describe('deploy and invoke through the HTTP API', () => {
     assert.match(record.errorMessage, /exit code 3/);
     const next = await nubo.invoke(key, 'probe');
     assert.equal(next.status, 200);
-    assert.notEqual(next.body.pid, previous.body.pid);
+    assert.notEqual(next.body.worker, previous.body.worker);
     assert.equal(next.headers.get('x-nubo-cold-start'), 'true');
   });
 
   it('retries once on a new worker when an idle worker died before the call reached it', async () => {
     const warm = await nubo.invoke(key, 'probe');
-    process.kill(warm.body.pid, 'SIGKILL');
-    while (processAlive(warm.body.pid)) await new Promise((resolve) => setImmediate(resolve));
+    const { workerId } = (await nubo.call('GET', `/v1/invocations/${warm.headers.get('x-nubo-request-id')}`, { key })).body;
+    await nubo.killWorker(workerId);
     const res = await nubo.invoke(key, 'probe', { n: 1 });
     assert.equal(res.status, 200, res.text);
-    assert.notEqual(res.body.pid, warm.body.pid);
+    assert.notEqual(res.body.worker, warm.body.worker);
     assert.equal(res.body.calls, 1, 'the handler ran exactly once');
   });
 
@@ -146,10 +147,10 @@ describe('deploy and invoke through the HTTP API', () => {
     const key3 = await nubo.signup('remover');
     await nubo.deploy(key3, 'gone', { 'index.mjs': `${probeHandler}\n// only this function uses this code\n` });
     const res = await nubo.invoke(key3, 'gone');
-    const pid = res.body.pid as number;
+    const { workerId } = (await nubo.call('GET', `/v1/invocations/${res.headers.get('x-nubo-request-id')}`, { key: key3 })).body;
     const digest = (await nubo.call('GET', '/v1/functions/gone', { key: key3 })).body.versions[0].codeDigest;
     assert.equal((await nubo.call('DELETE', '/v1/functions/gone', { key: key3 })).status, 204);
-    assert.equal(processAlive(pid), false, 'its worker is gone');
+    assert.equal(nubo.workerRunning(workerId), false, 'its worker is gone');
     assert.equal((await nubo.call('GET', '/v1/functions/gone', { key: key3 })).status, 404);
     assert.equal((await nubo.invoke(key3, 'gone')).status, 404);
     assert.equal((await nubo.call('GET', '/v1/functions', { key: key3 })).body.length, 0);

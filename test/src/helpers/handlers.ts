@@ -4,6 +4,8 @@
 export const probeHandler = `
 let busy = false;
 let calls = 0;
+// Identifies this worker whatever the sandbox (in a container every runtime is pid 1).
+const worker = process.pid + '-' + Math.random().toString(36).slice(2);
 export const handler = async (event, context) => {
   const wasBusy = busy;
   busy = true;
@@ -17,6 +19,7 @@ export const handler = async (event, context) => {
   busy = false;
   return {
     pid: process.pid,
+    worker,
     wasBusy,
     calls,
     echo: event,

@@ -1,4 +1,4 @@
-import { createLogger, loadServerConfig, type CodeStore } from '@nubo/core';
+import { createLogger, loadServerConfig, type CodeStore, type Sandbox } from '@nubo/core';
 import { startEmbedded } from '@nubo/cli';
 import { FsCodeStore } from '@nubo/stores';
 import { startDistributedStack } from './distributed-stack.js';
@@ -7,6 +7,8 @@ import { tempDir } from './temp-dir.js';
 
 /** Which shape of Nubo the end-to-end tests run against: `embedded` (default) or `distributed`. */
 export const stackKind = process.env.NUBO_E2E_STACK === 'distributed' ? 'distributed' : 'embedded';
+/** Which sandbox runs the workers: `process` (default) or `docker`. */
+export const sandboxKind = process.env.NUBO_E2E_SANDBOX === 'docker' ? 'docker' : 'process';
 
 export interface TestNubo {
   /** One gateway's URL; `call` spreads requests over every gateway of the stack. */
@@ -14,6 +16,12 @@ export interface TestNubo {
   codeStore: CodeStore;
   /** Worker processes running on every node of the stack. */
   liveWorkers(): number;
+  /** Whether a worker (by the workerId of its invocation records) still runs. */
+  workerRunning(workerId: string): boolean;
+  /** An address of this machine that workers can reach (containers cannot reach its loopback). */
+  hostSeenByWorkers(): Promise<string>;
+  /** Ends a worker behind Nubo's back, as a crash while idle would. */
+  killWorker(workerId: string): Promise<void>;
   close(): Promise<void>;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<HttpResult<T>>;
   /** Signs a new user up and answers its API key. */
@@ -26,17 +34,18 @@ export interface TestNubo {
 interface Stack {
   urls: string[];
   codeStore: CodeStore;
-  liveWorkers(): number;
+  sandboxes(): Sandbox[];
   close(): Promise<void>;
 }
 
-async function startStack(env: Record<string, string>): Promise<Stack> {
+async function startStack(extra: Record<string, string>): Promise<Stack> {
+  const env = { NUBO_SANDBOX: sandboxKind, ...extra };
   if (stackKind === 'distributed') {
     const stack = await startDistributedStack(env);
     return {
       urls: stack.gateways.map((g) => g.url),
       codeStore: stack.codeStore,
-      liveWorkers: () => stack.managers.reduce((sum, m) => sum + m.sandbox.running().length, 0),
+      sandboxes: () => stack.managers.map((m) => m.sandbox),
       close: () => stack.close(),
     };
   }
@@ -46,7 +55,7 @@ async function startStack(env: Record<string, string>): Promise<Stack> {
   return {
     urls: [embedded.url],
     codeStore: new FsCodeStore(`${dataDir}/code`),
-    liveWorkers: () => embedded.sandbox.running().length,
+    sandboxes: () => [embedded.sandbox],
     close: () => embedded.close(),
   };
 }
@@ -67,7 +76,19 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
   const nubo: TestNubo = {
     url: stack.urls[0]!,
     codeStore: stack.codeStore,
-    liveWorkers: () => stack.liveWorkers(),
+    liveWorkers: () => stack.sandboxes().reduce((sum, s) => sum + s.running().length, 0),
+    async hostSeenByWorkers() {
+      if (sandboxKind !== 'docker') return '127.0.0.1';
+      const { default: Docker } = await import('dockerode');
+      const network = await new Docker().getNetwork('nubo-workers').inspect();
+      const gateway = network.IPAM?.Config?.[0]?.Gateway as string | undefined;
+      if (!gateway) throw new Error('the nubo-workers network has no gateway address');
+      return gateway;
+    },
+    workerRunning: (workerId) => stack.sandboxes().some((s) => s.running().includes(workerId)),
+    async killWorker(workerId) {
+      await stack.sandboxes().find((s) => s.running().includes(workerId))?.destroy(workerId);
+    },
     close: () => stack.close(),
     call: (method, path, options) => call(pick(options?.key), method, path, options),
     async signup(username) {

@@ -1,0 +1,219 @@
+import Docker from 'dockerode';
+import { NuboError, type Logger, type RuntimeId, type Sandbox, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
+import { containerPort, defaultImages } from './runtime-images.js';
+
+const MiB = 1024 * 1024;
+const startTimeoutMs = 20_000;
+export const workerNetwork = 'nubo-workers';
+
+export interface DockerSandboxOptions {
+  docker: Docker;
+  managerId: string;
+  /** The host IP each container's runtime port is published on: the seed's IP of IP:Port. */
+  advertiseIp: string;
+  ports: { from: number; to: number };
+  images?: Partial<Record<RuntimeId, string>>;
+  logger: Logger;
+}
+
+interface RunningContainer {
+  containerId: string;
+  hostPort: number;
+  destroying: boolean;
+}
+
+/**
+ * Workers as hardened containers: non-root, no capabilities, no-new-privileges, read-only root
+ * with a small tmpfs /tmp, the code mounted read-only, memory limit with swap equal to it, CPU
+ * shares, pids and nofile limits, never privileged, never the host network, on a bridge network
+ * without inter-container traffic. Each runtime port is published on the manager's advertise IP.
+ */
+export class DockerSandbox implements Sandbox {
+  readonly kind = 'docker';
+  private readonly workers = new Map<string, RunningContainer>();
+  private readonly usedPorts = new Set<number>();
+  private nextPort: number;
+  private readonly exitListeners: ((workerId: string, exit: WorkerExit) => void)[] = [];
+  private events: NodeJS.ReadableStream | undefined;
+
+  private constructor(private readonly options: DockerSandboxOptions) {
+    this.nextPort = options.ports.from;
+  }
+
+  /** Checks the engine and the images, removes this manager's orphaned containers, watches exits. */
+  static async open(options: DockerSandboxOptions): Promise<DockerSandbox> {
+    try {
+      await options.docker.ping();
+    } catch (err) {
+      throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Cannot reach the Docker engine (${(err as Error).message}): start it (dockerd, or scripts/services/docker.sh) or set NUBO_DOCKER_SOCKET.`);
+    }
+    const sandbox = new DockerSandbox(options);
+    for (const runtime of Object.keys(defaultImages) as RuntimeId[]) {
+      const image = sandbox.imageOf(runtime);
+      const found = await options.docker.getImage(image).inspect().then(() => true, () => false);
+      if (!found) options.logger.warn({ image }, `worker image ${image} is missing: build it with "nubo images build" before deploying ${runtime} functions`);
+    }
+    const networks = await options.docker.listNetworks({ filters: { name: [workerNetwork] } });
+    if (!networks.some((n) => n.Name === workerNetwork)) {
+      await options.docker.createNetwork({ Name: workerNetwork, Driver: 'bridge', Options: { 'com.docker.network.bridge.enable_icc': 'false' }, Labels: { 'nubo.network': 'workers' } }).catch((err: Error) => {
+        if (!/already exists/.test(err.message)) throw err;
+      });
+    }
+    const orphans = await options.docker.listContainers({ all: true, filters: { label: [`nubo.manager=${options.managerId}`] } });
+    await Promise.all(orphans.map((c) => options.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    if (orphans.length > 0) options.logger.warn({ removed: orphans.length }, 'removed worker containers left by an earlier run of this manager');
+    await sandbox.watchExits();
+    return sandbox;
+  }
+
+  private imageOf(runtime: RuntimeId): string {
+    return this.options.images?.[runtime] ?? defaultImages[runtime];
+  }
+
+  private async watchExits(): Promise<void> {
+    const stream = (await this.options.docker.getEvents({ filters: { label: [`nubo.manager=${this.options.managerId}`], event: ['die'] } })) as NodeJS.ReadableStream;
+    this.events = stream;
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+        const attributes = event.Actor?.Attributes ?? {};
+        const workerId = attributes['nubo.worker'];
+        const worker = workerId ? this.workers.get(workerId) : undefined;
+        if (!workerId || !worker || worker.destroying) continue;
+        const exit: WorkerExit = { exitedByItself: true, oom: false, exitCode: Number(attributes.exitCode ?? NaN), signal: null, stderrTail: '' };
+        for (const listener of this.exitListeners) listener(workerId, exit);
+      }
+    });
+    stream.on('error', () => undefined);
+  }
+
+  private allocatePort(): number {
+    const { from, to } = this.options.ports;
+    for (let i = 0; i <= to - from; i++) {
+      const port = this.nextPort;
+      this.nextPort = port >= to ? from : port + 1;
+      if (!this.usedPorts.has(port)) {
+        this.usedPorts.add(port);
+        return port;
+      }
+    }
+    throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `No free host port in ${from}-${to}: widen NUBO_WORKER_PORT_RANGE.`);
+  }
+
+  async start({ workerId, spec, codeDir }: SandboxStartRequest): Promise<SandboxWorker> {
+    const { docker, managerId, advertiseIp } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      const hostPort = this.allocatePort();
+      const memory = spec.memoryMb * MiB;
+      let containerId: string | undefined;
+      try {
+        const container = await docker.createContainer({
+          name: `nubo-${workerId}`,
+          Image: this.imageOf(spec.runtime),
+          User: '65534:65534',
+          Env: [
+            ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+            'HOME=/tmp',
+            'TMPDIR=/tmp',
+            'PATH=/usr/bin:/bin',
+            `NUBO_HANDLER=${spec.handler}`,
+            `NUBO_FUNCTION_NAME=${spec.functionName}`,
+            `NUBO_FUNCTION_VERSION=${spec.version}`,
+            `NUBO_MEMORY_MB=${spec.memoryMb}`,
+          ],
+          Labels: { 'nubo.manager': managerId, 'nubo.worker': workerId, 'nubo.function': spec.functionId, 'nubo.version': String(spec.version) },
+          ExposedPorts: { [`${containerPort}/tcp`]: {} },
+          HostConfig: {
+            PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: advertiseIp, HostPort: String(hostPort) }] },
+            Binds: [`${codeDir}:/code:ro`],
+            ReadonlyRootfs: true,
+            Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
+            Memory: memory,
+            MemorySwap: memory,
+            CpuShares: 512,
+            PidsLimit: 64,
+            Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
+            CapDrop: ['ALL'],
+            SecurityOpt: ['no-new-privileges'],
+            Privileged: false,
+            NetworkMode: workerNetwork,
+          },
+        });
+        containerId = container.id;
+        this.workers.set(workerId, { containerId, hostPort, destroying: false });
+        await container.start();
+        await this.waitUntilReady(workerId, container, hostPort);
+        return { workerId, host: advertiseIp, port: hostPort };
+      } catch (err) {
+        await this.destroy(workerId).catch(() => undefined);
+        if (!containerId) this.usedPorts.delete(hostPort);
+        if (attempt < 3 && /port is already allocated|address already in use/i.test((err as Error).message)) continue;
+        if (err instanceof NuboError) throw err;
+        throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot start the worker container: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async waitUntilReady(workerId: string, container: Docker.Container, hostPort: number): Promise<void> {
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      const answer = await fetch(`http://${this.options.advertiseIp}:${hostPort}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+        async (r) => ({ status: r.status, body: (await r.json()) as { error?: { type: string; message: string } } }),
+        () => null,
+      );
+      if (answer?.status === 200) return;
+      if (answer?.status === 500 && answer.body.error) {
+        throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', answer.body.error.message, { errorType: answer.body.error.type });
+      }
+      const state = (await container.inspect()).State;
+      if (!state.Running) {
+        const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8').replace(/[\x00-\x08]/g, '');
+        throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', `The worker exited while loading the function${state.OOMKilled ? ' (out of memory)' : ''}: ${logs.trim().slice(-1000) || `exit code ${state.ExitCode}`}`, { errorType: 'Runtime.ExitError' });
+      }
+      if (Date.now() > deadline) throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The worker container did not become ready within ${startTimeoutMs} ms.`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async destroy(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
+    const worker = this.workers.get(workerId);
+    if (!worker) return null;
+    worker.destroying = true;
+    const container = this.options.docker.getContainer(worker.containerId);
+    let state = await container.inspect().then((i) => i.State, () => null);
+    if (state?.Running && options.graceMs) {
+      await Promise.race([container.wait().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, options.graceMs).unref())]);
+      state = await container.inspect().then((i) => i.State, () => null);
+    }
+    const exit: WorkerExit | null = state
+      ? { exitedByItself: !state.Running, oom: state.OOMKilled, exitCode: state.Running ? null : state.ExitCode, signal: null, stderrTail: '' }
+      : null;
+    await container.remove({ force: true }).catch(() => undefined);
+    this.workers.delete(workerId);
+    this.usedPorts.delete(worker.hostPort);
+    return exit;
+  }
+
+  onUnexpectedExit(listener: (workerId: string, exit: WorkerExit) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  running(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  /** The container id of a worker, for tests and diagnostics. */
+  containerOf(workerId: string): string | undefined {
+    return this.workers.get(workerId)?.containerId;
+  }
+
+  async destroyAll(): Promise<void> {
+    await Promise.all(this.running().map((id) => this.destroy(id)));
+    (this.events as { destroy?: () => void } | undefined)?.destroy?.();
+  }
+}

@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import type Docker from 'dockerode';
+import { pack } from 'tar-fs';
+import { nodeRuntimeScript, pythonRuntimeScript } from '@nubo/runtime';
+import type { RuntimeId } from '@nubo/core';
+
+export const defaultImages: Record<RuntimeId, string> = {
+  node20: 'nubo-runtime-node20:local',
+  'python3.11': 'nubo-runtime-python3.11:local',
+};
+
+/** Port the runtime listens on inside every worker container. */
+export const containerPort = 8080;
+
+/** The shared libraries a binary loads, as `ldd` lists them. */
+function librariesOf(binary: string): string[] {
+  return execFileSync('ldd', [binary], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
+    .filter((path): path is string => Boolean(path));
+}
+
+async function copyInto(root: string, source: string, target = source): Promise<void> {
+  await mkdir(join(root, dirname(target)), { recursive: true });
+  await cp(await realpath(source), join(root, target), { recursive: true, dereference: true });
+}
+
+const skippedPythonDirs = new Set(['test', 'tests', 'idlelib', 'tkinter', 'turtledemo', 'ensurepip', 'site-packages', '__pycache__', 'lib2to3', 'pydoc_data']);
+
+async function copyStdlib(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    if (skippedPythonDirs.has(entry.name) || entry.name.startsWith('config-')) continue;
+    const source = join(from, entry.name);
+    if (entry.isDirectory()) await copyStdlib(source, join(to, entry.name));
+    else await cp(source, join(to, entry.name), { dereference: true });
+  }
+}
+
+/** Lays out a FROM-scratch image of one runtime from this host's own interpreter. */
+async function buildContext(runtime: RuntimeId): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), `nubo-image-${runtime}-`));
+  let entrypoint: string[];
+  let env: string[] = [];
+  if (runtime === 'node20') {
+    const node = await realpath(process.execPath);
+    await copyInto(root, node, '/usr/bin/node');
+    for (const lib of librariesOf(node)) await copyInto(root, lib);
+    await cp(dirname(nodeRuntimeScript), join(root, 'runtime/node'), { recursive: true, filter: (src) => !src.endsWith('.map') && !src.endsWith('.d.ts') });
+    entrypoint = ['/usr/bin/node', '/runtime/node/server.js'];
+  } else {
+    const info = JSON.parse(execFileSync('python3', ['-c', 'import json,sys,sysconfig;print(json.dumps({"exe":sys.executable,"stdlib":sysconfig.get_paths()["stdlib"],"dynload":sysconfig.get_paths()["platstdlib"]}))'], { encoding: 'utf8' })) as { exe: string; stdlib: string };
+    const python = await realpath(info.exe);
+    await copyInto(root, python, '/opt/python/bin/python3');
+    for (const lib of librariesOf(python)) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
+    await copyStdlib(info.stdlib, join(root, 'opt/python/lib/python3.11'));
+    for (const lib of librariesOf(python)) if (lib.includes('ld-linux')) await copyInto(root, lib);
+    // The stdlib's C extensions (zlib, ssl, ctypes, ...) load their own libraries.
+    const dynload = join(info.stdlib, 'lib-dynload');
+    const extensionLibs = new Set<string>();
+    for (const file of await readdir(dynload)) if (file.endsWith('.so')) for (const lib of librariesOf(join(dynload, file))) extensionLibs.add(lib);
+    for (const lib of extensionLibs) if (!lib.includes('ld-linux')) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
+    await cp(pythonRuntimeScript, join(root, 'runtime/python/nubo_runtime.py'));
+    entrypoint = ['/opt/python/bin/python3', '-u', '/runtime/python/nubo_runtime.py'];
+    env = ['PYTHONHOME=/opt/python', 'PYTHONDONTWRITEBYTECODE=1'];
+  }
+  await mkdir(join(root, 'code'), { recursive: true });
+  await mkdir(join(root, 'tmp'), { recursive: true });
+  const dockerfile = [
+    'FROM scratch',
+    'COPY . /',
+    ...env.map((e) => `ENV ${e}`),
+    `ENV NUBO_RUNTIME_HOST=0.0.0.0 NUBO_RUNTIME_PORT=${containerPort} NUBO_CODE_DIR=/code`,
+    'USER 65534:65534',
+    'WORKDIR /code',
+    `EXPOSE ${containerPort}`,
+    `ENTRYPOINT ${JSON.stringify(entrypoint)}`,
+  ].join('\n');
+  await writeFile(join(root, 'Dockerfile'), dockerfile + '\n');
+  return root;
+}
+
+/** Builds the worker image of a runtime, reporting progress lines; answers the image tag. */
+export async function buildRuntimeImage(docker: Docker, runtime: RuntimeId, progress: (line: string) => void): Promise<string> {
+  const tag = defaultImages[runtime];
+  progress(`[images] laying out ${tag} from this host's ${runtime === 'node20' ? 'node' : 'python3'}`);
+  const context = await buildContext(runtime);
+  try {
+    progress(`[images] building ${tag}`);
+    const stream = await docker.buildImage(pack(context), { t: tag });
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null, output: { error?: string }[]) => {
+          const failed = output?.find((o) => o.error);
+          if (err || failed) reject(err ?? new Error(failed!.error));
+          else resolve();
+        },
+        (event: { stream?: string }) => event.stream?.trim() && progress(`[images]   ${event.stream.trim()}`),
+      ),
+    );
+    progress(`[images] ${tag} ready`);
+    return tag;
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
+}
