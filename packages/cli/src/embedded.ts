@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger, ServerConfig } from '@nubo/core';
@@ -28,9 +29,11 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
 
   const stores = await openStores(config, logger);
   const pool = await openPool(config, logger);
-  const sandbox = await openSandbox(config, logger, { managerId: `embedded-${config.NUBO_PORT}-${process.pid}`, advertiseIp: '127.0.0.1', workDir });
+  // Stable for one data directory, so a restart finds (and removes) the containers of a crashed run.
+  const managerId = config.NUBO_MANAGER_ID ?? `embedded-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
+  const sandbox = await openSandbox(config, logger, { managerId, advertiseIp: '127.0.0.1', workDir });
   const codeCache = new CodeCache({ dir: join(dataDir, 'code-cache'), store: stores.codeStore, limits });
-  const manager = new Manager({ id: `embedded-${process.pid}`, sandbox, codeCache, pool: pool.pool, logger, reapIntervalMs: config.NUBO_REAP_INTERVAL_MS });
+  const manager = new Manager({ id: managerId, sandbox, codeCache, pool: pool.pool, logger, reapIntervalMs: config.NUBO_REAP_INTERVAL_MS });
   manager.start();
 
   const gateway = await buildGateway({

@@ -132,7 +132,7 @@ export class DockerSandbox implements Sandbox {
             PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: advertiseIp, HostPort: String(hostPort) }] },
             Binds: [`${codeDir}:/code:ro`],
             ReadonlyRootfs: true,
-            Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
+            Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' },
             Memory: memory,
             MemorySwap: memory,
             CpuShares: 512,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type Docker from 'dockerode';
@@ -69,6 +69,8 @@ async function buildContext(runtime: RuntimeId): Promise<string> {
   }
   await mkdir(join(root, 'code'), { recursive: true });
   await mkdir(join(root, 'tmp'), { recursive: true });
+  // Docker gives the /tmp tmpfs the mode of the image's /tmp: world-writable and sticky.
+  await chmod(join(root, 'tmp'), 0o1777);
   const dockerfile = [
     'FROM scratch',
     'COPY . /',
@@ -90,7 +92,8 @@ export async function buildRuntimeImage(docker: Docker, runtime: RuntimeId, prog
   const context = await buildContext(runtime);
   try {
     progress(`[images] building ${tag}`);
-    const stream = await docker.buildImage(pack(context), { t: tag });
+    // No umask: /tmp must keep its sticky, world-writable mode.
+    const stream = await docker.buildImage(pack(context, { umask: 0 } as Parameters<typeof pack>[1]), { t: tag });
     await new Promise<void>((resolve, reject) =>
       docker.modem.followProgress(
         stream,
