@@ -37,13 +37,26 @@ async function bareRuntimeColdStart(codeDir: string): Promise<number> {
   return elapsed;
 }
 
+/** `BENCH_SANDBOX=docker` measures the same with workers in Docker containers. */
+const sandbox = process.env.BENCH_SANDBOX === 'docker' ? 'docker' : 'process';
+
+/** The port the worker listens on: found from its pid, or from its container's published port. */
+async function workerPortOf(pid: number): Promise<number> {
+  if (sandbox === 'process') return listeningPort(pid);
+  const { default: Docker } = await import('dockerode');
+  const [newest] = (await new Docker().listContainers({ filters: { label: ['nubo.worker'] } })).sort((a, b) => b.Created - a.Created);
+  const port = newest?.Ports.find((p) => p.PrivatePort === 8080)?.PublicPort;
+  if (!port) throw new Error('no worker container found');
+  return port;
+}
+
 async function main(): Promise<void> {
-  const server = await startServer();
+  const server = await startServer({ NUBO_SANDBOX: sandbox });
   try {
     const { apiKey } = await json(`${server.url}/v1/auth/signup`, 'POST', { username: 'bench', password: 'benchmark-password' });
     await json(`${server.url}/v1/functions/noop`, 'PUT', { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } }, apiKey);
     const { pid } = await json(`${server.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
-    const workerPort = await listeningPort(pid);
+    const workerPort = await workerPortOf(pid);
 
     const gateway = new Pool(server.url, { connections: 1 });
     const direct = new Pool(`http://127.0.0.1:${workerPort}`, { connections: 1 });
@@ -86,13 +99,13 @@ async function main(): Promise<void> {
     const init = summarise(coldInits);
     const baseline = summarise(bare);
 
-    console.log(`\nNubo embedded benchmark — ${new Date().toISOString()} — node ${process.version}`);
+    console.log(`\nNubo embedded benchmark — ${new Date().toISOString()} — node ${process.version} — ${sandbox} sandbox`);
     console.log(`\nWarm invoke, no-op function, sequential, ${warmRequests} requests per path (keep-alive):`);
     console.log(`  direct to the worker runtime  p50 ${ms(d.p50)}  p99 ${ms(d.p99)}`);
     console.log(`  through the gateway           p50 ${ms(g.p50)}  p99 ${ms(g.p99)}`);
     console.log(`  gateway overhead              p50 +${ms(g.p50 - d.p50)}  p99 +${ms(g.p99 - d.p99)}   ratio p50 ${(g.p50 / d.p50).toFixed(2)}x  p99 ${(g.p99 / d.p99).toFixed(2)}x`);
     console.log(`  target: p50 within 0.5 ms of direct → ${g.p50 - d.p50 <= 0.5 ? 'MET' : 'NOT MET'}`);
-    console.log(`\nCold start, process sandbox, ${coldStarts} starts:`);
+    console.log(`\nCold start, ${sandbox} sandbox, ${coldStarts} starts (baseline: a bare runtime process):`);
     console.log(`  bare runtime spawn → first answer   p50 ${ms(baseline.p50)}  p99 ${ms(baseline.p99)}`);
     console.log(`  Nubo worker start (initMs)          p50 ${ms(init.p50)}  p99 ${ms(init.p99)}   ratio p50 ${(init.p50 / baseline.p50).toFixed(2)}x`);
     console.log(`  cold invoke through the gateway     p50 ${ms(cold.p50)}  p99 ${ms(cold.p99)}`);

@@ -27,6 +27,8 @@ SETTINGS = {
     "host": os.environ.get("NUBO_RUNTIME_HOST", "127.0.0.1"),
     "port": int(os.environ.get("NUBO_RUNTIME_PORT", "0")),
     "max_log_bytes": int(os.environ.get("NUBO_RUNTIME_MAX_LOG_BYTES", str(256 * 1024))),
+    # "cgroup" in a container: report the container's peak memory rather than this process's.
+    "memory_source": os.environ.get("NUBO_MEMORY_SOURCE", "process"),
 }
 # The manager's IPC channel (a Node.js "ipc" stdio pipe): the ready signal goes out on it, and its
 # end means the manager died, so the worker ends too.
@@ -126,8 +128,19 @@ def invoke(request):
         "logs": buffer.getvalue(),
         "logsTruncated": buffer.truncated,
         "durationMs": round((time.perf_counter() - started) * 1000, 3),
-        "memoryMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "memoryMb": memory_used_mb(),
     }
+
+
+def memory_used_mb():
+    if SETTINGS["memory_source"] == "cgroup":
+        for file in ("/sys/fs/cgroup/memory.peak", "/sys/fs/cgroup/memory/memory.max_usage_in_bytes"):
+            try:
+                with open(file) as f:
+                    return round(int(f.read().strip()) / 1048576, 1)
+            except (OSError, ValueError):
+                continue
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -129,6 +129,7 @@ export class DockerSandbox implements Sandbox {
             `NUBO_FUNCTION_NAME=${spec.functionName}`,
             `NUBO_FUNCTION_VERSION=${spec.version}`,
             `NUBO_MEMORY_MB=${spec.memoryMb}`,
+            'NUBO_MEMORY_SOURCE=cgroup',
           ],
           Labels: { 'nubo.manager': managerId, 'nubo.worker': workerId, 'nubo.function': spec.functionId, 'nubo.version': String(spec.version) },
           ExposedPorts: { [`${containerPort}/tcp`]: {} },

@@ -6,6 +6,7 @@
  *     → {ok, result | error{type,message,stack}, logs, logsTruncated, durationMs, memoryMb}
  *   GET  /healthz → 200 {ready: true} | 500 {ready: false, error}
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { InitError, loadHandler, type LambdaHandler } from './handler-loader.js';
@@ -20,6 +21,8 @@ const settings = {
   host: process.env.NUBO_RUNTIME_HOST ?? '127.0.0.1',
   port: Number(process.env.NUBO_RUNTIME_PORT ?? '0'),
   maxLogBytes: Number(process.env.NUBO_RUNTIME_MAX_LOG_BYTES ?? String(256 * 1024)),
+  /** `cgroup` in a container: report the container's peak memory rather than this process's. */
+  memorySource: process.env.NUBO_MEMORY_SOURCE ?? 'process',
 };
 // The function sees its own environment only, not the runtime's settings.
 for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
@@ -91,8 +94,24 @@ async function invoke(request: InvokeRequest): Promise<Record<string, unknown>> 
     logs,
     logsTruncated: truncated,
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-    memoryMb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
+    memoryMb: memoryUsedMb(),
   };
+}
+
+const cgroupPeakFiles = ['/sys/fs/cgroup/memory.peak', '/sys/fs/cgroup/memory/memory.max_usage_in_bytes'];
+
+/** Peak memory in MB: the container's cgroup where there is one, else this process's peak RSS. */
+function memoryUsedMb(): number {
+  if (settings.memorySource === 'cgroup') {
+    for (const file of cgroupPeakFiles) {
+      try {
+        return Math.round(Number(readFileSync(file, 'utf8').trim()) / 104857.6) / 10;
+      } catch {
+        // not this cgroup version
+      }
+    }
+  }
+  return Math.round(process.resourceUsage().maxRSS / 102.4) / 10;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
