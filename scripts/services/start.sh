@@ -42,6 +42,12 @@ FLUSH PRIVILEGES;
 SQL
 fi
 
+# A server already on 3307 must be a working one (not, say, one whose data directory is gone).
+if ! mariadb -h127.0.0.1 -P3307 -unubo -pnubo-test-password -e 'CREATE DATABASE IF NOT EXISTS nubo_start_check; DROP DATABASE nubo_start_check' >/dev/null 2>&1; then
+  echo "[services] the MariaDB on 127.0.0.1:3307 does not work for user nubo: stop it (scripts/services/stop.sh, or the process that holds port 3307) and run this again" >&2
+  exit 1
+fi
+
 if ! port_open 27018; then
   echo "[services] FerretDB on 127.0.0.1:27018 (SQLite backend)"
   fdb="$state/ferretdb"
