@@ -1,8 +1,8 @@
 import { NuboError, assertFunctionName, type Catalog, type FunctionRecord } from '@nubo/core';
+import { TtlCache } from './ttl-cache.js';
 
 /** How long a looked-up function is trusted without asking the catalog again. */
 export const functionCacheTtlMs = 2000;
-const maxEntries = 10_000;
 
 /**
  * Finds functions for invocations without a catalog query per request. A stale entry cannot run
@@ -10,17 +10,15 @@ const maxEntries = 10_000;
  * the invoker look the function up afresh. Deploys and removals on this gateway forget at once.
  */
 export class FunctionResolver {
-  private readonly entries = new Map<string, { fn: FunctionRecord | null; until: number }>();
+  private readonly entries = new TtlCache<FunctionRecord>(functionCacheTtlMs);
 
   constructor(private readonly catalog: Catalog) {}
 
   private async cached(key: string, fresh: boolean, load: () => Promise<FunctionRecord | null>): Promise<FunctionRecord | null> {
-    const now = Date.now();
-    const entry = this.entries.get(key);
-    if (!fresh && entry && entry.until > now) return entry.fn;
+    const known = fresh ? undefined : this.entries.get(key);
+    if (known) return known;
     const fn = await load();
-    if (this.entries.size >= maxEntries) this.entries.clear();
-    if (fn) this.entries.set(key, { fn, until: now + functionCacheTtlMs });
+    if (fn) this.entries.set(key, fn);
     else this.entries.delete(key);
     return fn;
   }

@@ -131,11 +131,6 @@ export class ProcessSandbox implements Sandbox {
     return [...this.workers.keys()];
   }
 
-  /** Operating-system process id of a worker, for tests and diagnostics. */
-  pidOf(workerId: string): number | undefined {
-    return this.workers.get(workerId)?.child.pid;
-  }
-
   async destroyAll(): Promise<void> {
     await Promise.all(this.running().map((id) => this.destroy(id)));
   }

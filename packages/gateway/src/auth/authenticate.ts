@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { NuboError, type Catalog, type User } from '@nubo/core';
-import { KeyCache } from './key-cache.js';
+import { TtlCache } from '../ttl-cache.js';
 import { hashApiKey } from './secrets.js';
 
 function bearerKey(request: FastifyRequest): string | null {
@@ -10,9 +10,12 @@ function bearerKey(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
-/** Resolves the user behind a request's API key. */
+/**
+ * Resolves the user behind a request's API key. Lookups are trusted for 2 s: a key revoked on this
+ * gateway stops working at once (the cache is cleared), one revoked elsewhere within 2 s.
+ */
 export class Authenticator {
-  private readonly cache = new KeyCache();
+  private readonly cache = new TtlCache<User>(2000);
 
   constructor(private readonly catalog: Catalog) {}
 

@@ -215,11 +215,6 @@ export class DockerSandbox implements Sandbox {
     return [...this.workers.keys()];
   }
 
-  /** The container id of a worker, for tests and diagnostics. */
-  containerOf(workerId: string): string | undefined {
-    return this.workers.get(workerId)?.containerId;
-  }
-
   async destroyAll(): Promise<void> {
     await Promise.all(this.running().map((id) => this.destroy(id)));
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
