@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Acquisition, AcquireOptions, IdleWorker, WorkerInfo, WorkerPool } from '@nubo/core';
+import type { Acquisition, AcquireOptions, IdleWorker, WarmOptions, WorkerInfo, WorkerPool } from '@nubo/core';
 
 interface KeyState {
   idle: WorkerInfo[];
@@ -18,6 +18,7 @@ const keyOf = (worker: WorkerInfo) => `${worker.functionId}:${worker.version}`;
 export class MemoryWorkerPool implements WorkerPool {
   private readonly keys = new Map<string, KeyState>();
   private readonly retired = new Set<string>();
+  private readonly draining = new Set<string>();
   private readonly lastUsed = new Map<string, number>();
 
   private state(key: string): KeyState {
@@ -87,10 +88,32 @@ export class MemoryWorkerPool implements WorkerPool {
     this.wake(state);
   }
 
+  async reserveWarm(key: string, options: WarmOptions): Promise<string | null> {
+    if (this.retired.has(key)) return null;
+    const state = this.state(key);
+    if (state.idle.length + state.starting.size >= options.minIdle) return null;
+    if (state.idle.length + state.leased.size + state.starting.size >= options.maxWorkers) return null;
+    const ticket = randomUUID();
+    state.starting.add(ticket);
+    return ticket;
+  }
+
+  async adoptIdle(key: string, ticket: string, worker: WorkerInfo): Promise<boolean> {
+    const state = this.state(key);
+    state.starting.delete(ticket);
+    const accepted = !this.retired.has(key) && !this.draining.has(worker.managerId);
+    if (accepted) {
+      state.idle.push(worker);
+      this.lastUsed.set(worker.id, Date.now());
+    }
+    this.wake(state);
+    return accepted;
+  }
+
   async giveBack(worker: WorkerInfo): Promise<boolean> {
     const key = keyOf(worker);
     const state = this.keys.get(key);
-    if (!state || !state.leased.delete(worker.id) || this.retired.has(key)) {
+    if (!state || !state.leased.delete(worker.id) || this.retired.has(key) || this.draining.has(worker.managerId)) {
       if (state) this.wake(state);
       return false;
     }
@@ -100,9 +123,9 @@ export class MemoryWorkerPool implements WorkerPool {
     return true;
   }
 
-  async removeIdle(worker: WorkerInfo): Promise<boolean> {
+  async removeIdle(worker: WorkerInfo, keepIdle = 0): Promise<boolean> {
     const state = this.keys.get(keyOf(worker));
-    if (!state) return false;
+    if (!state || state.idle.length <= keepIdle) return false;
     const index = state.idle.findIndex((w) => w.id === worker.id);
     if (index < 0) return false;
     state.idle.splice(index, 1);
@@ -146,7 +169,7 @@ export class MemoryWorkerPool implements WorkerPool {
 
   async restore(worker: WorkerInfo): Promise<boolean> {
     const key = keyOf(worker);
-    if (this.retired.has(key)) return false;
+    if (this.retired.has(key) || this.draining.has(worker.managerId)) return false;
     const state = this.state(key);
     state.idle.push(worker);
     this.lastUsed.set(worker.id, Date.now());
@@ -154,7 +177,22 @@ export class MemoryWorkerPool implements WorkerPool {
     return true;
   }
 
+  async drainManager(managerId: string): Promise<WorkerInfo[]> {
+    this.draining.add(managerId);
+    const removed: WorkerInfo[] = [];
+    for (const state of this.keys.values()) {
+      const ours = state.idle.filter((w) => w.managerId === managerId);
+      if (ours.length === 0) continue;
+      state.idle = state.idle.filter((w) => w.managerId !== managerId);
+      for (const worker of ours) this.lastUsed.delete(worker.id);
+      removed.push(...ours);
+      this.wake(state);
+    }
+    return removed;
+  }
+
   async dropManager(managerId: string): Promise<number> {
+    this.draining.delete(managerId);
     let dropped = 0;
     for (const state of this.keys.values()) {
       const before = state.idle.length + state.leased.size;

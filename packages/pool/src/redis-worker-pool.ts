@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Acquisition, AcquireOptions, IdleWorker, WorkerInfo, WorkerPool } from '@nubo/core';
+import type { Acquisition, AcquireOptions, IdleWorker, WarmOptions, WorkerInfo, WorkerPool } from '@nubo/core';
+import { FreedSignals } from './freed-signals.js';
 import { luaScripts, type ScriptName } from './lua-scripts.js';
 import { poolUnavailable } from './redis-connection.js';
 
 /** A taker that dies between reserving a slot and adopting its worker frees the slot after this. */
 const startSlotMs = 60_000;
-/** Poll interval bounds while waiting at maxWorkers. */
-const waitStepMs = { min: 5, max: 50 };
 
 const keyOf = (worker: WorkerInfo) => `${worker.functionId}:${worker.version}`;
 const commandName = (script: ScriptName) => `nubo_${script.replace(/-/g, '_')}`;
@@ -46,13 +45,17 @@ const toWorker = (flat: string[]): WorkerInfo => {
  * empty = cold start), with leases so that a gateway that dies while holding a worker leaks
  * nothing. Every multi-key change is one Lua script from packages/pool/lua/.
  * Keys (prefix configurable): pool:{fn}:{v} LIST, live:{fn}:{v} SET, starting:{fn}:{v} ZSET,
- * worker:{address} HASH, leases ZSET, retired SET, idle:{manager} ZSET, mworkers:{manager} SET.
+ * worker:{address} HASH, leases ZSET, retired SET, idle:{manager} ZSET, mworkers:{manager} SET,
+ * draining SET (managers); channel freed:{fn}:{v} tells waiting takers a worker or slot is free.
  */
 export class RedisWorkerPool implements WorkerPool {
+  private readonly signals: FreedSignals;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
+    this.signals = new FreedSignals(redis, (key) => this.k('freed', key));
     // defineCommand sends EVALSHA, and the script body only when Redis does not know it yet.
     for (const [name, lua] of Object.entries(luaScripts)) {
       if (!(commandName(name as ScriptName) in redis)) redis.defineCommand(commandName(name as ScriptName), { lua });
@@ -72,26 +75,40 @@ export class RedisWorkerPool implements WorkerPool {
     }
   }
 
+  private async tryAcquire(key: string, options: AcquireOptions): Promise<[number, string, string[]?]> {
+    const now = Date.now();
+    const ticket = randomUUID();
+    const reply = await this.run<[number, string?, string[]?]>(
+      'acquire',
+      [this.k('pool', key), this.k('leases'), this.k('live', key), this.k('starting', key)],
+      [now, now + options.leaseMs, options.maxWorkers, ticket, now + startSlotMs, this.prefix, key],
+    );
+    return [reply[0], ticket, reply[2]];
+  }
+
+  /** LPOP under a lease, or a start slot; at maxWorkers it blocks until a script announces a free worker or slot. */
   async acquire(key: string, options: AcquireOptions): Promise<Acquisition> {
     const started = Date.now();
-    let step = waitStepMs.min;
-    for (;;) {
-      const now = Date.now();
-      const ticket = randomUUID();
-      const reply = await this.run<[number, string?, string[]?]>(
-        'acquire',
-        [this.k('pool', key), this.k('leases'), this.k('live', key), this.k('starting', key)],
-        [now, now + options.leaseMs, options.maxWorkers, ticket, now + startSlotMs, this.prefix, key],
-      );
-      const waitedMs = Date.now() - started;
-      if (reply[0] === 1) return { kind: 'warm', worker: toWorker(reply[2]!), waitedMs };
-      if (reply[0] === 2) return { kind: 'cold', ticket, waitedMs };
-      if (reply[0] === 4) return { kind: 'retired', waitedMs };
-      const remaining = started + options.waitMs - Date.now();
-      if (remaining <= 0) return { kind: 'full', waitedMs };
-      await new Promise((resolve) => setTimeout(resolve, Math.min(step, remaining)));
-      step = Math.min(step * 2, waitStepMs.max);
+    let reply = await this.tryAcquire(key, options);
+    if (reply[0] === 3 && options.waitMs > 0) {
+      const waiter = await this.signals.listen(key);
+      try {
+        for (;;) {
+          reply = await this.tryAcquire(key, options);
+          const remaining = started + options.waitMs - Date.now();
+          if (reply[0] !== 3 || remaining <= 0) break;
+          await waiter.wait(remaining);
+        }
+      } finally {
+        if (reply[0] === 4) this.signals.wakeAll(key);
+        this.signals.stop(key, waiter);
+      }
     }
+    const waitedMs = Date.now() - started;
+    if (reply[0] === 1) return { kind: 'warm', worker: toWorker(reply[2]!), waitedMs };
+    if (reply[0] === 2) return { kind: 'cold', ticket: reply[1], waitedMs };
+    if (reply[0] === 4) return { kind: 'retired', waitedMs };
+    return { kind: 'full', waitedMs };
   }
 
   async adopt(key: string, ticket: string, worker: WorkerInfo, leaseMs: number): Promise<void> {
@@ -102,25 +119,52 @@ export class RedisWorkerPool implements WorkerPool {
   }
 
   async cancelStart(key: string, ticket: string): Promise<void> {
-    await this.redis.zrem(this.k('starting', key), ticket).catch(poolUnavailable);
+    await this.run('cancel-start', [this.k('starting', key)], [ticket, this.k('freed', key)]);
+  }
+
+  async reserveWarm(key: string, options: WarmOptions): Promise<string | null> {
+    const now = Date.now();
+    const ticket = randomUUID();
+    const reserved = await this.run<number>(
+      'reserve-warm',
+      [this.k('pool', key), this.k('live', key), this.k('starting', key), this.k('retired')],
+      [now, options.minIdle, options.maxWorkers, ticket, now + startSlotMs, key],
+    );
+    return reserved === 1 ? ticket : null;
+  }
+
+  async adoptIdle(key: string, ticket: string, worker: WorkerInfo): Promise<boolean> {
+    const now = Date.now();
+    const adopted = await this.run<number>(
+      'adopt-idle',
+      [
+        this.k('starting', key), this.k('live', key), this.k('pool', key), this.k('worker', worker.address), this.k('mworkers', worker.managerId),
+        this.k('idle', worker.managerId), this.k('retired'), this.k('draining'),
+      ],
+      [ticket, worker.address, now, key, worker.managerId, this.k('freed', key), ...toHashFields(worker, now)],
+    );
+    return adopted === 1;
   }
 
   async giveBack(worker: WorkerInfo): Promise<boolean> {
     const key = keyOf(worker);
     const result = await this.run<number>(
       'give-back',
-      [this.k('leases'), this.k('retired'), this.k('pool', key), this.k('worker', worker.address), this.k('idle', worker.managerId), this.k('live', key), this.k('mworkers', worker.managerId)],
-      [worker.address, key, Date.now()],
+      [
+        this.k('leases'), this.k('retired'), this.k('pool', key), this.k('worker', worker.address), this.k('idle', worker.managerId), this.k('live', key),
+        this.k('mworkers', worker.managerId), this.k('draining'),
+      ],
+      [worker.address, key, Date.now(), worker.managerId, this.k('freed', key)],
     );
     return result === 1;
   }
 
-  async removeIdle(worker: WorkerInfo): Promise<boolean> {
+  async removeIdle(worker: WorkerInfo, keepIdle = 0): Promise<boolean> {
     const key = keyOf(worker);
     const result = await this.run<number>(
       'remove-idle',
       [this.k('pool', key), this.k('idle', worker.managerId), this.k('live', key), this.k('worker', worker.address), this.k('mworkers', worker.managerId)],
-      [worker.address],
+      [worker.address, keepIdle, this.k('freed', key)],
     );
     return result === 1;
   }
@@ -130,12 +174,12 @@ export class RedisWorkerPool implements WorkerPool {
     await this.run(
       'forget',
       [this.k('pool', key), this.k('leases'), this.k('live', key), this.k('worker', worker.address), this.k('idle', worker.managerId), this.k('mworkers', worker.managerId)],
-      [worker.address],
+      [worker.address, this.k('freed', key)],
     );
   }
 
   async retire(key: string): Promise<WorkerInfo[]> {
-    const removed = await this.run<string[][]>('retire', [this.k('retired'), this.k('pool', key), this.k('live', key)], [key, this.prefix]);
+    const removed = await this.run<string[][]>('retire', [this.k('retired'), this.k('pool', key), this.k('live', key)], [key, this.prefix, this.k('freed', key)]);
     return removed.map(toWorker);
   }
 
@@ -146,12 +190,21 @@ export class RedisWorkerPool implements WorkerPool {
 
   async restore(worker: WorkerInfo): Promise<boolean> {
     const key = keyOf(worker);
-    const result = await this.run<number>('restore', [this.k('retired'), this.k('pool', key), this.k('worker', worker.address), this.k('idle', worker.managerId)], [key, worker.address, Date.now()]);
+    const result = await this.run<number>(
+      'restore',
+      [this.k('retired'), this.k('pool', key), this.k('worker', worker.address), this.k('idle', worker.managerId), this.k('draining')],
+      [key, worker.address, Date.now(), worker.managerId, this.k('freed', key)],
+    );
     return result === 1;
   }
 
+  async drainManager(managerId: string): Promise<WorkerInfo[]> {
+    const removed = await this.run<string[][]>('drain-manager', [this.k('draining'), this.k('idle', managerId), this.k('mworkers', managerId)], [managerId, this.prefix]);
+    return removed.map(toWorker);
+  }
+
   async dropManager(managerId: string): Promise<number> {
-    return this.run<number>('drop-manager', [this.k('mworkers', managerId), this.k('leases'), this.k('idle', managerId)], [this.prefix]);
+    return this.run<number>('drop-manager', [this.k('mworkers', managerId), this.k('leases'), this.k('idle', managerId), this.k('draining')], [this.prefix, managerId]);
   }
 
   async idleWorkers(managerId: string): Promise<IdleWorker[]> {
@@ -188,5 +241,7 @@ export class RedisWorkerPool implements WorkerPool {
     return { idle, live, leased: leased.filter((a) => live.includes(a)) };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.signals.close();
+  }
 }

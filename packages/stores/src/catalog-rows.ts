@@ -3,6 +3,14 @@ import type { ApiKey, FunctionRecord, FunctionVersion, RuntimeId, User } from '@
 /** Row shapes and mappers shared by the SQL catalogs (SQLite and MySQL use the same columns). */
 
 export const selectFunction = `SELECT f.*, u.username AS owner_name FROM functions f JOIN users u ON u.id = f.owner_id`;
+/** Active versions with warm workers to keep: a function row's columns, then its version's (prefixed v_). */
+export const selectWarmTargets = `SELECT f.*, u.username AS owner_name, v.function_id AS v_function_id, v.version AS v_version, v.runtime AS v_runtime,
+  v.handler AS v_handler, v.code_digest AS v_code_digest, v.code_size AS v_code_size, v.env_json AS v_env_json, v.memory_mb AS v_memory_mb,
+  v.timeout_ms AS v_timeout_ms, v.max_concurrency AS v_max_concurrency, v.min_warm AS v_min_warm, v.idle_ttl_ms AS v_idle_ttl_ms,
+  v.created_at AS v_created_at
+  FROM functions f JOIN users u ON u.id = f.owner_id JOIN versions v ON v.function_id = f.id AND v.version = f.active_version
+  WHERE v.min_warm > 0 ORDER BY f.id`;
+
 /** A key's last use is written at most this often, to keep writes off the hot path. */
 export const keyUseResolutionMs = 60_000;
 
@@ -80,3 +88,9 @@ export const toVersion = (row: VersionRow): FunctionVersion => ({
   createdAt: row.created_at,
 });
 
+
+/** Splits a row of `selectWarmTargets` into the function and its active version. */
+export function toWarmTarget(row: Record<string, unknown>): { fn: FunctionRecord; version: FunctionVersion } {
+  const versionRow = Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith('v_')).map(([k, v]) => [k.slice(2), v])) as unknown as VersionRow;
+  return { fn: toFunction(row as unknown as FunctionRow), version: toVersion(versionRow) };
+}

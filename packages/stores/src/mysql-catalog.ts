@@ -13,7 +13,7 @@ import {
   type User,
 } from '@nubo/core';
 import { VersionMemo } from './version-memo.js';
-import { keyUseResolutionMs, selectFunction, toFunction, toKey, toUser, toVersion, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
+import { keyUseResolutionMs, selectFunction, selectWarmTargets, toFunction, toKey, toUser, toVersion, toWarmTarget, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
 import { migrateMysql } from './mysql-migrations.js';
 
 function storeUnavailable(err: unknown): never {
@@ -171,6 +171,10 @@ export class MysqlCatalog implements Catalog {
       const [row] = await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?', [functionId, version]);
       return row ? toVersion(row) : null;
     });
+  }
+
+  async listWarmTargets(): Promise<DeployedVersion[]> {
+    return (await this.rows<Record<string, unknown>>(selectWarmTargets)).map(toWarmTarget);
   }
 
   async listVersions(functionId: string): Promise<FunctionVersion[]> {

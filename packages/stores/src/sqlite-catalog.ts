@@ -11,7 +11,7 @@ import {
 } from '@nubo/core';
 import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 import { VersionMemo } from './version-memo.js';
-import { keyUseResolutionMs, selectFunction, toFunction, toKey, toUser, toVersion, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
+import { keyUseResolutionMs, selectFunction, selectWarmTargets, toFunction, toKey, toUser, toVersion, toWarmTarget, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS users (
@@ -95,6 +95,7 @@ export class SqliteCatalog implements Catalog {
       version: db.prepare<[string, number], VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?'),
       versionsOf: db.prepare<[string], VersionRow>('SELECT * FROM versions WHERE function_id = ? ORDER BY version'),
       deleteFn: db.prepare('DELETE FROM functions WHERE id = ?'),
+      warmTargets: db.prepare<[], Record<string, unknown>>(selectWarmTargets),
       codeUsers: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM versions WHERE code_digest = ?'),
     };
   }
@@ -194,6 +195,10 @@ export class SqliteCatalog implements Catalog {
       const row = this.stmt.version.get(functionId, version);
       return row ? toVersion(row) : null;
     });
+  }
+
+  async listWarmTargets(): Promise<DeployedVersion[]> {
+    return this.stmt.warmTargets.all().map(toWarmTarget);
   }
 
   async listVersions(functionId: string): Promise<FunctionVersion[]> {

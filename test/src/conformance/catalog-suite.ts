@@ -101,5 +101,26 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       assert.equal(await catalog.codeInUse('shared'), false);
       await catalog.close();
     });
+
+    it('lists the active version of every function that keeps warm workers', async () => {
+      const catalog = await create();
+      const ann = await catalog.createUser({ username: 'ann', passwordHash: 'h' });
+      const warm = (digest: string, minWarm: number) => ({ ...version(digest), limits: { ...version(digest).limits, minWarm } });
+      const cold = await catalog.addVersion(ann.id, 'cold', warm('c1', 0));
+      await catalog.activateVersion(cold.fn.id, 1, false);
+      const hot = await catalog.addVersion(ann.id, 'hot', warm('h1', 2));
+      await catalog.activateVersion(hot.fn.id, 1, false);
+      await catalog.addVersion(ann.id, 'hot', warm('h2', 3));
+      assert.deepEqual((await catalog.listWarmTargets()).map((t) => [t.fn.name, t.version.version, t.version.limits.minWarm]), [['hot', 1, 2]], 'an inactive version is not a target');
+      await catalog.activateVersion(hot.fn.id, 2, false);
+      const [target] = await catalog.listWarmTargets();
+      assert.deepEqual([target?.fn.activeVersion, target?.version.version, target?.version.codeDigest, target?.version.env], [2, 2, 'h2', { A: '1' }]);
+      const undeployed = await catalog.addVersion(ann.id, 'never', warm('n1', 1));
+      assert.equal(undeployed.fn.activeVersion, 0);
+      assert.equal((await catalog.listWarmTargets()).length, 1, 'a function without an active version is not a target');
+      await catalog.deleteFunction(hot.fn.id);
+      assert.deepEqual(await catalog.listWarmTargets(), []);
+      await catalog.close();
+    });
   });
 }

@@ -183,5 +183,111 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       assert.equal(await pool.giveBack(worker('unknown')), false);
       await pool.close();
     });
+
+    it('serves every waiter at maxWorkers as workers and slots free up, one per freed unit', async () => {
+      const pool = await create();
+      const key = poolKey('queue', 1);
+      const capped = { ...opts, maxWorkers: 2, waitMs: 30_000 };
+      const a = worker('queue');
+      const b = worker('queue');
+      for (const w of [a, b]) await startLeased(pool, key, w);
+      const waiting = Array.from({ length: 6 }, () => pool.acquire(key, capped));
+      // Each give-back serves one waiter, which hands its worker back in turn; a forgotten worker frees a start slot.
+      const served: string[] = [];
+      let turn = 0;
+      await Promise.all(
+        waiting.map(async (pending) => {
+          const got = await pending;
+          if (got.kind === 'warm') {
+            served.push(got.worker.id);
+            if (turn++ === 2) await pool.forget(got.worker);
+            else await pool.giveBack(got.worker);
+          } else {
+            assert.equal(got.kind, 'cold', 'the forgotten worker left a start slot');
+            served.push('cold');
+            await pool.cancelStart(key, got.ticket);
+          }
+        }).concat([pool.giveBack(a).then(() => undefined), pool.giveBack(b).then(() => undefined)]),
+      );
+      assert.equal(served.length, 6);
+      assert.ok(served.includes('cold'));
+      await pool.close();
+    });
+
+    it('tells a waiter at once that its key was retired', async () => {
+      const pool = await create();
+      const key = poolKey('gone-while-waiting', 1);
+      const w = worker('gone-while-waiting');
+      await startLeased(pool, key, w);
+      const waiters = [pool.acquire(key, { ...opts, maxWorkers: 1, waitMs: 30_000 }), pool.acquire(key, { ...opts, maxWorkers: 1, waitMs: 30_000 })];
+      await pool.retire(key);
+      assert.deepEqual((await Promise.all(waiters)).map((got) => got.kind), ['retired', 'retired']);
+      await pool.close();
+    });
+
+    it('prewarms up to minIdle idle workers, counting starting ones, under maxWorkers, never on a retired key', async () => {
+      const pool = await create();
+      const key = poolKey('warm', 1);
+      const first = await pool.reserveWarm(key, { minIdle: 2, maxWorkers: 10 });
+      const second = await pool.reserveWarm(key, { minIdle: 2, maxWorkers: 10 });
+      assert.ok(first && second);
+      assert.equal(await pool.reserveWarm(key, { minIdle: 2, maxWorkers: 10 }), null, 'two are starting already');
+      const w1 = worker('warm');
+      const w2 = worker('warm');
+      assert.equal(await pool.adoptIdle(key, first, w1), true);
+      assert.equal(await pool.adoptIdle(key, second, w2), true);
+      assert.equal(await pool.liveCount(key), 2);
+      assert.equal(await pool.reserveWarm(key, { minIdle: 2, maxWorkers: 10 }), null, 'two are idle');
+      const taken = await pool.acquire(key, opts);
+      assert.equal(taken.kind === 'warm' && taken.worker.id, w1.id, 'a prewarmed worker is taken like any idle one');
+      const refill = await pool.reserveWarm(key, { minIdle: 2, maxWorkers: 10 });
+      assert.ok(refill, 'one idle left: one more to start');
+      await pool.cancelStart(key, refill);
+      assert.equal(await pool.reserveWarm(key, { minIdle: 5, maxWorkers: 2 }), null, 'never above maxWorkers');
+      const late = await pool.reserveWarm(key, { minIdle: 5, maxWorkers: 10 });
+      assert.ok(late);
+      const removed = await pool.retire(key);
+      assert.deepEqual(removed.map((r) => r.id), [w2.id]);
+      assert.equal(await pool.adoptIdle(key, late, worker('warm')), false, 'a worker started for a retired key is refused');
+      assert.equal(await pool.reserveWarm(key, { minIdle: 5, maxWorkers: 10 }), null);
+      await pool.close();
+    });
+
+    it('keeps keepIdle workers in the list when the reaper removes idle ones', async () => {
+      const pool = await create();
+      const key = poolKey('keep', 1);
+      const workers = [worker('keep'), worker('keep'), worker('keep')];
+      for (const w of workers) await startLeased(pool, key, w);
+      for (const w of workers) await pool.giveBack(w);
+      assert.equal(await pool.removeIdle(workers[0]!, 1), true);
+      assert.equal(await pool.removeIdle(workers[1]!, 1), true);
+      assert.equal(await pool.removeIdle(workers[2]!, 1), false, 'the last one is kept');
+      assert.equal(await pool.removeIdle(workers[2]!), true, 'a dead worker goes regardless');
+      await pool.close();
+    });
+
+    it('drains a manager: its idle workers come out, its busy ones are refused on give-back, others are untouched', async () => {
+      const pool = await create();
+      const key = poolKey('drain', 1);
+      const idle = worker('drain', 1, 'mStop');
+      const busy = worker('drain', 1, 'mStop');
+      const other = worker('drain', 1, 'mStay');
+      for (const w of [idle, busy, other]) await startLeased(pool, key, w);
+      await pool.giveBack(idle);
+      await pool.giveBack(other);
+      assert.deepEqual((await pool.drainManager('mStop')).map((w) => w.id), [idle.id]);
+      assert.equal(await pool.giveBack(busy), false, 'a draining manager gets no worker back into the pool');
+      assert.equal(await pool.liveCount(key), 1);
+      const warm = await pool.acquire(key, opts);
+      assert.equal(warm.kind === 'warm' && warm.worker.id, other.id);
+      const slot = await pool.reserveWarm(key, { minIdle: 1, maxWorkers: 10 });
+      assert.ok(slot);
+      assert.equal(await pool.adoptIdle(key, slot, worker('drain', 1, 'mStop')), false, 'nor a prewarmed one');
+      await pool.dropManager('mStop');
+      const again = worker('drain', 1, 'mStop');
+      await startLeased(pool, key, again);
+      assert.equal(await pool.giveBack(again), true, 'a manager that starts again under the same id is not draining');
+      await pool.close();
+    });
   });
 }

@@ -40,6 +40,8 @@ export interface Catalog {
   listFunctions(ownerId: string): Promise<FunctionRecord[]>;
   getVersion(functionId: string, version: number): Promise<FunctionVersion | null>;
   listVersions(functionId: string): Promise<FunctionVersion[]>;
+  /** The active version of every function that keeps warm workers (minWarm > 0), for the prewarmer. */
+  listWarmTargets(): Promise<DeployedVersion[]>;
   /** Whether any version of any function still uses this code bundle. */
   codeInUse(digest: string): Promise<boolean>;
   /** Deletes a function and all its versions; returns the versions it had. */

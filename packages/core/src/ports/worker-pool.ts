@@ -24,6 +24,13 @@ export type Acquisition =
   /** The key was retired (a newer version is active, or the function is gone): look it up again. */
   | { kind: 'retired'; waitedMs: number };
 
+export interface WarmOptions {
+  /** Keep this many idle workers ready (the function's minWarm). */
+  minIdle: number;
+  /** Never above the function's maxConcurrency. */
+  maxWorkers: number;
+}
+
 export interface IdleWorker {
   worker: WorkerInfo;
   lastUsedAt: number;
@@ -41,15 +48,23 @@ export interface WorkerPool {
   /** Frees a start slot whose cold start failed. */
   cancelStart(key: string, ticket: string): Promise<void>;
   /**
+   * Reserves a start slot for a prewarmed worker when the key has fewer idle plus starting workers
+   * than `minIdle` (and room below `maxWorkers`); null when there are enough or the key is retired.
+   */
+  reserveWarm(key: string, options: WarmOptions): Promise<string | null>;
+  /** Registers a prewarmed worker as idle, consuming its slot; false if the key was retired meanwhile (destroy it). */
+  adoptIdle(key: string, ticket: string, worker: WorkerInfo): Promise<boolean>;
+  /**
    * Ends the lease and puts the worker at the tail of its list (RPUSH). Returns false when the key
    * was retired or the worker is unknown: the caller must then destroy the worker.
    */
   giveBack(worker: WorkerInfo): Promise<boolean>;
   /**
    * Takes an idle worker out of its list (LREM). True means it was idle and now nobody holds it,
-   * so it may be destroyed; false means it is leased or already gone.
+   * so it may be destroyed; false means it is leased or already gone, or its list holds no more
+   * than `keepIdle` workers (the reaper keeps a function's minWarm).
    */
-  removeIdle(worker: WorkerInfo): Promise<boolean>;
+  removeIdle(worker: WorkerInfo, keepIdle?: number): Promise<boolean>;
   /** Drops every trace of a worker the caller holds and has destroyed (frees its slot). */
   forget(worker: WorkerInfo): Promise<void>;
   /**
@@ -64,7 +79,12 @@ export interface WorkerPool {
   reclaimExpired(managerId: string, now: number): Promise<WorkerInfo[]>;
   /** Puts a reclaimed worker back at the tail of its list; false if its key was retired. */
   restore(worker: WorkerInfo): Promise<boolean>;
-  /** Drops every trace of the workers of a manager that is gone; returns how many. */
+  /**
+   * A stopping manager takes no new work: its idle workers leave the pool (returned, for it to
+   * destroy) and its busy ones are refused when given back, so their takers destroy them.
+   */
+  drainManager(managerId: string): Promise<WorkerInfo[]>;
+  /** Drops every trace of the workers of a manager that is gone (and ends its draining); returns how many. */
   dropManager(managerId: string): Promise<number>;
   /** Idle workers of one manager, oldest use first, for the idle reaper. */
   idleWorkers(managerId: string): Promise<IdleWorker[]>;
