@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const store = new FsCodeStore(join(dir, 'code'));
   const sandbox = await DockerSandbox.open({ docker, managerId: `bench-${process.pid}`, advertiseIp: '127.0.0.1', ports: { from: 32000, to: 32999 }, logger });
   const cache = new CodeCache({ dir: join(dir, 'cache'), store, limits: { maxBytes: 1e7, maxUnzippedBytes: 1e8 } });
-  const manager = new Manager({ id: `bench-${process.pid}`, sandbox, codeCache: cache, pool: new MemoryWorkerPool(), logger, reapIntervalMs: 3_600_000 });
+  const manager = new Manager({ id: `bench-${process.pid}`, sandbox, codeCache: cache, pool: new MemoryWorkerPool(), logger, reapIntervalMs: 3_600_000, capacity: { workers: 1000, memoryMb: 1_000_000 }, maxConcurrentStarts: 8 });
   try {
     const fetchMs: number[] = [];
     const create: number[] = [];
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < starts; i++) {
       // Every start gets code it has never seen, so the fetch and unpack are real.
       const digest = await store.put(bundleFromFiles({ 'index.mjs': `${noop}// ${i} ${Date.now()}\n` }, { maxBytes: 1e6, maxUnzippedBytes: 1e6 }).zip);
-      const spec: WorkerSpec = { functionId: 'bench', functionName: 'bench', version: i + 1, runtime: 'node20', handler: 'index.handler', codeDigest: digest, env: {}, memoryMb: 128, timeoutMs: 3000, idleTtlMs: 60_000 };
+      const spec: WorkerSpec = { functionId: 'bench', functionName: 'bench', version: i + 1, runtime: 'node20', handler: 'index.handler', codeDigest: digest, env: {}, memoryMb: 128, timeoutMs: 3000, idleTtlMs: 60_000, minWarm: 0 };
       const t0 = performance.now();
       await cache.dirFor(digest);
       const fetched = performance.now() - t0;
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     const idle = [];
     for (let i = 0; i < 10; i++) {
       const digest = await store.put(bundleFromFiles({ 'index.mjs': noop }, { maxBytes: 1e6, maxUnzippedBytes: 1e6 }).zip);
-      idle.push(await manager.startWorker({ functionId: 'idle', functionName: 'idle', version: 1, runtime: 'node20', handler: 'index.handler', codeDigest: digest, env: {}, memoryMb: 128, timeoutMs: 3000, idleTtlMs: 60_000 }));
+      idle.push(await manager.startWorker({ functionId: 'idle', functionName: 'idle', version: 1, runtime: 'node20', handler: 'index.handler', codeDigest: digest, env: {}, memoryMb: 128, timeoutMs: 3000, idleTtlMs: 60_000, minWarm: 0 }));
     }
     const usages: number[] = [];
     for (const worker of idle) {

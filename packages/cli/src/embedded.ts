@@ -7,6 +7,7 @@ import type { Sandbox } from '@nubo/core';
 import { CodeCache, InProcessManagerClient, Manager } from '@nubo/manager';
 import { openSandbox } from './compose/open-sandbox.js';
 import { openPool } from './compose/open-pool.js';
+import { managerSettings } from './compose/manager-settings.js';
 import { openStores } from './compose/open-stores.js';
 
 export interface EmbeddedNubo {
@@ -33,7 +34,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
   const managerId = config.NUBO_MANAGER_ID ?? `embedded-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
   const sandbox = await openSandbox(config, logger, { managerId, advertiseIp: '127.0.0.1', workDir });
   const codeCache = new CodeCache({ dir: join(dataDir, 'code-cache'), store: stores.codeStore, limits });
-  const manager = new Manager({ id: managerId, sandbox, codeCache, pool: pool.pool, logger, reapIntervalMs: config.NUBO_REAP_INTERVAL_MS });
+  const manager = new Manager({ id: managerId, sandbox, codeCache, pool: pool.pool, logger, ...managerSettings(config) });
   manager.start();
 
   const gateway = await buildGateway({

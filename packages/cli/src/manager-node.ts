@@ -7,6 +7,7 @@ import { ClusterMembership, CodeCache, Manager, buildManagerServer } from '@nubo
 import { openSandbox } from './compose/open-sandbox.js';
 import { openPool, requireCluster } from './compose/open-pool.js';
 import { openCodeStore } from './compose/open-stores.js';
+import { managerSettings } from './compose/manager-settings.js';
 
 export interface ManagerNode {
   id: string;
@@ -35,7 +36,7 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
     sandbox,
     pool: pool.pool,
     logger,
-    reapIntervalMs: config.NUBO_REAP_INTERVAL_MS,
+    ...managerSettings(config),
     codeCache: new CodeCache({ dir: join(dataDir, 'code-cache'), store: codeStore, limits }),
   });
   const server = buildManagerServer({ manager, token, logger });
@@ -46,19 +47,22 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
     registry: pool.registry!,
     url: config.NUBO_MANAGER_URL.replace(/\/+$/, ''),
     advertiseIp,
-    capacity: config.NUBO_MANAGER_CAPACITY,
     heartbeatMs: config.NUBO_HEARTBEAT_MS,
     logger,
   });
   await membership.start();
   manager.start();
-  logger.info({ id, url: config.NUBO_MANAGER_URL, advertiseIp, capacity: config.NUBO_MANAGER_CAPACITY, sandbox: sandbox.kind }, `Nubo manager ${id} listening on ${config.NUBO_MANAGER_URL}, workers on ${advertiseIp}`);
+  logger.info({ id, url: config.NUBO_MANAGER_URL, advertiseIp, capacity: config.NUBO_MANAGER_CAPACITY, memoryMb: config.NUBO_MANAGER_MEMORY_MB, sandbox: sandbox.kind }, `Nubo manager ${id} listening on ${config.NUBO_MANAGER_URL}, workers on ${advertiseIp}`);
   return {
     id,
     url: config.NUBO_MANAGER_URL,
     manager,
     sandbox,
+    /** Graceful: gateways stop choosing it, busy workers finish (up to the drain bound), then everything stops. */
     async close() {
+      await membership.startDraining().catch((err: Error) => logger.warn({ err: err.message }, 'could not announce the drain'));
+      const stillBusy = await manager.drain(config.NUBO_DRAIN_TIMEOUT_MS);
+      if (stillBusy > 0) logger.warn({ stillBusy }, `busy workers did not finish within NUBO_DRAIN_TIMEOUT_MS=${config.NUBO_DRAIN_TIMEOUT_MS}; stopping them`);
       await membership.stop();
       await server.close();
       await manager.stop();

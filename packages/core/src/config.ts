@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { z } from 'zod';
 import { NuboError } from './errors.js';
 
@@ -73,6 +74,12 @@ export const serverConfigSchema = z.object({
   NUBO_MANAGER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ".", "_" and "-"').optional(),
   NUBO_ADVERTISE_IP: z.ipv4().optional(),
   NUBO_MANAGER_CAPACITY: int(1, 100_000).default(200),
+  /** The memory limits of one manager's workers add up to at most this; default 80 % of the machine. */
+  NUBO_MANAGER_MEMORY_MB: int(64, 16 * MiB).default(Math.floor((totalmem() / MiB) * 0.8)),
+  NUBO_MANAGER_MAX_STARTS: int(1, 1000).default(8),
+  /** On SIGTERM, busy workers get this long to finish before they are stopped anyway. */
+  NUBO_DRAIN_TIMEOUT_MS: int(0, 900_000).default(25_000),
+  NUBO_PREWARM_INTERVAL_MS: int(100, 3_600_000).default(1000),
   NUBO_HEARTBEAT_MS: int(100, 60_000).default(1000),
   NUBO_MANAGER_TTL_MS: int(300, 600_000).default(5000),
 });

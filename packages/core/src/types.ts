@@ -61,6 +61,8 @@ export interface WorkerSpec {
   memoryMb: number;
   timeoutMs: number;
   idleTtlMs: number;
+  /** Idle workers of this version the reaper leaves in place. */
+  minWarm: number;
 }
 
 /** A live worker as the pool and the gateway see it: where it is and what it runs. */
@@ -72,6 +74,7 @@ export interface WorkerInfo {
   functionId: string;
   version: number;
   idleTtlMs: number;
+  minWarm: number;
   startedAt: number;
   /** How long the cold start took, from request to ready. */
   initMs: number;

@@ -9,6 +9,7 @@ import { FunctionResolver } from './function-resolver.js';
 import { installErrorHandlers } from './error-handler.js';
 import { Invoker } from './invoke/invoker.js';
 import { InvocationMetrics } from './metrics.js';
+import { Prewarmer } from './prewarmer.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { functionRoutes } from './routes/function-routes.js';
 import { invokeRoutes } from './routes/invoke-routes.js';
@@ -20,7 +21,7 @@ export interface Gateway {
   app: FastifyInstance<any, any, any, FastifyBaseLogger, ZodTypeProvider>;
   invoker: Invoker;
   metrics: InvocationMetrics;
-  /** Stops accepting requests and closes connections to workers. */
+  /** Stops prewarming and accepting requests, lets in-flight calls finish and gives their workers back. */
   close(): Promise<void>;
 }
 
@@ -58,7 +59,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     leaseMarginMs: deps.config.NUBO_LEASE_MARGIN_MS,
     logger: deps.logger as FastifyBaseLogger,
   });
-  const deployer = new Deployer(deps);
+  const prewarmer = new Prewarmer({ catalog: deps.catalog, pool: deps.pool, managers: deps.managers, logger: deps.logger, intervalMs: deps.config.NUBO_PREWARM_INTERVAL_MS });
+  const deployer = new Deployer(deps, () => prewarmer.kick());
   const auth = new Authenticator(deps.catalog);
   const resolver = new FunctionResolver(deps.catalog);
 
@@ -69,12 +71,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   await app.register(logRoutes(deps, auth));
   await app.register(triggerRoutes(deps, auth, invoker, resolver));
   await app.ready();
+  prewarmer.start();
 
   return {
     app,
     invoker,
     metrics,
     async close() {
+      await prewarmer.stop();
       await app.close();
       await invoker.close();
     },

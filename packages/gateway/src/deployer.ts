@@ -36,7 +36,11 @@ const initErrorCodes: Record<string, ErrorCode> = {
 export class Deployer {
   private readonly limits: BundleLimits;
 
-  constructor(private readonly deps: GatewayDeps) {
+  constructor(
+    private readonly deps: GatewayDeps,
+    /** Told after each deploy, so the new version's warm workers start at once. */
+    private readonly deployed: () => void = () => undefined,
+  ) {
     this.limits = { maxBytes: deps.config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: deps.config.NUBO_MAX_CODE_UNZIPPED_BYTES };
   }
 
@@ -92,6 +96,7 @@ export class Deployer {
 
     const active = await catalog.activateVersion(fn.id, version.version, request.public);
     if (previous) await this.retire(poolKey(fn.id, previous.activeVersion));
+    this.deployed();
     return { fn: active, version, created: previous === null };
   }
 

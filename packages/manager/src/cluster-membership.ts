@@ -7,7 +7,6 @@ export interface MembershipOptions {
   registry: ManagerRegistry;
   url: string;
   advertiseIp: string;
-  capacity: number;
   heartbeatMs: number;
   logger: Logger;
 }
@@ -21,13 +20,24 @@ export class ClusterMembership {
   private ticking: Promise<void> | undefined;
   /** Heartbeats that succeeded in a row; other managers are judged only after two. */
   private beatsInARow = 0;
+  private draining = false;
 
   constructor(private readonly options: MembershipOptions) {}
 
   private async beat(): Promise<void> {
     const { manager, registry } = this.options;
     const registered = (await registry.all()).some((m) => m.id === manager.id);
-    await registry.heartbeat({ id: manager.id, url: this.options.url, advertiseIp: this.options.advertiseIp, capacity: this.options.capacity, running: manager.liveWorkers().length });
+    const load = manager.load();
+    await registry.heartbeat({
+      id: manager.id,
+      url: this.options.url,
+      advertiseIp: this.options.advertiseIp,
+      capacity: load.capacity.workers,
+      running: load.workers,
+      memoryMb: load.capacity.memoryMb,
+      memoryUsedMb: load.memoryMb,
+      draining: load.draining || this.draining,
+    });
     if (!registered && this.beatsInARow > 0) {
       // Another manager judged this one dead (Redis was unreachable too long) and took its workers
       // out of the pool: they can never be handed out again, so they go.
@@ -70,6 +80,12 @@ export class ClusterMembership {
         .finally(() => (this.ticking = undefined));
     }, this.options.heartbeatMs);
     this.timer.unref();
+  }
+
+  /** Tells the gateways at once to start no more workers here; heartbeats go on while busy workers finish. */
+  async startDraining(): Promise<void> {
+    this.draining = true;
+    await this.beat();
   }
 
   async stop(): Promise<void> {

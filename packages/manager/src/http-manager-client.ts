@@ -34,11 +34,15 @@ export class HttpManagerClient implements ManagerClient {
     return parsed;
   }
 
+  /**
+   * Tries the live managers that are not draining, most free room first. A full manager (it could
+   * not even evict an idle worker) or one that does not answer is skipped for the next one.
+   */
   async startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
-    const candidates = (await this.registry.alive())
-      .filter((m) => m.running < m.capacity)
-      .sort((a, b) => b.capacity - b.running - (a.capacity - a.running) || Math.random() - 0.5);
+    const free = (m: ManagerRecord) => Math.min((m.capacity - m.running) / m.capacity, (m.memoryMb - m.memoryUsedMb) / m.memoryMb);
+    const candidates = (await this.registry.alive()).filter((m) => !m.draining).sort((a, b) => free(b) - free(a) || Math.random() - 0.5);
     const failures: string[] = [];
+    let full = 0;
     for (const manager of candidates) {
       try {
         return (await this.call(manager, 'POST', '/v1/workers', { spec }, startTimeoutMs)) as WorkerInfo;
@@ -46,13 +50,17 @@ export class HttpManagerClient implements ManagerClient {
         // The function's own load error is an answer, not a manager failure.
         if (err instanceof NuboError && err.status < 500) throw err;
         if (err instanceof NuboError && err.code === 'NUBO_ERR_DEPLOY_INIT_FAILED') throw err;
+        if (err instanceof NuboError && err.code === 'NUBO_ERR_NO_CAPACITY') full += 1;
         failures.push(`${manager.id}: ${(err as Error).message}`);
       }
+    }
+    if (candidates.length > 0 && full === candidates.length) {
+      throw new NuboError('NUBO_ERR_NO_CAPACITY', `No manager has room for another ${spec.memoryMb} MB worker, and none has an idle worker to evict (${failures.join('; ')}).`);
     }
     throw new NuboError(
       'NUBO_ERR_MANAGER_UNAVAILABLE',
       candidates.length === 0
-        ? 'No manager with free capacity is alive: start a manager (nubo manager) or wait for workers to free up.'
+        ? 'No manager is alive and accepting workers: start a manager (nubo manager).'
         : `No manager could start a worker (${failures.join('; ')}).`,
     );
   }

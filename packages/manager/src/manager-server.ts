@@ -7,7 +7,7 @@ import type { Manager } from './manager.js';
  * The manager's small HTTP API, for gateways only (shared cluster token):
  *   POST   /v1/workers {spec}            → 201 WorkerInfo (the worker's IP:Port, ready)
  *   DELETE /v1/workers/:id?graceMs=N     → 200 {exit}
- *   GET    /v1/status                    → {id, running}
+ *   GET    /v1/status                    → {id, running, workers, memoryMb, capacity, starting, draining}
  * It never runs an invocation: gateways call workers directly.
  */
 export function buildManagerServer(options: { manager: Manager; token: string; logger: Logger }): FastifyInstance {
@@ -31,6 +31,6 @@ export function buildManagerServer(options: { manager: Manager; token: string; l
     const exit = await options.manager.destroyWorker(request.params.id, graceMs > 0 ? { graceMs: Math.min(graceMs, 10_000) } : {});
     return { exit };
   });
-  app.get('/v1/status', async () => ({ id: options.manager.id, running: options.manager.liveWorkers().length }));
+  app.get('/v1/status', async () => ({ id: options.manager.id, running: options.manager.liveWorkers().length, ...options.manager.load() }));
   return app;
 }

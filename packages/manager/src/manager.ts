@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { newId, type Logger, type Sandbox, type WorkerExit, type WorkerInfo, type WorkerPool, type WorkerSpec } from '@nubo/core';
+import { NuboError, newId, type Logger, type Sandbox, type WorkerExit, type WorkerInfo, type WorkerPool, type WorkerSpec } from '@nubo/core';
 import type { CodeCache } from './code-cache.js';
+import { StartGate } from './start-gate.js';
 
 async function isHealthy(address: string): Promise<boolean> {
   try {
@@ -20,6 +21,25 @@ export interface ManagerOptions {
   logger: Logger;
   /** How often idle workers are checked against their function's idle TTL. */
   reapIntervalMs: number;
+  /** Room on this node: live plus starting workers, and the memory limits they add up to. */
+  capacity: ManagerCapacity;
+  /** Workers started at the same time; more cold starts queue. */
+  maxConcurrentStarts: number;
+}
+
+export interface ManagerCapacity {
+  workers: number;
+  memoryMb: number;
+}
+
+export interface ManagerLoad {
+  workers: number;
+  memoryMb: number;
+  capacity: ManagerCapacity;
+  /** Cold starts running now, and the most that ever ran at once. */
+  starting: number;
+  peakStarting: number;
+  draining: boolean;
 }
 
 /**
@@ -29,11 +49,17 @@ export interface ManagerOptions {
 export class Manager {
   readonly id: string;
   private readonly workers = new Map<string, WorkerInfo>();
+  /** Memory limit of every live or starting worker, by worker id. */
+  private readonly memoryOf = new Map<string, number>();
+  private readonly starts: StartGate;
+  private draining = false;
+  private onEmpty: (() => void) | undefined;
   private reapTimer: NodeJS.Timeout | undefined;
   private reaping: Promise<unknown> | undefined;
 
   constructor(private readonly options: ManagerOptions) {
     this.id = options.id;
+    this.starts = new StartGate(options.maxConcurrentStarts);
     options.sandbox.onUnexpectedExit((workerId, exit) => void this.dropDeadWorker(workerId, exit));
   }
 
@@ -71,11 +97,66 @@ export class Manager {
     return reclaimed.length;
   }
 
+  load(): ManagerLoad {
+    let memoryMb = 0;
+    for (const mb of this.memoryOf.values()) memoryMb += mb;
+    return {
+      workers: this.memoryOf.size,
+      memoryMb,
+      capacity: this.options.capacity,
+      starting: this.memoryOf.size - this.workers.size,
+      peakStarting: this.starts.peak,
+      draining: this.draining,
+    };
+  }
+
+  private fits(memoryMb: number): boolean {
+    const load = this.load();
+    return load.workers + 1 <= load.capacity.workers && load.memoryMb + memoryMb <= load.capacity.memoryMb;
+  }
+
+  /**
+   * Reserves room for one more worker, evicting this node's least recently used idle workers
+   * (out of the pool first, so never a busy one) when it is full.
+   */
+  private async reserveRoom(workerId: string, memoryMb: number): Promise<void> {
+    while (!this.fits(memoryMb)) {
+      const idle = await this.options.pool.idleWorkers(this.id);
+      let evicted = false;
+      for (const { worker } of idle) {
+        if (this.fits(memoryMb)) break;
+        if (!(await this.options.pool.removeIdle(worker))) continue;
+        await this.destroyWorker(worker.id);
+        evicted = true;
+      }
+      if (this.fits(memoryMb)) break;
+      if (!evicted) {
+        const load = this.load();
+        throw new NuboError(
+          'NUBO_ERR_NO_CAPACITY',
+          `Manager ${this.id} has no room for another ${memoryMb} MB worker: ${load.workers}/${load.capacity.workers} workers and ${load.memoryMb}/${load.capacity.memoryMb} MB in use, none idle. Add a manager, or raise NUBO_MANAGER_CAPACITY / NUBO_MANAGER_MEMORY_MB.`,
+        );
+      }
+    }
+    this.memoryOf.set(workerId, memoryMb);
+  }
+
   async startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
+    if (this.draining) throw new NuboError('NUBO_ERR_MANAGER_UNAVAILABLE', `Manager ${this.id} is stopping and starts no workers: another manager will.`);
     const started = performance.now();
-    const codeDir = await this.options.codeCache.dirFor(spec.codeDigest);
     const workerId = newId('wrk');
-    const placed = await this.options.sandbox.start({ workerId, spec, codeDir });
+    await this.reserveRoom(workerId, spec.memoryMb);
+    const leave = await this.starts.enter();
+    let placed;
+    try {
+      const codeDir = await this.options.codeCache.dirFor(spec.codeDigest);
+      placed = await this.options.sandbox.start({ workerId, spec, codeDir });
+    } catch (err) {
+      this.release(workerId);
+      throw err;
+    } finally {
+      leave();
+    }
     const worker: WorkerInfo = {
       id: workerId,
       address: `${placed.host}:${placed.port}`,
@@ -83,6 +164,7 @@ export class Manager {
       functionId: spec.functionId,
       version: spec.version,
       idleTtlMs: spec.idleTtlMs,
+      minWarm: spec.minWarm,
       startedAt: Date.now(),
       initMs: Math.round((performance.now() - started) * 1000) / 1000,
     };
@@ -91,9 +173,16 @@ export class Manager {
     return worker;
   }
 
+  private release(workerId: string): void {
+    this.workers.delete(workerId);
+    this.memoryOf.delete(workerId);
+    if (this.memoryOf.size === 0) this.onEmpty?.();
+  }
+
   async destroyWorker(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
     this.workers.delete(workerId);
     const exit = await this.options.sandbox.destroy(workerId, options);
+    this.release(workerId);
     this.options.logger.debug({ worker: workerId, exit }, 'worker destroyed');
     return exit;
   }
@@ -103,7 +192,8 @@ export class Manager {
     let reaped = 0;
     for (const { worker, lastUsedAt } of await this.options.pool.idleWorkers(this.id)) {
       if (now - lastUsedAt < worker.idleTtlMs) continue;
-      if (!(await this.options.pool.removeIdle(worker))) continue;
+      // The function's minWarm idle workers stay (the list never drops below it through the reaper).
+      if (!(await this.options.pool.removeIdle(worker, worker.minWarm))) continue;
       await this.destroyWorker(worker.id);
       reaped += 1;
     }
@@ -116,10 +206,32 @@ export class Manager {
     return [...this.workers.values()];
   }
 
+  /**
+   * Graceful stop, first half: starts no more workers, destroys the idle ones (out of the pool
+   * first), and waits up to `boundMs` for the busy ones, which their takers destroy when done
+   * because the pool refuses them back. Answers how many were still busy at the bound.
+   */
+  async drain(boundMs: number): Promise<number> {
+    this.draining = true;
+    for (const worker of await this.options.pool.drainManager(this.id)) await this.destroyWorker(worker.id);
+    if (this.memoryOf.size > 0) {
+      this.options.logger.info({ busy: this.memoryOf.size, boundMs }, 'draining: waiting for busy workers to finish');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, boundMs);
+        this.onEmpty = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return this.memoryOf.size;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.reapTimer);
     await this.reaping;
     this.workers.clear();
+    this.memoryOf.clear();
     await this.options.sandbox.destroyAll();
     await this.options.pool.dropManager(this.id).catch((err: Error) => this.options.logger.warn({ err: err.message }, 'could not remove this manager\'s workers from the pool'));
   }

@@ -14,7 +14,7 @@ const commandName = (script: ScriptName) => `nubo_${script.replace(/-/g, '_')}`;
 function toHashFields(worker: WorkerInfo, lastUsedAt: number): string[] {
   return [
     'id', worker.id, 'address', worker.address, 'managerId', worker.managerId, 'functionId', worker.functionId,
-    'version', String(worker.version), 'idleTtlMs', String(worker.idleTtlMs), 'startedAt', String(worker.startedAt),
+    'version', String(worker.version), 'idleTtlMs', String(worker.idleTtlMs), 'minWarm', String(worker.minWarm), 'startedAt', String(worker.startedAt),
     'initMs', String(worker.initMs), 'key', keyOf(worker), 'lastUsedAt', String(lastUsedAt),
   ];
 }
@@ -29,6 +29,7 @@ function fromHash(flat: string[]): WorkerInfo & { lastUsedAt: number } {
     functionId: h.functionId!,
     version: Number(h.version),
     idleTtlMs: Number(h.idleTtlMs),
+    minWarm: Number(h.minWarm ?? 0),
     startedAt: Number(h.startedAt),
     initMs: Number(h.initMs),
     lastUsedAt: Number(h.lastUsedAt),

@@ -34,6 +34,8 @@ managerClientConformance('InProcessManagerClient', async () => {
     pool: new MemoryWorkerPool(),
     logger,
     reapIntervalMs: 60_000,
+    capacity: { workers: 100, memoryMb: 100_000 },
+    maxConcurrentStarts: 8,
   });
   after(() => manager.stop());
   return { client: new InProcessManagerClient(manager), codeStore };

@@ -18,6 +18,7 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
     memoryMb: 128,
     timeoutMs: 5000,
     idleTtlMs: 60_000,
+    minWarm: 0,
     ...overrides,
   });
 

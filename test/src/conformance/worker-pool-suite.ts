@@ -12,6 +12,7 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
     functionId,
     version,
     idleTtlMs: 1000,
+    minWarm: 0,
     startedAt: Date.now(),
     initMs: 1,
   });

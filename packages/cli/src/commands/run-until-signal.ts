@@ -1,10 +1,10 @@
 import type { Logger } from '@nubo/core';
 
-/** Graceful stop waits this long for in-flight work before exiting anyway. */
-const shutdownBoundMs = 30_000;
-
-/** Keeps a server running until SIGINT or SIGTERM, then closes it within a bound and exits. */
-export function runUntilSignal(close: () => Promise<void>, logger: Logger): void {
+/**
+ * Keeps a server running until SIGINT or SIGTERM, then closes it (finishing in-flight work) and
+ * exits; past `shutdownBoundMs` it exits anyway with status 1.
+ */
+export function runUntilSignal(close: () => Promise<void>, logger: Logger, shutdownBoundMs: number): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -24,7 +24,8 @@ function serve(start: (config: ServerConfig, logger: Logger) => Promise<{ close(
     const config = configFrom(options);
     const logger = createLogger({ level: config.NUBO_LOG_LEVEL, name: 'nubo' });
     const node = await start(config, logger);
-    runUntilSignal(() => node.close(), logger);
+    // Busy workers get NUBO_DRAIN_TIMEOUT_MS; stopping them and closing the stores gets a little more.
+    runUntilSignal(() => node.close(), logger, config.NUBO_DRAIN_TIMEOUT_MS + 10_000);
   };
 }
 

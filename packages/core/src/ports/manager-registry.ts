@@ -5,8 +5,13 @@ export interface ManagerRecord {
   url: string;
   /** The IP its workers are published on. */
   advertiseIp: string;
+  /** Worker capacity and live plus starting workers. */
   capacity: number;
   running: number;
+  memoryMb: number;
+  memoryUsedMb: number;
+  /** A stopping manager: gateways start no worker there but may still destroy its workers. */
+  draining: boolean;
   heartbeatAt: number;
 }
 

@@ -65,6 +65,18 @@ interface Attempt {
   retired?: boolean;
 }
 
+/** Why a cold start failed, as the invocation reports it. */
+function startFailure(err: unknown): Pick<Attempt, 'status' | 'error'> {
+  if (isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED')) {
+    return { status: 'error', error: { type: String(err.details?.errorType ?? 'InitError'), message: err.message } };
+  }
+  if (isNuboError(err, 'NUBO_ERR_NO_CAPACITY')) {
+    return { status: 'rejected', error: { type: 'NoCapacity', message: err.message, code: err.code } };
+  }
+  const platformDown = err instanceof NuboError && err.status === 503;
+  return { status: 'crash', error: { type: 'WorkerStartFailed', message: (err as Error).message, ...(platformDown ? { code: err.code } : {}) } };
+}
+
 export function specOf(fn: FunctionRecord, version: FunctionVersion): WorkerSpec {
   return {
     functionId: fn.id,
@@ -77,6 +89,7 @@ export function specOf(fn: FunctionRecord, version: FunctionVersion): WorkerSpec
     memoryMb: version.limits.memoryMb,
     timeoutMs: version.limits.timeoutMs,
     idleTtlMs: version.limits.idleTtlMs,
+    minWarm: version.limits.minWarm,
   };
 }
 
@@ -143,37 +156,33 @@ export class Invoker {
     const untilDeadline = Math.max(0, deadline - performance.now());
     const waitMs = Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline);
     const acquired = await pool.acquire(key, { leaseMs, maxWorkers: limits.maxConcurrency, waitMs });
-    const queueMs = acquired.waitedMs;
     if (acquired.kind === 'retired') {
-      return { cold: false, initMs: null, queueMs, status: 'crash', retired: true, error: { type: 'VersionRetired', message: 'The function changed during the call: retry.' } };
+      return { cold: false, initMs: null, queueMs: acquired.waitedMs, status: 'crash', retired: true, error: { type: 'VersionRetired', message: 'The function changed during the call: retry.' } };
     }
     if (acquired.kind === 'full') {
       return {
-        cold: false, initMs: null, queueMs, status: 'rejected',
-        error: { type: 'AtCapacity', message: `All ${limits.maxConcurrency} workers of this function stayed busy for ${Math.round(queueMs)} ms: retry later or raise maxConcurrency.` },
+        cold: false, initMs: null, queueMs: acquired.waitedMs, status: 'rejected',
+        error: { type: 'AtCapacity', message: `All ${limits.maxConcurrency} workers of this function stayed busy for ${Math.round(acquired.waitedMs)} ms: retry later or raise maxConcurrency.` },
       };
     }
     let worker: WorkerInfo;
-    const cold = acquired.kind === 'cold';
+    let cold = acquired.kind === 'cold';
+    let queueMs = acquired.waitedMs;
     if (acquired.kind === 'warm') {
       worker = acquired.worker;
     } else {
-      try {
-        worker = await managers.startWorker(specOf(input.fn, input.version));
-      } catch (err) {
+      const started = await managers.startWorker(specOf(input.fn, input.version)).catch((err: unknown) => err as Error);
+      if (started instanceof Error) {
         await pool.cancelStart(key, acquired.ticket).catch(() => undefined);
-        const initFailed = isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED');
-        const platformDown = err instanceof NuboError && err.status === 503;
-        return {
-          cold, initMs: null, queueMs, status: initFailed ? 'error' : 'crash',
-          error: {
-            type: initFailed ? String(err.details?.errorType ?? 'InitError') : 'WorkerStartFailed',
-            message: (err as Error).message,
-            ...(platformDown ? { code: err.code } : {}),
-          },
-        };
+        const ownWorker = isNuboError(started, 'NUBO_ERR_NO_CAPACITY') ? await this.waitForOwnWorker(key, leaseMs, deadline) : null;
+        if (!ownWorker) return { cold, initMs: null, queueMs, ...startFailure(started) };
+        worker = ownWorker.worker;
+        queueMs += ownWorker.waitedMs;
+        cold = false;
+      } else {
+        worker = started;
+        await pool.adopt(key, acquired.ticket, worker, leaseMs);
       }
-      await pool.adopt(key, acquired.ticket, worker, leaseMs);
     }
     const initMs = cold ? worker.initMs : null;
     const result = await callWorker(this.agent, worker.address, payload, Math.max(1, deadline - performance.now()));
@@ -206,6 +215,19 @@ export class Invoker {
         };
       }
     }
+  }
+
+  /**
+   * No manager has room for another worker: wait (until the deadline) for one of this function's
+   * own busy workers to come back instead of failing at once. Null when it has none.
+   */
+  private async waitForOwnWorker(key: string, leaseMs: number, deadline: number): Promise<{ worker: WorkerInfo; waitedMs: number } | null> {
+    const live = await this.deps.pool.liveCount(key).catch(() => 0);
+    const untilDeadline = Math.max(0, deadline - performance.now());
+    if (live === 0 || untilDeadline === 0) return null;
+    const again = await this.deps.pool.acquire(key, { leaseMs, maxWorkers: live, waitMs: Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline) });
+    if (again.kind === 'cold') await this.deps.pool.cancelStart(key, again.ticket).catch(() => undefined);
+    return again.kind === 'warm' ? { worker: again.worker, waitedMs: again.waitedMs } : null;
   }
 
   private readonly pendingGiveBacks = new Set<Promise<void>>();
