@@ -23,6 +23,12 @@ export class InvocationMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  /** Requests whose cold start found no room on any manager, waiting for a busy worker of their function. */
+  readonly waitingForRoom = new Gauge({
+    name: 'nubo_invocations_waiting_for_room',
+    help: 'Invocations waiting for a busy worker of their own function because no manager has room for a new one.',
+    registers: [this.registry],
+  });
   constructor(liveWorkers: (() => number) | undefined, droppedLogRecords: () => number) {
     new Counter({
       name: 'nubo_invocation_log_dropped_total',

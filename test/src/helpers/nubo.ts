@@ -1,5 +1,6 @@
 import { createLogger, loadServerConfig, type CodeStore, type Sandbox } from '@nubo/core';
 import { startEmbedded } from '@nubo/cli';
+import type { Manager } from '@nubo/manager';
 import { FsCodeStore } from '@nubo/stores';
 import { startDistributedStack } from './distributed-stack.js';
 import { call, type CallOptions, type HttpResult } from './http.js';
@@ -22,6 +23,8 @@ export interface TestNubo {
   hostSeenByWorkers(): Promise<string>;
   /** Ends a worker behind Nubo's back, as a crash while idle would. */
   killWorker(workerId: string): Promise<void>;
+  /** The manager of every node (one in embedded mode). */
+  managers(): Manager[];
   close(): Promise<void>;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<HttpResult<T>>;
   /** Signs a new user up and answers its API key. */
@@ -35,6 +38,7 @@ interface Stack {
   urls: string[];
   codeStore: CodeStore;
   sandboxes(): Sandbox[];
+  managers(): Manager[];
   close(): Promise<void>;
 }
 
@@ -46,6 +50,7 @@ async function startStack(extra: Record<string, string>): Promise<Stack> {
       urls: stack.gateways.map((g) => g.url),
       codeStore: stack.codeStore,
       sandboxes: () => stack.managers.map((m) => m.sandbox),
+      managers: () => stack.managers.map((m) => m.manager),
       close: () => stack.close(),
     };
   }
@@ -56,6 +61,7 @@ async function startStack(extra: Record<string, string>): Promise<Stack> {
     urls: [embedded.url],
     codeStore: new FsCodeStore(`${dataDir}/code`),
     sandboxes: () => [embedded.sandbox],
+    managers: () => [embedded.manager],
     close: () => embedded.close(),
   };
 }
@@ -89,6 +95,7 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
     async killWorker(workerId) {
       await stack.sandboxes().find((s) => s.running().includes(workerId))?.destroy(workerId);
     },
+    managers: () => stack.managers(),
     close: () => stack.close(),
     call: (method, path, options) => call(pick(options?.key), method, path, options),
     async signup(username) {

@@ -225,7 +225,10 @@ export class Invoker {
     const live = await this.deps.pool.liveCount(key).catch(() => 0);
     const untilDeadline = Math.max(0, deadline - performance.now());
     if (live === 0 || untilDeadline === 0) return null;
-    const again = await this.deps.pool.acquire(key, { leaseMs, maxWorkers: live, waitMs: Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline) });
+    this.deps.metrics.waitingForRoom.inc();
+    const again = await this.deps.pool
+      .acquire(key, { leaseMs, maxWorkers: live, waitMs: Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline) })
+      .finally(() => this.deps.metrics.waitingForRoom.dec());
     if (again.kind === 'cold') await this.deps.pool.cancelStart(key, again.ticket).catch(() => undefined);
     return again.kind === 'warm' ? { worker: again.worker, waitedMs: again.waitedMs } : null;
   }
