@@ -38,6 +38,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  // While closing, answers end their keep-alive connection: otherwise a client's connection that
+  // was busy when the close began stays open (idle) and holds the close up until it times out.
+  let closing = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -78,6 +84,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     invoker,
     metrics,
     async close() {
+      closing = true;
       await prewarmer.stop();
       await app.close();
       await invoker.close();
