@@ -23,6 +23,11 @@ export interface TestNubo {
   hostSeenByWorkers(): Promise<string>;
   /** Ends a worker behind Nubo's back, as a crash while idle would. */
   killWorker(workerId: string): Promise<void>;
+  /**
+   * Crashes a worker the way a fault would, so its sandbox sees it die: SIGKILL to its process
+   * (`pid` as the probe handler reports it), or `docker kill` of its container.
+   */
+  crashWorker(workerId: string, pid: number): Promise<void>;
   /** The manager of every node (one in embedded mode). */
   managers(): Manager[];
   close(): Promise<void>;
@@ -94,6 +99,16 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
     workerRunning: (workerId) => stack.sandboxes().some((s) => s.running().includes(workerId)),
     async killWorker(workerId) {
       await stack.sandboxes().find((s) => s.running().includes(workerId))?.destroy(workerId);
+    },
+    async crashWorker(workerId, pid) {
+      if (sandboxKind === 'docker') {
+        const { default: Docker } = await import('dockerode');
+        const docker = new Docker();
+        const [container] = await docker.listContainers({ filters: { label: [`nubo.worker=${workerId}`] } });
+        if (container) await docker.getContainer(container.Id).kill().catch(() => undefined);
+      } else if (processAlive(pid)) {
+        process.kill(pid, 'SIGKILL');
+      }
     },
     managers: () => stack.managers(),
     close: () => stack.close(),
