@@ -30,7 +30,16 @@ export class MemoryWorkerPool implements WorkerPool {
     return state;
   }
 
-  private wake(state: KeyState): void {
+  /** One worker or slot came free: it can serve one waiter, the one waiting longest. */
+  private wakeOne(state: KeyState): void {
+    const [first] = state.waiters;
+    if (!first) return;
+    state.waiters.delete(first);
+    first();
+  }
+
+  /** The key was retired or a manager's workers went: every waiter looks again. */
+  private wakeAll(state: KeyState): void {
     const waiters = [...state.waiters];
     state.waiters.clear();
     for (const wake of waiters) wake();
@@ -85,7 +94,7 @@ export class MemoryWorkerPool implements WorkerPool {
   async cancelStart(key: string, ticket: string): Promise<void> {
     const state = this.state(key);
     state.starting.delete(ticket);
-    this.wake(state);
+    this.wakeOne(state);
   }
 
   async reserveWarm(key: string, options: WarmOptions): Promise<string | null> {
@@ -106,7 +115,7 @@ export class MemoryWorkerPool implements WorkerPool {
       state.idle.push(worker);
       this.lastUsed.set(worker.id, Date.now());
     }
-    this.wake(state);
+    this.wakeOne(state);
     return accepted;
   }
 
@@ -114,12 +123,12 @@ export class MemoryWorkerPool implements WorkerPool {
     const key = keyOf(worker);
     const state = this.keys.get(key);
     if (!state || !state.leased.delete(worker.id) || this.retired.has(key) || this.draining.has(worker.managerId)) {
-      if (state) this.wake(state);
+      if (state) this.wakeOne(state);
       return false;
     }
     state.idle.push(worker);
     this.lastUsed.set(worker.id, Date.now());
-    this.wake(state);
+    this.wakeOne(state);
     return true;
   }
 
@@ -130,7 +139,7 @@ export class MemoryWorkerPool implements WorkerPool {
     if (index < 0) return false;
     state.idle.splice(index, 1);
     this.lastUsed.delete(worker.id);
-    this.wake(state);
+    this.wakeOne(state);
     return true;
   }
 
@@ -140,7 +149,7 @@ export class MemoryWorkerPool implements WorkerPool {
     if (!state) return;
     state.leased.delete(worker.id);
     state.idle = state.idle.filter((w) => w.id !== worker.id);
-    this.wake(state);
+    this.wakeOne(state);
   }
 
   async retire(key: string): Promise<WorkerInfo[]> {
@@ -150,7 +159,7 @@ export class MemoryWorkerPool implements WorkerPool {
     const idle = state.idle;
     state.idle = [];
     for (const worker of idle) this.lastUsed.delete(worker.id);
-    this.wake(state);
+    this.wakeAll(state);
     return idle;
   }
 
@@ -173,7 +182,7 @@ export class MemoryWorkerPool implements WorkerPool {
     const state = this.state(key);
     state.idle.push(worker);
     this.lastUsed.set(worker.id, Date.now());
-    this.wake(state);
+    this.wakeOne(state);
     return true;
   }
 
@@ -186,7 +195,7 @@ export class MemoryWorkerPool implements WorkerPool {
       state.idle = state.idle.filter((w) => w.managerId !== managerId);
       for (const worker of ours) this.lastUsed.delete(worker.id);
       removed.push(...ours);
-      this.wake(state);
+      this.wakeAll(state);
     }
     return removed;
   }
@@ -199,7 +208,7 @@ export class MemoryWorkerPool implements WorkerPool {
       state.idle = state.idle.filter((w) => w.managerId !== managerId);
       for (const [id, lease] of state.leased) if (lease.worker.managerId === managerId) state.leased.delete(id);
       dropped += before - state.idle.length - state.leased.size;
-      this.wake(state);
+      this.wakeAll(state);
     }
     return dropped;
   }
@@ -220,6 +229,6 @@ export class MemoryWorkerPool implements WorkerPool {
   }
 
   async close(): Promise<void> {
-    for (const state of this.keys.values()) this.wake(state);
+    for (const state of this.keys.values()) this.wakeAll(state);
   }
 }
