@@ -19,6 +19,8 @@ export class Prewarmer {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** The last start failure per pool key, so a lasting one is logged once, not every round. */
+  private readonly failing = new Map<string, string>();
 
   constructor(private readonly deps: PrewarmerDeps) {}
 
@@ -48,6 +50,8 @@ export class Prewarmer {
 
   private async round(): Promise<void> {
     const targets = await this.deps.catalog.listWarmTargets();
+    const current = new Set(targets.map(({ fn, version }) => poolKey(fn.id, version.version)));
+    for (const key of this.failing.keys()) if (!current.has(key)) this.failing.delete(key);
     await Promise.all(targets.map(({ fn, version }) => this.fill(fn, version)));
   }
 
@@ -67,9 +71,12 @@ export class Prewarmer {
       worker = await this.deps.managers.startWorker(specOf(fn, version));
     } catch (err) {
       await this.deps.pool.cancelStart(key, ticket).catch(() => undefined);
-      this.deps.logger.warn({ function: fn.name, version: version.version, err: (err as Error).message }, 'could not prewarm a worker');
+      const message = (err as Error).message;
+      if (this.failing.get(key) !== message) this.deps.logger.warn({ function: fn.name, version: version.version, err: message }, 'could not prewarm a worker; retrying every round');
+      this.failing.set(key, message);
       return;
     }
+    if (this.failing.delete(key)) this.deps.logger.info({ function: fn.name, version: version.version }, 'prewarming works again');
     // A deploy or removal since the reservation retired the key: this worker has nothing to serve.
     if (!(await this.deps.pool.adoptIdle(key, ticket, worker).catch(() => false))) await this.deps.managers.destroyWorker(worker).catch(() => null);
   }
