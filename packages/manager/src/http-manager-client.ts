@@ -39,8 +39,11 @@ export class HttpManagerClient implements ManagerClient {
    * not even evict an idle worker) or one that does not answer is skipped for the next one.
    */
   async startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
-    const free = (m: ManagerRecord) => Math.min((m.capacity - m.running) / m.capacity, (m.memoryMb - m.memoryUsedMb) / m.memoryMb);
-    const candidates = (await this.registry.alive()).filter((m) => !m.draining).sort((a, b) => free(b) - free(a) || Math.random() - 0.5);
+    // Most free worker slots first, then most free memory; equal managers in random order.
+    const room = (m: ManagerRecord) => [m.capacity - m.running, m.memoryMb - m.memoryUsedMb] as const;
+    const candidates = (await this.registry.alive())
+      .filter((m) => !m.draining)
+      .sort((a, b) => room(b)[0] - room(a)[0] || room(b)[1] - room(a)[1] || Math.random() - 0.5);
     const failures: string[] = [];
     let full = 0;
     for (const manager of candidates) {
