@@ -213,7 +213,15 @@ export class Manager {
    */
   async drain(boundMs: number): Promise<number> {
     this.draining = true;
-    for (const worker of await this.options.pool.drainManager(this.id)) await this.destroyWorker(worker.id);
+    let idle;
+    try {
+      idle = await this.options.pool.drainManager(this.id);
+    } catch (err) {
+      // Without the pool no taker can hand a worker back either: stop now rather than wait.
+      this.options.logger.warn({ err: (err as Error).message }, 'could not drain through the pool; stopping the workers now');
+      return this.memoryOf.size;
+    }
+    for (const worker of idle) await this.destroyWorker(worker.id);
     if (this.memoryOf.size > 0) {
       this.options.logger.info({ busy: this.memoryOf.size, boundMs }, 'draining: waiting for busy workers to finish');
       await new Promise<void>((resolve) => {

@@ -53,6 +53,8 @@ export async function startDistributedStack(overrides: Record<string, string> = 
     NUBO_HEARTBEAT_MS: '200',
     NUBO_MANAGER_TTL_MS: '1500',
     NUBO_REAP_INTERVAL_MS: '500',
+    // A stopping manager waits this long for busy workers (enough for every test's calls).
+    NUBO_DRAIN_TIMEOUT_MS: '5000',
     ...overrides,
   };
   const logger = createLogger({ level: env.NUBO_LOG_LEVEL! });
