@@ -33,6 +33,7 @@ export async function openPool(config: ServerConfig, logger: Logger): Promise<Op
     kind: 'redis',
     registry: new RedisManagerRegistry(redis, config.NUBO_REDIS_PREFIX, config.NUBO_MANAGER_TTL_MS),
     async close() {
+      await pool.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };
