@@ -38,12 +38,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
-  // While closing, answers end their keep-alive connection: otherwise a client's connection that
-  // was busy when the close began stays open (idle) and holds the close up until it times out.
-  let closing = false;
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
-  });
 
   await app.register(swagger, {
     openapi: {
@@ -84,9 +78,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     invoker,
     metrics,
     async close() {
-      closing = true;
       await prewarmer.stop();
-      await app.close();
+      // A keep-alive connection that was busy when the close began goes idle only after its answer,
+      // and would hold the close up until it timed out: close such connections as they go idle.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      await app.close().finally(() => clearInterval(sweep));
       await invoker.close();
     },
   };
