@@ -20,7 +20,6 @@ export class ClusterMembership {
   private ticking: Promise<void> | undefined;
   /** Heartbeats that succeeded in a row; other managers are judged only after two. */
   private beatsInARow = 0;
-  private draining = false;
 
   constructor(private readonly options: MembershipOptions) {}
 
@@ -36,7 +35,7 @@ export class ClusterMembership {
       running: load.workers,
       memoryMb: load.capacity.memoryMb,
       memoryUsedMb: load.memoryMb,
-      draining: load.draining || this.draining,
+      draining: load.draining,
     });
     if (!registered && this.beatsInARow > 0) {
       // Another manager judged this one dead (Redis was unreachable too long) and took its workers
@@ -84,7 +83,7 @@ export class ClusterMembership {
 
   /** Tells the gateways at once to start no more workers here; heartbeats go on while busy workers finish. */
   async startDraining(): Promise<void> {
-    this.draining = true;
+    this.options.manager.stopStarting();
     await this.beat();
   }
 

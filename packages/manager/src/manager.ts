@@ -206,13 +206,18 @@ export class Manager {
     return [...this.workers.values()];
   }
 
+  /** From now on this manager starts no worker (gateways learn it from the next heartbeat). */
+  stopStarting(): void {
+    this.draining = true;
+  }
+
   /**
    * Graceful stop, first half: starts no more workers, destroys the idle ones (out of the pool
    * first), and waits up to `boundMs` for the busy ones, which their takers destroy when done
    * because the pool refuses them back. Answers how many were still busy at the bound.
    */
   async drain(boundMs: number): Promise<number> {
-    this.draining = true;
+    this.stopStarting();
     let idle;
     try {
       idle = await this.options.pool.drainManager(this.id);

@@ -24,8 +24,4 @@ export class StartGate {
       else this.active -= 1;
     };
   }
-
-  get waiting(): number {
-    return this.queue.length;
-  }
 }

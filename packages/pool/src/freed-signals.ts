@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
  */
 const recheckMs = 1000;
 
-/** One taker blocked at maxWorkers. A wake that arrives while it is busy trying is kept for its next wait. */
+/** One taker blocked at maxWorkers. A wake that arrives while it is trying to take is kept for its next wait. */
 class Waiter {
   private woken = false;
   private resolveWait: (() => void) | undefined;
@@ -16,7 +16,8 @@ class Waiter {
     this.resolveWait?.();
   }
 
-  get busy(): boolean {
+  /** Woken, and not yet waited since: the next wake should go to another waiter. */
+  get hasPendingWake(): boolean {
     return this.woken;
   }
 
@@ -62,7 +63,7 @@ export class FreedSignals {
       this.subscriber = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
       this.subscriber.on('error', () => undefined);
       this.subscriber.on('message', (channel: string) => {
-        const waiter = this.channels.get(channel)?.waiters.find((w) => !w.busy);
+        const waiter = this.channels.get(channel)?.waiters.find((w) => !w.hasPendingWake);
         waiter?.wake();
       });
     }
@@ -94,7 +95,7 @@ export class FreedSignals {
     if (!channel) return;
     channel.waiters = channel.waiters.filter((w) => w !== waiter);
     // A wake this waiter no longer needs goes to the next one.
-    if (waiter.busy) channel.waiters.find((w) => !w.busy)?.wake();
+    if (waiter.hasPendingWake) channel.waiters.find((w) => !w.hasPendingWake)?.wake();
     if (channel.waiters.length > 0) return;
     this.channels.delete(name);
     void this.subscriber?.unsubscribe(name).catch(() => undefined);

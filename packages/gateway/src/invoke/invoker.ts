@@ -153,9 +153,7 @@ export class Invoker {
     const limits = input.version.limits;
     const key = poolKey(input.fn.id, input.version.version);
     const leaseMs = limits.timeoutMs + this.deps.leaseMarginMs;
-    const untilDeadline = Math.max(0, deadline - performance.now());
-    const waitMs = Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline);
-    const acquired = await pool.acquire(key, { leaseMs, maxWorkers: limits.maxConcurrency, waitMs });
+    const acquired = await pool.acquire(key, { leaseMs, maxWorkers: limits.maxConcurrency, waitMs: this.queueWaitMs(deadline) });
     if (acquired.kind === 'retired') {
       return { cold: false, initMs: null, queueMs: acquired.waitedMs, status: 'crash', retired: true, error: { type: 'VersionRetired', message: 'The function changed during the call: retry.' } };
     }
@@ -217,17 +215,23 @@ export class Invoker {
     }
   }
 
+  /** How long a request may wait for a worker: until its deadline, at most NUBO_MAX_QUEUE_WAIT_MS. */
+  private queueWaitMs(deadline: number): number {
+    const untilDeadline = Math.max(0, deadline - performance.now());
+    return Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline);
+  }
+
   /**
    * No manager has room for another worker: wait (until the deadline) for one of this function's
    * own busy workers to come back instead of failing at once. Null when it has none.
    */
   private async waitForOwnWorker(key: string, leaseMs: number, deadline: number): Promise<{ worker: WorkerInfo; waitedMs: number } | null> {
     const live = await this.deps.pool.liveCount(key).catch(() => 0);
-    const untilDeadline = Math.max(0, deadline - performance.now());
-    if (live === 0 || untilDeadline === 0) return null;
+    const waitMs = this.queueWaitMs(deadline);
+    if (live === 0 || waitMs === 0) return null;
     this.deps.metrics.waitingForRoom.inc();
     const again = await this.deps.pool
-      .acquire(key, { leaseMs, maxWorkers: live, waitMs: Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline) })
+      .acquire(key, { leaseMs, maxWorkers: live, waitMs })
       .finally(() => this.deps.metrics.waitingForRoom.dec());
     if (again.kind === 'cold') await this.deps.pool.cancelStart(key, again.ticket).catch(() => undefined);
     return again.kind === 'warm' ? { worker: again.worker, waitedMs: again.waitedMs } : null;
