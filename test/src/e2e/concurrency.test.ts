@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { probeHandler } from '../helpers/handlers.js';
 import { startBarrier } from '../helpers/barrier.js';
-import { startNubo } from '../helpers/nubo.js';
+import { liveWorkersOf, startNubo } from '../helpers/nubo.js';
+import { eventually } from '../helpers/processes.js';
 
 describe('concurrent invocations', () => {
   it('never share a worker, log each request once, and start no more workers than requests in flight', async () => {
@@ -60,7 +61,7 @@ describe('concurrent invocations', () => {
     await nubo.deploy(key, 'capped', { 'index.mjs': probeHandler }, { maxConcurrency: 2, timeoutMs: 10_000 });
     // Two calls hold both workers until the test lets them go.
     const holders = [nubo.invoke(key, 'capped', { sleepMs: 3000 }), nubo.invoke(key, 'capped', { sleepMs: 3000 })];
-    while ((await nubo.call('GET', '/v1/functions/capped', { key })).body.liveWorkers < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually('both workers are busy', async () => (await liveWorkersOf(nubo, key, 'capped')) >= 2);
     const rejected = await nubo.invoke(key, 'capped', {});
     assert.equal(rejected.status, 429, rejected.text);
     assert.equal(rejected.body.error.code, 'NUBO_ERR_INVOKE_AT_CAPACITY');

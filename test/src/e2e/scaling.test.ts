@@ -3,11 +3,8 @@ import { after, describe, it } from 'node:test';
 import { startBarrier } from '../helpers/barrier.js';
 import { startCounter } from '../helpers/counter.js';
 import { probeHandler, versionHandler } from '../helpers/handlers.js';
-import { startNubo, type TestNubo } from '../helpers/nubo.js';
+import { liveWorkersOf, startNubo, type TestNubo } from '../helpers/nubo.js';
 import { eventually } from '../helpers/processes.js';
-
-const liveWorkersOf = async (nubo: TestNubo, key: string, name: string): Promise<number> =>
-  (await nubo.call('GET', `/v1/functions/${name}`, { key })).body.liveWorkers as number;
 
 const recordOf = async (nubo: TestNubo, key: string, requestId: string | null) =>
   (await nubo.call('GET', `/v1/invocations/${requestId}`, { key })).body;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { probeHandler } from '../helpers/handlers.js';
-import { processAlive, sandboxKind, startNubo, type TestNubo } from '../helpers/nubo.js';
+import { liveWorkersOf, processAlive, sandboxKind, startNubo } from '../helpers/nubo.js';
 import { eventually } from '../helpers/processes.js';
 
 /** How long the load runs; NUBO_SOAK_MS makes it longer (or shorter) by hand. */
@@ -23,10 +23,6 @@ interface Sent {
 }
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
-
-async function liveWorkersOf(nubo: TestNubo, key: string, name: string): Promise<number> {
-  return (await nubo.call('GET', `/v1/functions/${name}`, { key })).body.liveWorkers as number;
-}
 
 describe('soak', () => {
   it(`keeps its books under ${Math.round(soakMs / 1000)} s of mixed load, deploys and worker crashes`, { timeout: soakMs + 240_000 }, async (t) => {

@@ -128,6 +128,11 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
   return nubo;
 }
 
+/** The live workers (idle + busy) of a function's active version, as GET /v1/functions/:name reports them. */
+export async function liveWorkersOf(nubo: TestNubo, key: string, name: string): Promise<number> {
+  return (await nubo.call('GET', `/v1/functions/${name}`, { key })).body.liveWorkers as number;
+}
+
 /** True while an operating-system process with this pid exists. */
 export function processAlive(pid: number): boolean {
   try {
