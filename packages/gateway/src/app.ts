@@ -1,4 +1,5 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newRequestId } from '@nubo/core';
@@ -18,7 +19,7 @@ import { systemRoutes } from './routes/system-routes.js';
 import { triggerRoutes } from './routes/trigger-routes.js';
 
 export interface Gateway {
-  app: FastifyInstance<any, any, any, FastifyBaseLogger, ZodTypeProvider>;
+  app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
   invoker: Invoker;
   metrics: InvocationMetrics;
   /** Stops prewarming and accepting requests, lets in-flight calls finish and gives their workers back. */

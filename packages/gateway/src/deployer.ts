@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   NuboError,
   assertEnv,
@@ -45,7 +45,7 @@ export class Deployer {
   }
 
   async deploy(owner: User, name: string, request: DeployRequest): Promise<{ fn: FunctionRecord; version: FunctionVersion; created: boolean }> {
-    const { catalog, codeStore, managers, pool, config } = this.deps;
+    const { catalog, codeStore, managers, config } = this.deps;
     assertFunctionName(name);
     assertRuntime(request.runtime);
     const runtime = request.runtime;

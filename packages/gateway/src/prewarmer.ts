@@ -1,4 +1,4 @@
-import { poolKey, type Catalog, type FunctionRecord, type FunctionVersion, type Logger, type ManagerClient, type WorkerPool } from '@nubo/core';
+import { poolKey, type Catalog, type FunctionRecord, type FunctionVersion, type Logger, type ManagerClient, type WorkerInfo, type WorkerPool } from '@nubo/core';
 import { specOf } from './invoke/invoker.js';
 
 export interface PrewarmerDeps {
@@ -66,7 +66,7 @@ export class Prewarmer {
   }
 
   private async startOne(key: string, ticket: string, fn: FunctionRecord, version: FunctionVersion): Promise<void> {
-    let worker;
+    let worker: WorkerInfo;
     try {
       worker = await this.deps.managers.startWorker(specOf(fn, version));
     } catch (err) {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { NuboError, newId, type Logger, type Sandbox, type WorkerExit, type WorkerInfo, type WorkerPool, type WorkerSpec } from '@nubo/core';
+import { NuboError, newId, type Logger, type Sandbox, type SandboxWorker, type WorkerExit, type WorkerInfo, type WorkerPool, type WorkerSpec } from '@nubo/core';
 import type { CodeCache } from './code-cache.js';
 import { StartGate } from './start-gate.js';
 
@@ -147,7 +147,7 @@ export class Manager {
     const workerId = newId('wrk');
     await this.reserveRoom(workerId, spec.memoryMb);
     const leave = await this.starts.enter();
-    let placed;
+    let placed: SandboxWorker;
     try {
       const codeDir = await this.options.codeCache.dirFor(spec.codeDigest);
       placed = await this.options.sandbox.start({ workerId, spec, codeDir });
@@ -218,7 +218,7 @@ export class Manager {
    */
   async drain(boundMs: number): Promise<number> {
     this.stopStarting();
-    let idle;
+    let idle: WorkerInfo[];
     try {
       idle = await this.options.pool.drainManager(this.id);
     } catch (err) {

@@ -122,7 +122,7 @@ export class MemoryWorkerPool implements WorkerPool {
   async giveBack(worker: WorkerInfo): Promise<boolean> {
     const key = keyOf(worker);
     const state = this.keys.get(key);
-    if (!state || !state.leased.delete(worker.id) || this.retired.has(key) || this.draining.has(worker.managerId)) {
+    if (!state?.leased.delete(worker.id) || this.retired.has(key) || this.draining.has(worker.managerId)) {
       if (state) this.wakeOne(state);
       return false;
     }

@@ -217,7 +217,7 @@ export class RedisWorkerPool implements WorkerPool {
       const hashes = (await pipeline.exec()) ?? [];
       return hashes
         .map(([, hash]) => hash as Record<string, string>)
-        .filter((hash) => hash && hash.id)
+        .filter((hash) => hash?.id)
         .map((hash) => {
           const { lastUsedAt, ...worker } = fromHash(Object.entries(hash).flat());
           return { worker, lastUsedAt };

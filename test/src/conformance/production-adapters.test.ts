@@ -14,7 +14,7 @@ const logger = createLogger({ level: 'silent' });
 const redis = await connectRedis({ url: service('REDIS_URL') }, logger);
 after(() => redis.quit());
 workerPoolConformance('RedisWorkerPool', async () => {
-  const pool = new RedisWorkerPool(redis, uniqueName('test:pool:') + ':');
+  const pool = new RedisWorkerPool(redis, `${uniqueName('test:pool:')}:`);
   // Also when a test fails before its own close: a waiting taker's subscriber would keep the file running.
   after(() => pool.close());
   return pool;

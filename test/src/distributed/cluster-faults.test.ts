@@ -87,7 +87,10 @@ describe('faults in a distributed stack', () => {
     const redisPort = await freePort('127.0.0.1');
     const startRedis = () => startChild('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], {});
     let redis = startRedis();
-    await eventually('Redis answers', async () => (await connectRedis({ url: `redis://127.0.0.1:${redisPort}` }, silent).then((r) => (r.disconnect(), true))));
+    await eventually('Redis answers', async () => (await connectRedis({ url: `redis://127.0.0.1:${redisPort}` }, silent).then((r) => {
+        r.disconnect();
+        return true;
+      })));
     const stack = await startDistributedStack({ NUBO_REDIS_URL: `redis://127.0.0.1:${redisPort}` });
     after(() => stack.close());
     const { key } = await setUp(stack);

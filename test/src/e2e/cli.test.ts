@@ -30,6 +30,7 @@ describe('the nubo CLI', () => {
     const home = await tempDir('nubo-cli-home-');
     const fnDir = await tempDir('nubo-cli-fn-');
     await mkdir(join(fnDir, 'lib'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the handler's own template literal
     await writeFile(join(fnDir, 'lib', 'greet.mjs'), 'export const greet = (who) => `${process.env.GREETING} ${who}`;\n');
     await writeFile(join(fnDir, 'index.mjs'), 'import { greet } from "./lib/greet.mjs";\nexport const handler = async (event) => { console.log("greeting", event.name); return { message: greet(event.name), pid: process.pid }; };\n');
     const env = { XDG_CONFIG_HOME: home, NUBO_URL: nubo.url };

@@ -80,8 +80,8 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
   const sticky = new Map<string, string>();
   const pick = (key?: string) => {
     if (!key) return stack.urls[next++ % stack.urls.length]!;
-    let url = sticky.get(key);
-    if (!url) sticky.set(key, (url = stack.urls[next++ % stack.urls.length]!));
+    const url = sticky.get(key) ?? stack.urls[next++ % stack.urls.length]!;
+    sticky.set(key, url);
     return url;
   };
   const nubo: TestNubo = {

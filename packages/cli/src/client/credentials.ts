@@ -25,6 +25,6 @@ export async function readCredentials(): Promise<Credentials> {
 export async function writeCredentials(credentials: Credentials): Promise<string> {
   const file = credentialsPath();
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
+  await writeFile(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   return file;
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { NuboError, type Logger, type RuntimeId, type Sandbox, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
 import { containerPort, defaultImages } from './runtime-images.js';
 
@@ -167,7 +167,7 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
-  private async waitUntilReady(workerId: string, container: Docker.Container, hostPort: number): Promise<void> {
+  private async waitUntilReady(_workerId: string, container: Docker.Container, hostPort: number): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
       const answer = await fetch(`http://${this.options.advertiseIp}:${hostPort}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
@@ -180,7 +180,10 @@ export class DockerSandbox implements Sandbox {
       }
       const state = (await container.inspect()).State;
       if (!state.Running) {
-        const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8').replace(/[\x00-\x08]/g, '');
+        const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 }))
+          .toString('utf8')
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: Docker frames each log line with a binary header
+          .replace(/[\x00-\x08]/g, '');
         throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', `The worker exited while loading the function${state.OOMKilled ? ' (out of memory)' : ''}: ${logs.trim().slice(-1000) || `exit code ${state.ExitCode}`}`, { errorType: 'Runtime.ExitError' });
       }
       if (Date.now() > deadline) throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The worker container did not become ready within ${startTimeoutMs} ms.`);

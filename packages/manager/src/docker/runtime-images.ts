@@ -81,7 +81,7 @@ async function buildContext(runtime: RuntimeId): Promise<string> {
     `EXPOSE ${containerPort}`,
     `ENTRYPOINT ${JSON.stringify(entrypoint)}`,
   ].join('\n');
-  await writeFile(join(root, 'Dockerfile'), dockerfile + '\n');
+  await writeFile(join(root, 'Dockerfile'), `${dockerfile}\n`);
   return root;
 }
 

@@ -15,10 +15,10 @@ export class OutputCapture {
   install(): void {
     const write = (text: string) => this.push(text);
     for (const method of ['log', 'info', 'debug', 'trace'] as const) {
-      console[method] = (...args: unknown[]) => write(format(...args) + '\n');
+      console[method] = (...args: unknown[]) => write(`${format(...args)}\n`);
     }
     for (const method of ['warn', 'error'] as const) {
-      console[method] = (...args: unknown[]) => write(format(...args) + '\n');
+      console[method] = (...args: unknown[]) => write(`${format(...args)}\n`);
     }
     const patchStream = (stream: NodeJS.WriteStream) => {
       stream.write = ((chunk: unknown, encodingOrCb?: unknown, cb?: unknown) => {
