@@ -29,7 +29,9 @@ if (needsServices) {
   console.log('Starting the services the distributed tests need (scripts/services/start.sh)…');
   const services = spawnSync('bash', [join(repo, 'scripts', 'services', 'start.sh')], { stdio: 'inherit' });
   if (services.status !== 0) {
-    console.error('The services did not start: the distributed tests cannot run. Fix the error above, or start them by hand with scripts/services/start.sh.');
+    console.error(
+      'The services did not start: the distributed tests cannot run. Fix the error above, or start them by hand with scripts/services/start.sh.',
+    );
     process.exit(1);
   }
 }
@@ -39,7 +41,9 @@ if (needsDocker) {
   console.log('Starting the Docker engine and building the worker images (scripts/services/docker.sh)…');
   const docker = spawnSync('bash', [join(repo, 'scripts', 'services', 'docker.sh')], { stdio: 'inherit' });
   if (docker.status !== 0) {
-    console.error('The Docker engine did not start: the Docker sandbox tests cannot run. Fix the error above, or start it by hand with scripts/services/docker.sh.');
+    console.error(
+      'The Docker engine did not start: the Docker sandbox tests cannot run. Fix the error above, or start it by hand with scripts/services/docker.sh.',
+    );
     process.exit(1);
   }
 }

@@ -67,7 +67,19 @@ async function main(): Promise<void> {
   try {
     const { apiKey } = await json(`${server.url}/v1/auth/signup`, 'POST', { username: 'bench', password: 'benchmark-password' });
     const deploy = (name: string, minWarm: number) =>
-      json(`${server.url}/v1/functions/${name}`, 'PUT', { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': handler } }, maxConcurrency: cap, minWarm, timeoutMs: 60_000 }, apiKey);
+      json(
+        `${server.url}/v1/functions/${name}`,
+        'PUT',
+        {
+          runtime: 'node20',
+          handler: 'index.handler',
+          code: { files: { 'index.mjs': handler } },
+          maxConcurrency: cap,
+          minWarm,
+          timeoutMs: 60_000,
+        },
+        apiKey,
+      );
 
     console.log(`\nNubo burst benchmark — ${new Date().toISOString()} — node ${process.version} — ${sandbox} sandbox`);
     console.log(`Function: ${workMs} ms of work per call, maxConcurrency ${cap}; NUBO_MANAGER_MAX_STARTS at its default.`);
@@ -84,7 +96,8 @@ async function main(): Promise<void> {
       console.log(row(`with minWarm ${cap}`, prewarmed, warm));
       console.log(row('all workers warm (base)', { ...warm, started: warm.started - cold.started }));
       // Each size starts on a machine without the workers of the one before.
-      for (const name of [`cold-${n}`, `prewarmed-${n}`]) await fetch(`${server.url}/v1/functions/${name}`, { method: 'DELETE', headers: { authorization: `Bearer ${apiKey}` } });
+      for (const name of [`cold-${n}`, `prewarmed-${n}`])
+        await fetch(`${server.url}/v1/functions/${name}`, { method: 'DELETE', headers: { authorization: `Bearer ${apiKey}` } });
     }
   } finally {
     await agent.close();

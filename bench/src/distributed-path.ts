@@ -27,7 +27,12 @@ async function servicesEnv(): Promise<Record<string, string>> {
   const text = await readFile(new URL('../../.services/env', import.meta.url), 'utf8').catch(() => {
     throw new Error('No .services/env: start the services with scripts/services/start.sh first.');
   });
-  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -53,7 +58,12 @@ async function main(): Promise<void> {
   const bare: ReturnType<typeof spawn>[] = [];
   try {
     const { apiKey } = await json(`${gateway.url}/v1/auth/signup`, 'POST', { username: 'bench', password: 'benchmark-password' });
-    await json(`${gateway.url}/v1/functions/noop`, 'PUT', { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } }, apiKey);
+    await json(
+      `${gateway.url}/v1/functions/noop`,
+      'PUT',
+      { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } },
+      apiKey,
+    );
     const { pid } = await json(`${gateway.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
     const workerPort = await listeningPort(pid);
     const viaGatewayPool = new Pool(gateway.url, { connections: 1 });
@@ -78,14 +88,33 @@ async function main(): Promise<void> {
     // Throughput: 32 loops through the gateway (it scales the function to 32 workers) against 32
     // loops each calling its own bare runtime worker.
     const gatewayClients = new Pool(gateway.url, { connections: concurrency });
-    await Promise.all(Array.from({ length: concurrency }, () => gatewayClients.request({ path: '/v1/functions/noop/invoke', method: 'POST', body: '{}', headers: gatewayHeaders }).then((r) => r.body.text())));
+    await Promise.all(
+      Array.from({ length: concurrency }, () =>
+        gatewayClients
+          .request({ path: '/v1/functions/noop/invoke', method: 'POST', body: '{}', headers: gatewayHeaders })
+          .then((r) => r.body.text()),
+      ),
+    );
     const codeDir = await mkdtemp(join(tmpdir(), 'nubo-bench-code-'));
     await writeFile(join(codeDir, 'index.mjs'), noop);
     const directClients: Pool[] = [];
     for (let i = 0; i < concurrency; i++) {
       const port = await freePort();
-      bare.push(spawn(process.execPath, [nodeRuntimeScript], { cwd: codeDir, env: { PATH: '/usr/bin:/bin', NUBO_CODE_DIR: codeDir, NUBO_HANDLER: 'index.handler', NUBO_RUNTIME_PORT: String(port) }, stdio: 'ignore' }));
-      for (;;) if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
+      bare.push(
+        spawn(process.execPath, [nodeRuntimeScript], {
+          cwd: codeDir,
+          env: { PATH: '/usr/bin:/bin', NUBO_CODE_DIR: codeDir, NUBO_HANDLER: 'index.handler', NUBO_RUNTIME_PORT: String(port) },
+          stdio: 'ignore',
+        }),
+      );
+      for (;;)
+        if (
+          await fetch(`http://127.0.0.1:${port}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
       directClients.push(new Pool(`http://127.0.0.1:${port}`, { connections: 1 }));
     }
     const directRps = await throughput(concurrency, throughputMs, async (loop) => {
@@ -93,7 +122,12 @@ async function main(): Promise<void> {
       await r.body.text();
     });
     const gatewayRps = await throughput(concurrency, throughputMs, async () => {
-      const r = await gatewayClients.request({ path: '/v1/functions/noop/invoke', method: 'POST', body: '{}', headers: gatewayHeaders });
+      const r = await gatewayClients.request({
+        path: '/v1/functions/noop/invoke',
+        method: 'POST',
+        body: '{}',
+        headers: gatewayHeaders,
+      });
       await r.body.text();
       if (r.statusCode !== 200) throw new Error(`gateway answered ${r.statusCode}`);
     });
@@ -105,11 +139,15 @@ async function main(): Promise<void> {
     console.log(`\nWarm invoke, no-op function, sequential, ${warmRequests} requests per path (keep-alive):`);
     console.log(`  direct to the worker runtime     p50 ${ms(ds.p50)}  p99 ${ms(ds.p99)}`);
     console.log(`  through the gateway (Redis pool) p50 ${ms(gs.p50)}  p99 ${ms(gs.p99)}`);
-    console.log(`  gateway overhead                 p50 +${ms(gs.p50 - ds.p50)}  p99 +${ms(gs.p99 - ds.p99)}   ratio p50 ${(gs.p50 / ds.p50).toFixed(2)}x`);
+    console.log(
+      `  gateway overhead                 p50 +${ms(gs.p50 - ds.p50)}  p99 +${ms(gs.p99 - ds.p99)}   ratio p50 ${(gs.p50 / ds.p50).toFixed(2)}x`,
+    );
     console.log(`  target: p50 within 1 ms of direct → ${gs.p50 - ds.p50 <= 1 ? 'MET' : 'NOT MET'}`);
     console.log(`\nThroughput at concurrency ${concurrency}, ${throughputMs / 1000} s each:`);
     console.log(`  32 bare workers called directly   ${directRps.toFixed(0)} req/s`);
-    console.log(`  through the gateway               ${gatewayRps.toFixed(0)} req/s   ratio ${(gatewayRps / directRps).toFixed(2)}x`);
+    console.log(
+      `  through the gateway               ${gatewayRps.toFixed(0)} req/s   ratio ${(gatewayRps / directRps).toFixed(2)}x`,
+    );
   } finally {
     for (const child of bare) child.kill('SIGKILL');
     await gateway.stop();

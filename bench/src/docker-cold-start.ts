@@ -26,10 +26,20 @@ async function plainDockerRun(docker: Docker, codeDir: string): Promise<number> 
     Image: defaultImages.node20,
     Env: ['NUBO_HANDLER=index.handler'],
     ExposedPorts: { '8080/tcp': {} },
-    HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, Binds: [`${codeDir}:/code:ro`] },
+    HostConfig: {
+      PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+      Binds: [`${codeDir}:/code:ro`],
+    },
   });
   await container.start();
-  for (;;) if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
+  for (;;)
+    if (
+      await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
   const elapsed = performance.now() - started;
   await container.remove({ force: true });
   return elapsed;
@@ -43,9 +53,24 @@ async function main(): Promise<void> {
   await (await import('node:fs/promises')).mkdir(codeDir);
   await writeFile(join(codeDir, 'index.mjs'), noop);
   const store = new FsCodeStore(join(dir, 'code'));
-  const sandbox = await DockerSandbox.open({ docker, managerId: `bench-${process.pid}`, advertiseIp: '127.0.0.1', ports: { from: 32000, to: 32999 }, logger });
+  const sandbox = await DockerSandbox.open({
+    docker,
+    managerId: `bench-${process.pid}`,
+    advertiseIp: '127.0.0.1',
+    ports: { from: 32000, to: 32999 },
+    logger,
+  });
   const cache = new CodeCache({ dir: join(dir, 'cache'), store, limits: { maxBytes: 1e7, maxUnzippedBytes: 1e8 } });
-  const manager = new Manager({ id: `bench-${process.pid}`, sandbox, codeCache: cache, pool: new MemoryWorkerPool(), logger, reapIntervalMs: 3_600_000, capacity: { workers: 1000, memoryMb: 1_000_000 }, maxConcurrentStarts: 8 });
+  const manager = new Manager({
+    id: `bench-${process.pid}`,
+    sandbox,
+    codeCache: cache,
+    pool: new MemoryWorkerPool(),
+    logger,
+    reapIntervalMs: 3_600_000,
+    capacity: { workers: 1000, memoryMb: 1_000_000 },
+    maxConcurrentStarts: 8,
+  });
   try {
     const fetchMs: number[] = [];
     const create: number[] = [];
@@ -55,8 +80,22 @@ async function main(): Promise<void> {
     const baseline: number[] = [];
     for (let i = 0; i < starts; i++) {
       // Every start gets code it has never seen, so the fetch and unpack are real.
-      const digest = await store.put(bundleFromFiles({ 'index.mjs': `${noop}// ${i} ${Date.now()}\n` }, { maxBytes: 1e6, maxUnzippedBytes: 1e6 }).zip);
-      const spec: WorkerSpec = { functionId: 'bench', functionName: 'bench', version: i + 1, runtime: 'node20', handler: 'index.handler', codeDigest: digest, env: {}, memoryMb: 128, timeoutMs: 3000, idleTtlMs: 60_000, minWarm: 0 };
+      const digest = await store.put(
+        bundleFromFiles({ 'index.mjs': `${noop}// ${i} ${Date.now()}\n` }, { maxBytes: 1e6, maxUnzippedBytes: 1e6 }).zip,
+      );
+      const spec: WorkerSpec = {
+        functionId: 'bench',
+        functionName: 'bench',
+        version: i + 1,
+        runtime: 'node20',
+        handler: 'index.handler',
+        codeDigest: digest,
+        env: {},
+        memoryMb: 128,
+        timeoutMs: 3000,
+        idleTtlMs: 60_000,
+        minWarm: 0,
+      };
       const t0 = performance.now();
       await cache.dirFor(digest);
       const fetched = performance.now() - t0;
@@ -73,17 +112,35 @@ async function main(): Promise<void> {
     const idle = [];
     for (let i = 0; i < 10; i++) {
       const digest = await store.put(bundleFromFiles({ 'index.mjs': noop }, { maxBytes: 1e6, maxUnzippedBytes: 1e6 }).zip);
-      idle.push(await manager.startWorker({ functionId: 'idle', functionName: 'idle', version: 1, runtime: 'node20', handler: 'index.handler', codeDigest: digest, env: {}, memoryMb: 128, timeoutMs: 3000, idleTtlMs: 60_000, minWarm: 0 }));
+      idle.push(
+        await manager.startWorker({
+          functionId: 'idle',
+          functionName: 'idle',
+          version: 1,
+          runtime: 'node20',
+          handler: 'index.handler',
+          codeDigest: digest,
+          env: {},
+          memoryMb: 128,
+          timeoutMs: 3000,
+          idleTtlMs: 60_000,
+          minWarm: 0,
+        }),
+      );
     }
     const usages: number[] = [];
     for (const worker of idle) {
       const containers = await docker.listContainers({ filters: { label: [`nubo.worker=${worker.id}`] } });
-      const stats = (await docker.getContainer(containers[0]!.Id).stats({ stream: false })) as unknown as { memory_stats: { usage: number; stats?: { cache?: number } } };
+      const stats = (await docker.getContainer(containers[0]!.Id).stats({ stream: false })) as unknown as {
+        memory_stats: { usage: number; stats?: { cache?: number } };
+      };
       usages.push((stats.memory_stats.usage - (stats.memory_stats.stats?.cache ?? 0)) / 1024 / 1024);
     }
     const t = summarise(total);
     const b = summarise(baseline);
-    console.log(`\nNubo Docker sandbox benchmark — ${new Date().toISOString()} — ${starts} cold starts, image ${defaultImages.node20}`);
+    console.log(
+      `\nNubo Docker sandbox benchmark — ${new Date().toISOString()} — ${starts} cold starts, image ${defaultImages.node20}`,
+    );
     console.log(`  code fetch + unpack   p50 ${ms(summarise(fetchMs).p50)}`);
     console.log(`  container create      p50 ${ms(summarise(create).p50)}`);
     console.log(`  container start       p50 ${ms(summarise(start).p50)}`);
@@ -91,7 +148,9 @@ async function main(): Promise<void> {
     console.log(`  Nubo cold start total p50 ${ms(t.p50)}  p99 ${ms(t.p99)}`);
     console.log(`  plain docker run → first answer   p50 ${ms(b.p50)}  p99 ${ms(b.p99)}`);
     console.log(`  ratio p50 ${(t.p50 / b.p50).toFixed(2)}x   target ≤ 1.2x → ${t.p50 / b.p50 <= 1.2 ? 'MET' : 'NOT MET'}`);
-    console.log(`\nIdle worker container memory (engine figure, without page cache), 10 containers: mean ${(usages.reduce((a, c) => a + c, 0) / usages.length).toFixed(1)} MB`);
+    console.log(
+      `\nIdle worker container memory (engine figure, without page cache), 10 containers: mean ${(usages.reduce((a, c) => a + c, 0) / usages.length).toFixed(1)} MB`,
+    );
   } finally {
     await manager.stop();
   }

@@ -29,7 +29,10 @@ async function bareRuntimeColdStart(codeDir: string): Promise<number> {
     stdio: 'ignore',
   });
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
   }
   const elapsed = performance.now() - started;
@@ -44,7 +47,9 @@ const sandbox = process.env.BENCH_SANDBOX === 'docker' ? 'docker' : 'process';
 async function workerPortOf(pid: number): Promise<number> {
   if (sandbox === 'process') return listeningPort(pid);
   const { default: Docker } = await import('dockerode');
-  const [newest] = (await new Docker().listContainers({ filters: { label: ['nubo.worker'] } })).sort((a, b) => b.Created - a.Created);
+  const [newest] = (await new Docker().listContainers({ filters: { label: ['nubo.worker'] } })).sort(
+    (a, b) => b.Created - a.Created,
+  );
   const port = newest?.Ports.find((p) => p.PrivatePort === 8080)?.PublicPort;
   if (!port) throw new Error('no worker container found');
   return port;
@@ -54,7 +59,12 @@ async function main(): Promise<void> {
   const server = await startServer({ NUBO_SANDBOX: sandbox });
   try {
     const { apiKey } = await json(`${server.url}/v1/auth/signup`, 'POST', { username: 'bench', password: 'benchmark-password' });
-    await json(`${server.url}/v1/functions/noop`, 'PUT', { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } }, apiKey);
+    await json(
+      `${server.url}/v1/functions/noop`,
+      'PUT',
+      { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } },
+      apiKey,
+    );
     const { pid } = await json(`${server.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
     const workerPort = await workerPortOf(pid);
 
@@ -69,7 +79,9 @@ async function main(): Promise<void> {
     const viaGateway: number[] = [];
     const viaDirect: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      viaDirect.push(...(await timeRequests(direct, '/invoke', directBody, { 'content-type': 'application/json' }, warmRequests / rounds)));
+      viaDirect.push(
+        ...(await timeRequests(direct, '/invoke', directBody, { 'content-type': 'application/json' }, warmRequests / rounds)),
+      );
       viaGateway.push(...(await timeRequests(gateway, '/v1/functions/noop/invoke', '{}', gatewayHeaders, warmRequests / rounds)));
     }
     await gateway.close();
@@ -82,7 +94,12 @@ async function main(): Promise<void> {
     const coldInits: number[] = [];
     for (let i = 0; i < coldStarts; i++) {
       await json(`${server.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey).catch(() => null);
-      await json(`${server.url}/v1/functions/noop`, 'PUT', { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': `${noop}// ${i}\n` } } }, apiKey);
+      await json(
+        `${server.url}/v1/functions/noop`,
+        'PUT',
+        { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': `${noop}// ${i}\n` } } },
+        apiKey,
+      );
       const started = performance.now();
       const res = await fetch(`${server.url}/v1/functions/noop/invoke`, { method: 'POST', headers: gatewayHeaders, body: '{}' });
       await res.text();
@@ -103,11 +120,15 @@ async function main(): Promise<void> {
     console.log(`\nWarm invoke, no-op function, sequential, ${warmRequests} requests per path (keep-alive):`);
     console.log(`  direct to the worker runtime  p50 ${ms(d.p50)}  p99 ${ms(d.p99)}`);
     console.log(`  through the gateway           p50 ${ms(g.p50)}  p99 ${ms(g.p99)}`);
-    console.log(`  gateway overhead              p50 +${ms(g.p50 - d.p50)}  p99 +${ms(g.p99 - d.p99)}   ratio p50 ${(g.p50 / d.p50).toFixed(2)}x  p99 ${(g.p99 / d.p99).toFixed(2)}x`);
+    console.log(
+      `  gateway overhead              p50 +${ms(g.p50 - d.p50)}  p99 +${ms(g.p99 - d.p99)}   ratio p50 ${(g.p50 / d.p50).toFixed(2)}x  p99 ${(g.p99 / d.p99).toFixed(2)}x`,
+    );
     console.log(`  target: p50 within 0.5 ms of direct → ${g.p50 - d.p50 <= 0.5 ? 'MET' : 'NOT MET'}`);
     console.log(`\nCold start, ${sandbox} sandbox, ${coldStarts} starts (baseline: a bare runtime process):`);
     console.log(`  bare runtime spawn → first answer   p50 ${ms(baseline.p50)}  p99 ${ms(baseline.p99)}`);
-    console.log(`  Nubo worker start (initMs)          p50 ${ms(init.p50)}  p99 ${ms(init.p99)}   ratio p50 ${(init.p50 / baseline.p50).toFixed(2)}x`);
+    console.log(
+      `  Nubo worker start (initMs)          p50 ${ms(init.p50)}  p99 ${ms(init.p99)}   ratio p50 ${(init.p50 / baseline.p50).toFixed(2)}x`,
+    );
     console.log(`  cold invoke through the gateway     p50 ${ms(cold.p50)}  p99 ${ms(cold.p99)}`);
   } finally {
     await server.stop();

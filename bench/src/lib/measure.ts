@@ -2,7 +2,13 @@ import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
 
 /** Sends `count` sequential requests on one kept-alive connection and answers each latency in ms. */
-export async function timeRequests(pool: Pool, path: string, body: string, headers: Record<string, string>, count: number): Promise<number[]> {
+export async function timeRequests(
+  pool: Pool,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+  count: number,
+): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();

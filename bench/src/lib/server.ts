@@ -19,7 +19,10 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Runs `nubo server` (or `gateway`) in its own process, so the benchmark client does not share its event loop. */
-export async function startServer(env: Record<string, string> = {}, role: 'server' | 'gateway' = 'server'): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startServer(
+  env: Record<string, string> = {},
+  role: 'server' | 'gateway' = 'server',
+): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'nubo-bench-'));
   const child: ChildProcess = spawn(process.execPath, [bin, role], {
@@ -29,7 +32,10 @@ export async function startServer(env: Record<string, string> = {}, role: 'serve
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`nubo ${role} did not start within 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -66,7 +72,10 @@ export async function startManager(env: Record<string, string>, ip: string): Pro
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const answered = await fetch(`http://${ip}:${port}/v1/status`).then(() => true, () => false);
+    const answered = await fetch(`http://${ip}:${port}/v1/status`).then(
+      () => true,
+      () => false,
+    );
     if (answered) break;
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('nubo manager did not start within 30 s');
     await new Promise((resolve) => setTimeout(resolve, 50));

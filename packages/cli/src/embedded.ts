@@ -50,7 +50,10 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
   });
   const listening = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
   const url = listening.replace('[::1]', 'localhost');
-  logger.info({ url, dataDir, sandbox: sandbox.kind, pool: pool.kind, ...stores.kinds }, `Nubo (embedded) listening on ${url}, data in ${dataDir}`);
+  logger.info(
+    { url, dataDir, sandbox: sandbox.kind, pool: pool.kind, ...stores.kinds },
+    `Nubo (embedded) listening on ${url}, data in ${dataDir}`,
+  );
 
   return {
     url,

@@ -19,7 +19,10 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
   const managers = new HttpManagerClient(registry, token);
   let running = 0;
   const refresh = setInterval(() => {
-    registry.alive().then((alive) => (running = alive.reduce((sum, m) => sum + m.running, 0)), () => undefined);
+    registry.alive().then(
+      (alive) => (running = alive.reduce((sum, m) => sum + m.running, 0)),
+      () => undefined,
+    );
   }, config.NUBO_HEARTBEAT_MS);
   refresh.unref();
   const gateway = await buildGateway({

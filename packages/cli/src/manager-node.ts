@@ -20,7 +20,11 @@ export interface ManagerNode {
 /** `nubo manager`: creates and destroys this node's workers and answers their IP:Port. */
 export async function startManagerNode(config: ServerConfig, logger: Logger): Promise<ManagerNode> {
   const { token } = requireCluster(config, 'manager');
-  if (!config.NUBO_MANAGER_URL) throw new NuboError('NUBO_ERR_CONFIG_INVALID', 'nubo manager needs NUBO_MANAGER_URL: the URL its API listens on, e.g. http://10.0.1.7:7070, reachable from the gateways.');
+  if (!config.NUBO_MANAGER_URL)
+    throw new NuboError(
+      'NUBO_ERR_CONFIG_INVALID',
+      'nubo manager needs NUBO_MANAGER_URL: the URL its API listens on, e.g. http://10.0.1.7:7070, reachable from the gateways.',
+    );
   const listen = new URL(config.NUBO_MANAGER_URL);
   const advertiseIp = config.NUBO_ADVERTISE_IP ?? listen.hostname;
   const id = config.NUBO_MANAGER_ID ?? `${hostname()}-${advertiseIp}-${listen.port}`;
@@ -52,7 +56,17 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
   });
   await membership.start();
   manager.start();
-  logger.info({ id, url: config.NUBO_MANAGER_URL, advertiseIp, capacity: config.NUBO_MANAGER_CAPACITY, memoryMb: config.NUBO_MANAGER_MEMORY_MB, sandbox: sandbox.kind }, `Nubo manager ${id} listening on ${config.NUBO_MANAGER_URL}, workers on ${advertiseIp}`);
+  logger.info(
+    {
+      id,
+      url: config.NUBO_MANAGER_URL,
+      advertiseIp,
+      capacity: config.NUBO_MANAGER_CAPACITY,
+      memoryMb: config.NUBO_MANAGER_MEMORY_MB,
+      sandbox: sandbox.kind,
+    },
+    `Nubo manager ${id} listening on ${config.NUBO_MANAGER_URL}, workers on ${advertiseIp}`,
+  );
   return {
     id,
     url: config.NUBO_MANAGER_URL,
@@ -62,7 +76,11 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
     async close() {
       await membership.startDraining().catch((err: Error) => logger.warn({ err: err.message }, 'could not announce the drain'));
       const stillBusy = await manager.drain(config.NUBO_DRAIN_TIMEOUT_MS);
-      if (stillBusy > 0) logger.warn({ stillBusy }, `busy workers did not finish within NUBO_DRAIN_TIMEOUT_MS=${config.NUBO_DRAIN_TIMEOUT_MS}; stopping them`);
+      if (stillBusy > 0)
+        logger.warn(
+          { stillBusy },
+          `busy workers did not finish within NUBO_DRAIN_TIMEOUT_MS=${config.NUBO_DRAIN_TIMEOUT_MS}; stopping them`,
+        );
       await membership.stop();
       await server.close();
       await manager.stop();

@@ -22,8 +22,17 @@ export interface Bundle {
 function safePath(raw: string): string {
   const unified = raw.replace(/\\/g, '/');
   const normal = posix.normalize(unified);
-  if (unified.startsWith('/') || /^[A-Za-z]:/.test(unified) || normal === '..' || normal.startsWith('../') || unified.includes('\0')) {
-    throw new NuboError('NUBO_ERR_DEPLOY_PATH_ESCAPE', `Code path "${raw}" escapes the code directory: use relative paths without "..".`);
+  if (
+    unified.startsWith('/') ||
+    /^[A-Za-z]:/.test(unified) ||
+    normal === '..' ||
+    normal.startsWith('../') ||
+    unified.includes('\0')
+  ) {
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_PATH_ESCAPE',
+      `Code path "${raw}" escapes the code directory: use relative paths without "..".`,
+    );
   }
   return normal.replace(/^\.\//, '');
 }
@@ -36,17 +45,24 @@ function checkEntries(entries: Record<string, Uint8Array>, limits: BundleLimits)
     if (name.endsWith('/')) continue;
     unzippedBytes += data.length;
     if (unzippedBytes > limits.maxUnzippedBytes) {
-      throw new NuboError('NUBO_ERR_DEPLOY_CODE_TOO_LARGE', `Code unzips to more than ${limits.maxUnzippedBytes} bytes: remove files you do not need.`);
+      throw new NuboError(
+        'NUBO_ERR_DEPLOY_CODE_TOO_LARGE',
+        `Code unzips to more than ${limits.maxUnzippedBytes} bytes: remove files you do not need.`,
+      );
     }
     files.push(path);
   }
-  if (files.length === 0) throw new NuboError('NUBO_ERR_DEPLOY_EMPTY_CODE', 'The code has no files: send at least the handler file.');
+  if (files.length === 0)
+    throw new NuboError('NUBO_ERR_DEPLOY_EMPTY_CODE', 'The code has no files: send at least the handler file.');
   return { files, unzippedBytes };
 }
 
 function unzip(zip: Uint8Array, limits: BundleLimits): Unzipped {
   if (zip.length > limits.maxBytes) {
-    throw new NuboError('NUBO_ERR_DEPLOY_CODE_TOO_LARGE', `Code is ${zip.length} bytes zipped, over the limit of ${limits.maxBytes}.`);
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_CODE_TOO_LARGE',
+      `Code is ${zip.length} bytes zipped, over the limit of ${limits.maxBytes}.`,
+    );
   }
   let declared = 0;
   try {
@@ -54,13 +70,20 @@ function unzip(zip: Uint8Array, limits: BundleLimits): Unzipped {
     return unzipSync(zip, {
       filter: (file) => {
         declared += file.originalSize;
-        if (declared > limits.maxUnzippedBytes) throw new NuboError('NUBO_ERR_DEPLOY_CODE_TOO_LARGE', `Code unzips to more than ${limits.maxUnzippedBytes} bytes: remove files you do not need.`);
+        if (declared > limits.maxUnzippedBytes)
+          throw new NuboError(
+            'NUBO_ERR_DEPLOY_CODE_TOO_LARGE',
+            `Code unzips to more than ${limits.maxUnzippedBytes} bytes: remove files you do not need.`,
+          );
         return true;
       },
     });
   } catch (err) {
     if (err instanceof NuboError) throw err;
-    throw new NuboError('NUBO_ERR_DEPLOY_INVALID_ZIP', `The code is not a valid zip archive (${(err as Error).message}): zip the function's directory and send it base64-encoded.`);
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_INVALID_ZIP',
+      `The code is not a valid zip archive (${(err as Error).message}): zip the function's directory and send it base64-encoded.`,
+    );
   }
 }
 
@@ -75,7 +98,10 @@ export function bundleFromFiles(files: Record<string, string>, limits: BundleLim
   // A fixed mtime keeps the bytes, and so the digest, the same for the same files.
   const zip = zipSync(entries, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') });
   if (zip.length > limits.maxBytes) {
-    throw new NuboError('NUBO_ERR_DEPLOY_CODE_TOO_LARGE', `Code is ${zip.length} bytes zipped, over the limit of ${limits.maxBytes}.`);
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_CODE_TOO_LARGE',
+      `Code is ${zip.length} bytes zipped, over the limit of ${limits.maxBytes}.`,
+    );
   }
   return { zip, ...checked };
 }
@@ -84,7 +110,10 @@ export function bundleFromFiles(files: Record<string, string>, limits: BundleLim
 export function decodeBase64(text: string): Uint8Array {
   const compact = text.replace(/\s+/g, '');
   if (compact.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
-    throw new NuboError('NUBO_ERR_DEPLOY_INVALID_BASE64', 'code.zip is not valid base64: encode the zip archive with standard base64.');
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_INVALID_BASE64',
+      'code.zip is not valid base64: encode the zip archive with standard base64.',
+    );
   }
   return Buffer.from(compact, 'base64');
 }

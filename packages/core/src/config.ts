@@ -8,13 +8,16 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const MiB = 1024 * 1024;
 
 const url = (...protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `use a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `use a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 const hostPorts = z
   .string()
@@ -64,14 +67,20 @@ export const serverConfigSchema = z.object({
   NUBO_LOG_RETENTION_DAYS: int(1, 3650).optional(),
   NUBO_LOG_BUFFER_MAX: int(10, 10_000_000).default(50_000),
   NUBO_S3_ENDPOINT: url('http:', 'https:').optional(),
-  NUBO_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'use an S3 bucket name (lowercase letters, digits, "." and "-")').default('nubo-code'),
+  NUBO_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'use an S3 bucket name (lowercase letters, digits, "." and "-")')
+    .default('nubo-code'),
   NUBO_S3_REGION: z.string().min(1).default('us-east-1'),
   NUBO_S3_ACCESS_KEY_ID: z.string().optional(),
   NUBO_S3_SECRET_ACCESS_KEY: z.string().optional(),
   NUBO_S3_FORCE_PATH_STYLE: bool.default(true),
   NUBO_CLUSTER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   NUBO_MANAGER_URL: url('http:').optional(),
-  NUBO_MANAGER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ".", "_" and "-"').optional(),
+  NUBO_MANAGER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ".", "_" and "-"')
+    .optional(),
   NUBO_ADVERTISE_IP: z.ipv4().optional(),
   NUBO_MANAGER_CAPACITY: int(1, 100_000).default(200),
   /** The memory limits of one manager's workers add up to at most this; default 80 % of the machine. */
@@ -97,7 +106,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
       const secret = /URL|TOKEN|SECRET|PASSWORD/.test(name);
       return secret ? `${name}: ${issue.message}` : `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
     });
-    throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}. Fix the variable and start again.`);
+    throw new NuboError(
+      'NUBO_ERR_CONFIG_INVALID',
+      `Invalid configuration: ${problems.join('; ')}. Fix the variable and start again.`,
+    );
   }
   return parsed.data;
 }

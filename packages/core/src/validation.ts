@@ -53,10 +53,16 @@ export function handlerFileCandidates(runtime: RuntimeId, module: string): strin
 export function assertEnv(env: Record<string, string>): void {
   for (const [name, value] of Object.entries(env)) {
     if (!envNamePattern.test(name)) {
-      throw new NuboError('NUBO_ERR_DEPLOY_INVALID_ENV', `Invalid environment variable name "${name}": use letters, digits and "_", not starting with a digit.`);
+      throw new NuboError(
+        'NUBO_ERR_DEPLOY_INVALID_ENV',
+        `Invalid environment variable name "${name}": use letters, digits and "_", not starting with a digit.`,
+      );
     }
     if (reservedEnvPrefixes.some((prefix) => name.startsWith(prefix))) {
-      throw new NuboError('NUBO_ERR_DEPLOY_INVALID_ENV', `Environment variable "${name}" is reserved by Nubo: choose another name.`);
+      throw new NuboError(
+        'NUBO_ERR_DEPLOY_INVALID_ENV',
+        `Environment variable "${name}" is reserved by Nubo: choose another name.`,
+      );
     }
     if (typeof value !== 'string' || value.includes('\0')) {
       throw new NuboError('NUBO_ERR_DEPLOY_INVALID_ENV', `Environment variable "${name}" must be a string without NUL bytes.`);

@@ -42,7 +42,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Nubo API', version: '1', description: 'Self-hosted Function-as-a-Service. Send "Authorization: Bearer <api key>".' },
+      info: {
+        title: 'Nubo API',
+        version: '1',
+        description: 'Self-hosted Function-as-a-Service. Send "Authorization: Bearer <api key>".',
+      },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
@@ -60,7 +64,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     leaseMarginMs: deps.config.NUBO_LEASE_MARGIN_MS,
     logger: deps.logger as FastifyBaseLogger,
   });
-  const prewarmer = new Prewarmer({ catalog: deps.catalog, pool: deps.pool, managers: deps.managers, logger: deps.logger, intervalMs: deps.config.NUBO_PREWARM_INTERVAL_MS });
+  const prewarmer = new Prewarmer({
+    catalog: deps.catalog,
+    pool: deps.pool,
+    managers: deps.managers,
+    logger: deps.logger,
+    intervalMs: deps.config.NUBO_PREWARM_INTERVAL_MS,
+  });
   const deployer = new Deployer(deps, () => prewarmer.kick());
   const auth = new Authenticator(deps.catalog);
   const resolver = new FunctionResolver(deps.catalog);

@@ -44,13 +44,20 @@ export class Deployer {
     this.limits = { maxBytes: deps.config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: deps.config.NUBO_MAX_CODE_UNZIPPED_BYTES };
   }
 
-  async deploy(owner: User, name: string, request: DeployRequest): Promise<{ fn: FunctionRecord; version: FunctionVersion; created: boolean }> {
+  async deploy(
+    owner: User,
+    name: string,
+    request: DeployRequest,
+  ): Promise<{ fn: FunctionRecord; version: FunctionVersion; created: boolean }> {
     const { catalog, codeStore, managers, config } = this.deps;
     assertFunctionName(name);
     assertRuntime(request.runtime);
     const runtime = request.runtime;
     if (!this.deps.runtimes.includes(runtime)) {
-      throw new NuboError('NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME', `The runtime "${runtime}" is not available on this Nubo (available: ${this.deps.runtimes.join(', ')}).`);
+      throw new NuboError(
+        'NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME',
+        `The runtime "${runtime}" is not available on this Nubo (available: ${this.deps.runtimes.join(', ')}).`,
+      );
     }
     const handler = parseHandler(request.handler);
     assertEnv(request.env);
@@ -117,7 +124,8 @@ export class Deployer {
 
   private bundle(code: DeployRequest['code']): Bundle {
     if ('zip' in code) return bundleFromZip(decodeBase64(code.zip), this.limits);
-    if (Object.keys(code.files).length === 0) throw new NuboError('NUBO_ERR_DEPLOY_EMPTY_CODE', 'code.files is empty: send at least the handler file.');
+    if (Object.keys(code.files).length === 0)
+      throw new NuboError('NUBO_ERR_DEPLOY_EMPTY_CODE', 'code.files is empty: send at least the handler file.');
     return bundleFromFiles(code.files, this.limits);
   }
 }

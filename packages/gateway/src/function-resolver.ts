@@ -27,7 +27,11 @@ export class FunctionResolver {
   async own(ownerId: string, name: string, fresh = false): Promise<FunctionRecord> {
     assertFunctionName(name);
     const fn = await this.cached(`id:${ownerId}/${name}`, fresh, () => this.catalog.getFunction(ownerId, name));
-    if (!fn) throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `You have no function named "${name}": deploy it first (nubo deploy ${name} DIR) or list yours with nubo ls.`);
+    if (!fn)
+      throw new NuboError(
+        'NUBO_ERR_FUNCTION_NOT_FOUND',
+        `You have no function named "${name}": deploy it first (nubo deploy ${name} DIR) or list yours with nubo ls.`,
+      );
     return fn;
   }
 

@@ -17,7 +17,8 @@ export function buildHttpEvent(request: FastifyRequest, subPath: string, request
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(rawQueryString)) query[name] = name in query ? `${query[name]},${value}` : value;
+  for (const [name, value] of new URLSearchParams(rawQueryString))
+    query[name] = name in query ? `${query[name]},${value}` : value;
   const raw = request.body as Buffer | undefined;
   const hasBody = Buffer.isBuffer(raw) && raw.length > 0;
   const isText = textualType.test(request.headers['content-type'] ?? '');
@@ -35,7 +36,13 @@ export function buildHttpEvent(request: FastifyRequest, subPath: string, request
       accountId: 'nubo',
       apiId: 'nubo',
       domainName: request.hostname,
-      http: { method: request.method, path: rawPath, protocol: `HTTP/${request.raw.httpVersion}`, sourceIp: request.ip, userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: request.method,
+        path: rawPath,
+        protocol: `HTTP/${request.raw.httpVersion}`,
+        sourceIp: request.ip,
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId,
       routeKey: '$default',
       stage: '$default',
@@ -60,12 +67,25 @@ export function toHttpResult(result: unknown): HttpResult {
   const isStructured = typeof result === 'object' && result !== null && 'statusCode' in result;
   if (!isStructured) {
     const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
-    return { statusCode: 200, headers: { 'content-type': typeof result === 'string' ? 'text/plain; charset=utf-8' : 'application/json' }, body: Buffer.from(body) };
+    return {
+      statusCode: 200,
+      headers: { 'content-type': typeof result === 'string' ? 'text/plain; charset=utf-8' : 'application/json' },
+      body: Buffer.from(body),
+    };
   }
-  const shaped = result as { statusCode: unknown; headers?: unknown; body?: unknown; isBase64Encoded?: unknown; cookies?: unknown };
+  const shaped = result as {
+    statusCode: unknown;
+    headers?: unknown;
+    body?: unknown;
+    isBase64Encoded?: unknown;
+    cookies?: unknown;
+  };
   const status = Number(shaped.statusCode);
   if (!Number.isInteger(status) || status < 100 || status > 599) {
-    throw new NuboError('NUBO_ERR_INVOKE_BAD_RESPONSE', `The handler returned statusCode ${JSON.stringify(shaped.statusCode)}: use an integer from 100 to 599.`);
+    throw new NuboError(
+      'NUBO_ERR_INVOKE_BAD_RESPONSE',
+      `The handler returned statusCode ${JSON.stringify(shaped.statusCode)}: use an integer from 100 to 599.`,
+    );
   }
   const headers: Record<string, string> = {};
   if (typeof shaped.headers === 'object' && shaped.headers !== null) {

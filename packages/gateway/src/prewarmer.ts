@@ -1,4 +1,13 @@
-import { poolKey, type Catalog, type FunctionRecord, type FunctionVersion, type Logger, type ManagerClient, type WorkerInfo, type WorkerPool } from '@nubo/core';
+import {
+  poolKey,
+  type Catalog,
+  type FunctionRecord,
+  type FunctionVersion,
+  type Logger,
+  type ManagerClient,
+  type WorkerInfo,
+  type WorkerPool,
+} from '@nubo/core';
 import { specOf } from './invoke/invoker.js';
 
 export interface PrewarmerDeps {
@@ -59,7 +68,11 @@ export class Prewarmer {
     const key = poolKey(fn.id, version.version);
     const options = { minIdle: version.limits.minWarm, maxWorkers: version.limits.maxConcurrency };
     const starts: Promise<void>[] = [];
-    for (let ticket = await this.deps.pool.reserveWarm(key, options); ticket && !this.stopped; ticket = await this.deps.pool.reserveWarm(key, options)) {
+    for (
+      let ticket = await this.deps.pool.reserveWarm(key, options);
+      ticket && !this.stopped;
+      ticket = await this.deps.pool.reserveWarm(key, options)
+    ) {
       starts.push(this.startOne(key, ticket, fn, version));
     }
     await Promise.all(starts);
@@ -72,13 +85,19 @@ export class Prewarmer {
     } catch (err) {
       await this.deps.pool.cancelStart(key, ticket).catch(() => undefined);
       const message = (err as Error).message;
-      if (this.failing.get(key) !== message) this.deps.logger.warn({ function: fn.name, version: version.version, err: message }, 'could not prewarm a worker; retrying every round');
+      if (this.failing.get(key) !== message)
+        this.deps.logger.warn(
+          { function: fn.name, version: version.version, err: message },
+          'could not prewarm a worker; retrying every round',
+        );
       this.failing.set(key, message);
       return;
     }
-    if (this.failing.delete(key)) this.deps.logger.info({ function: fn.name, version: version.version }, 'prewarming works again');
+    if (this.failing.delete(key))
+      this.deps.logger.info({ function: fn.name, version: version.version }, 'prewarming works again');
     // A deploy or removal since the reservation retired the key: this worker has nothing to serve.
-    if (!(await this.deps.pool.adoptIdle(key, ticket, worker).catch(() => false))) await this.deps.managers.destroyWorker(worker).catch(() => null);
+    if (!(await this.deps.pool.adoptIdle(key, ticket, worker).catch(() => false)))
+      await this.deps.managers.destroyWorker(worker).catch(() => null);
   }
 
   async stop(): Promise<void> {

@@ -112,7 +112,10 @@ export const invocationView = z.object({
 export const logsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   before: z.coerce.number().int().min(0).optional().describe('only invocations that started before this time (ms since epoch)'),
-  cold: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  cold: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export const statsView = z.object({

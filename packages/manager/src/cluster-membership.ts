@@ -41,7 +41,10 @@ export class ClusterMembership {
       // Another manager judged this one dead (Redis was unreachable too long) and took its workers
       // out of the pool: they can never be handed out again, so they go.
       const orphans = manager.liveWorkers();
-      this.options.logger.warn({ orphans: orphans.length }, 'this manager was declared dead while cut off from Redis; destroying its workers');
+      this.options.logger.warn(
+        { orphans: orphans.length },
+        'this manager was declared dead while cut off from Redis; destroying its workers',
+      );
       await Promise.all(orphans.map((w) => manager.destroyWorker(w.id)));
     }
   }

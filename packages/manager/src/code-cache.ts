@@ -23,7 +23,13 @@ export class CodeCache {
 
   private async materialise(digest: string): Promise<string> {
     const target = join(this.options.dir, digest);
-    if (await stat(target).then(() => true, () => false)) return target;
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    )
+      return target;
     const zip = await this.options.store.get(digest);
     const staging = `${target}.${process.pid}.tmp`;
     await rm(staging, { recursive: true, force: true });

@@ -1,5 +1,13 @@
 import { Agent } from 'undici';
-import { NuboError, type ManagerClient, type ManagerRecord, type ManagerRegistry, type WorkerExit, type WorkerInfo, type WorkerSpec } from '@nubo/core';
+import {
+  NuboError,
+  type ManagerClient,
+  type ManagerRecord,
+  type ManagerRegistry,
+  type WorkerExit,
+  type WorkerInfo,
+  type WorkerSpec,
+} from '@nubo/core';
 
 const startTimeoutMs = 30_000;
 const destroyTimeoutMs = 15_000;
@@ -16,7 +24,13 @@ export class HttpManagerClient implements ManagerClient {
     private readonly token: string,
   ) {}
 
-  private async call(manager: ManagerRecord, method: 'POST' | 'DELETE', path: string, body: unknown, timeoutMs: number): Promise<unknown> {
+  private async call(
+    manager: ManagerRecord,
+    method: 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    timeoutMs: number,
+  ): Promise<unknown> {
     const response = await this.agent.request({
       origin: manager.url,
       path,
@@ -58,7 +72,10 @@ export class HttpManagerClient implements ManagerClient {
       }
     }
     if (candidates.length > 0 && full === candidates.length) {
-      throw new NuboError('NUBO_ERR_NO_CAPACITY', `No manager has room for another ${spec.memoryMb} MB worker, and none has an idle worker to evict (${failures.join('; ')}).`);
+      throw new NuboError(
+        'NUBO_ERR_NO_CAPACITY',
+        `No manager has room for another ${spec.memoryMb} MB worker, and none has an idle worker to evict (${failures.join('; ')}).`,
+      );
     }
     throw new NuboError(
       'NUBO_ERR_MANAGER_UNAVAILABLE',
@@ -74,7 +91,13 @@ export class HttpManagerClient implements ManagerClient {
     if (!manager) return null;
     const query = options.graceMs ? `?graceMs=${options.graceMs}` : '';
     try {
-      const { exit } = (await this.call(manager, 'DELETE', `/v1/workers/${encodeURIComponent(worker.id)}${query}`, undefined, destroyTimeoutMs)) as { exit: WorkerExit | null };
+      const { exit } = (await this.call(
+        manager,
+        'DELETE',
+        `/v1/workers/${encodeURIComponent(worker.id)}${query}`,
+        undefined,
+        destroyTimeoutMs,
+      )) as { exit: WorkerExit | null };
       return exit;
     } catch {
       return null;

@@ -1,5 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import { NuboError, newId, type Logger, type Sandbox, type SandboxWorker, type WorkerExit, type WorkerInfo, type WorkerPool, type WorkerSpec } from '@nubo/core';
+import {
+  NuboError,
+  newId,
+  type Logger,
+  type Sandbox,
+  type SandboxWorker,
+  type WorkerExit,
+  type WorkerInfo,
+  type WorkerPool,
+  type WorkerSpec,
+} from '@nubo/core';
 import type { CodeCache } from './code-cache.js';
 import { StartGate } from './start-gate.js';
 
@@ -67,7 +77,10 @@ export class Manager {
   private async dropDeadWorker(workerId: string, exit: WorkerExit): Promise<void> {
     const worker = this.workers.get(workerId);
     if (!worker) return;
-    this.options.logger.warn({ worker: workerId, exitCode: exit.exitCode, signal: exit.signal, oom: exit.oom }, 'worker ended by itself');
+    this.options.logger.warn(
+      { worker: workerId, exitCode: exit.exitCode, signal: exit.signal, oom: exit.oom },
+      'worker ended by itself',
+    );
     // A leased worker is the caller's to report and destroy; only an idle one is cleaned up here.
     if (await this.options.pool.removeIdle(worker)) await this.destroyWorker(workerId);
   }
@@ -142,7 +155,11 @@ export class Manager {
   }
 
   async startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
-    if (this.draining) throw new NuboError('NUBO_ERR_MANAGER_UNAVAILABLE', `Manager ${this.id} is stopping and starts no workers: another manager will.`);
+    if (this.draining)
+      throw new NuboError(
+        'NUBO_ERR_MANAGER_UNAVAILABLE',
+        `Manager ${this.id} is stopping and starts no workers: another manager will.`,
+      );
     const started = performance.now();
     const workerId = newId('wrk');
     await this.reserveRoom(workerId, spec.memoryMb);
@@ -169,7 +186,10 @@ export class Manager {
       initMs: Math.round((performance.now() - started) * 1000) / 1000,
     };
     this.workers.set(workerId, worker);
-    this.options.logger.debug({ worker: workerId, function: spec.functionName, version: spec.version, initMs: worker.initMs }, 'worker started');
+    this.options.logger.debug(
+      { worker: workerId, function: spec.functionName, version: spec.version, initMs: worker.initMs },
+      'worker started',
+    );
     return worker;
   }
 
@@ -246,6 +266,10 @@ export class Manager {
     this.workers.clear();
     this.memoryOf.clear();
     await this.options.sandbox.destroyAll();
-    await this.options.pool.dropManager(this.id).catch((err: Error) => this.options.logger.warn({ err: err.message }, 'could not remove this manager\'s workers from the pool'));
+    await this.options.pool
+      .dropManager(this.id)
+      .catch((err: Error) =>
+        this.options.logger.warn({ err: err.message }, "could not remove this manager's workers from the pool"),
+      );
   }
 }

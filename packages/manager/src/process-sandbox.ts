@@ -16,7 +16,9 @@ interface RunningWorker {
   exited: Promise<WorkerExit>;
 }
 
-type ReadyMessage = { type: 'ready'; port: number } | { type: 'init-error'; port: number; error: { type: string; message: string } };
+type ReadyMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'init-error'; port: number; error: { type: string; message: string } };
 
 /**
  * Workers as local child processes: the runtime server on 127.0.0.1 and an ephemeral port, in the
@@ -31,13 +33,16 @@ export class ProcessSandbox implements Sandbox {
 
   private readonly exitListeners: ((workerId: string, exit: WorkerExit) => void)[] = [];
 
-  constructor(private readonly options: { workDir: string; logger: Logger; /** Address workers listen on. */ host?: string }) {}
+  constructor(private readonly options: { workDir: string; logger: Logger /** Address workers listen on. */; host?: string }) {}
 
   async start({ workerId, spec, codeDir }: SandboxStartRequest): Promise<SandboxWorker> {
     const tmpDir = join(this.options.workDir, workerId);
     await mkdir(tmpDir, { recursive: true });
     // Node's heap limit stands in for a memory limit; Python gets none in this sandbox.
-    const [command, ...args] = spec.runtime === 'python3.11' ? ['python3', '-u', pythonRuntimeScript] : [process.execPath, `--max-old-space-size=${spec.memoryMb}`, nodeRuntimeScript];
+    const [command, ...args] =
+      spec.runtime === 'python3.11'
+        ? ['python3', '-u', pythonRuntimeScript]
+        : [process.execPath, `--max-old-space-size=${spec.memoryMb}`, nodeRuntimeScript];
     const child = spawn(command!, args, {
       cwd: codeDir,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -55,7 +60,14 @@ export class ProcessSandbox implements Sandbox {
         NUBO_RUNTIME_HOST: this.host,
       },
     });
-    const worker: RunningWorker = { child, tmpDir, stderrTail: '', exit: null, destroying: false, exited: Promise.resolve(null as never) };
+    const worker: RunningWorker = {
+      child,
+      tmpDir,
+      stderrTail: '',
+      exit: null,
+      destroying: false,
+      exited: Promise.resolve(null as never),
+    };
     worker.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         worker.exit = {
@@ -89,7 +101,11 @@ export class ProcessSandbox implements Sandbox {
 
   private waitUntilReady(worker: RunningWorker): Promise<ReadyMessage> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new NuboError('NUBO_ERR_WORKER_START_FAILED', `The worker did not become ready within ${startTimeoutMs} ms.`)), startTimeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new NuboError('NUBO_ERR_WORKER_START_FAILED', `The worker did not become ready within ${startTimeoutMs} ms.`)),
+        startTimeoutMs,
+      );
       worker.child.once('message', (message: ReadyMessage) => {
         clearTimeout(timer);
         resolve(message);
@@ -101,7 +117,13 @@ export class ProcessSandbox implements Sandbox {
       void worker.exited.then((exit) => {
         clearTimeout(timer);
         const oom = exit.oom ? ' (out of memory while loading)' : '';
-        reject(new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', `The worker exited while loading the function${oom}: ${exit.stderrTail.trim().slice(-1000) || `exit code ${exit.exitCode}`}`, { errorType: 'Runtime.ExitError' }));
+        reject(
+          new NuboError(
+            'NUBO_ERR_DEPLOY_INIT_FAILED',
+            `The worker exited while loading the function${oom}: ${exit.stderrTail.trim().slice(-1000) || `exit code ${exit.exitCode}`}`,
+            { errorType: 'Runtime.ExitError' },
+          ),
+        );
       });
     });
   }
@@ -112,7 +134,10 @@ export class ProcessSandbox implements Sandbox {
     worker.destroying = true;
     let exit = worker.exit;
     if (!exit && options.graceMs) {
-      exit = await Promise.race([worker.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), options.graceMs).unref())]);
+      exit = await Promise.race([
+        worker.exited,
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), options.graceMs).unref()),
+      ]);
     }
     if (!exit) {
       worker.child.kill('SIGKILL');

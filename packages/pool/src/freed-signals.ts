@@ -75,7 +75,12 @@ export class FreedSignals {
     const name = this.channelOf(key);
     let channel = this.channels.get(name);
     if (!channel) {
-      channel = { waiters: [], subscribed: this.connection().subscribe(name).catch(() => undefined) };
+      channel = {
+        waiters: [],
+        subscribed: this.connection()
+          .subscribe(name)
+          .catch(() => undefined),
+      };
       this.channels.set(name, channel);
     }
     const waiter = new Waiter();

@@ -12,7 +12,9 @@ export interface RedisSettings {
 export const redisCommandTimeoutMs = 1000;
 
 export function describeRedis(settings: RedisSettings): string {
-  return settings.sentinels ? `sentinels ${settings.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} (master ${settings.masterName})` : redactUrl(settings.url ?? '');
+  return settings.sentinels
+    ? `sentinels ${settings.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} (master ${settings.masterName})`
+    : redactUrl(settings.url ?? '');
 }
 
 /**
@@ -30,7 +32,12 @@ export async function connectRedis(settings: RedisSettings, logger: Logger, { co
     ...(settings.password ? { password: settings.password } : {}),
   };
   const redis = settings.sentinels
-    ? new Redis({ ...common, sentinels: settings.sentinels, name: settings.masterName ?? 'nubo-primary', sentinelRetryStrategy: (times) => Math.min(50 * times, 1000) })
+    ? new Redis({
+        ...common,
+        sentinels: settings.sentinels,
+        name: settings.masterName ?? 'nubo-primary',
+        sentinelRetryStrategy: (times) => Math.min(50 * times, 1000),
+      })
     : new Redis(settings.url ?? 'redis://127.0.0.1:6379', common);
   const where = describeRedis(settings);
   let wasDown = false;
@@ -45,12 +52,17 @@ export async function connectRedis(settings: RedisSettings, logger: Logger, { co
   try {
     await Promise.race([
       redis.connect(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs).unref(),
+      ),
     ]);
     await redis.ping();
   } catch (err) {
     redis.disconnect();
-    throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Cannot reach Redis at ${where} (${(err as Error).message}): start it (scripts/services/start.sh runs one on 127.0.0.1:6380) or fix NUBO_REDIS_URL / NUBO_REDIS_SENTINELS.`);
+    throw new NuboError(
+      'NUBO_ERR_CONFIG_INVALID',
+      `Cannot reach Redis at ${where} (${(err as Error).message}): start it (scripts/services/start.sh runs one on 127.0.0.1:6380) or fix NUBO_REDIS_URL / NUBO_REDIS_SENTINELS.`,
+    );
   }
   return redis;
 }
@@ -58,5 +70,8 @@ export async function connectRedis(settings: RedisSettings, logger: Logger, { co
 /** Any failure talking to Redis becomes a 503 that says what is wrong. */
 export function poolUnavailable(err: unknown): never {
   if (err instanceof NuboError) throw err;
-  throw new NuboError('NUBO_ERR_POOL_UNAVAILABLE', `The worker pool (Redis) is unavailable: ${(err as Error).message}. Retry shortly; the operator should check Redis.`);
+  throw new NuboError(
+    'NUBO_ERR_POOL_UNAVAILABLE',
+    `The worker pool (Redis) is unavailable: ${(err as Error).message}. Retry shortly; the operator should check Redis.`,
+  );
 }

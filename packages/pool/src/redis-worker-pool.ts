@@ -13,9 +13,28 @@ const commandName = (script: ScriptName) => `nubo_${script.replace(/-/g, '_')}`;
 
 function toHashFields(worker: WorkerInfo, lastUsedAt: number): string[] {
   return [
-    'id', worker.id, 'address', worker.address, 'managerId', worker.managerId, 'functionId', worker.functionId,
-    'version', String(worker.version), 'idleTtlMs', String(worker.idleTtlMs), 'minWarm', String(worker.minWarm), 'startedAt', String(worker.startedAt),
-    'initMs', String(worker.initMs), 'key', keyOf(worker), 'lastUsedAt', String(lastUsedAt),
+    'id',
+    worker.id,
+    'address',
+    worker.address,
+    'managerId',
+    worker.managerId,
+    'functionId',
+    worker.functionId,
+    'version',
+    String(worker.version),
+    'idleTtlMs',
+    String(worker.idleTtlMs),
+    'minWarm',
+    String(worker.minWarm),
+    'startedAt',
+    String(worker.startedAt),
+    'initMs',
+    String(worker.initMs),
+    'key',
+    keyOf(worker),
+    'lastUsedAt',
+    String(lastUsedAt),
   ];
 }
 
@@ -69,7 +88,9 @@ export class RedisWorkerPool implements WorkerPool {
 
   private async run<T>(script: ScriptName, keys: string[], args: (string | number)[]): Promise<T> {
     try {
-      const command = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[commandName(script)]!;
+      const command = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[
+        commandName(script)
+      ]!;
       return (await command.call(this.redis, keys.length, ...keys, ...args.map(String))) as T;
     } catch (err) {
       return poolUnavailable(err);
@@ -114,9 +135,17 @@ export class RedisWorkerPool implements WorkerPool {
 
   async adopt(key: string, ticket: string, worker: WorkerInfo, leaseMs: number): Promise<void> {
     const now = Date.now();
-    await this.run('adopt', [this.k('starting', key), this.k('live', key), this.k('leases'), this.k('worker', worker.address), this.k('mworkers', worker.managerId)], [
-      ticket, worker.address, now + leaseMs, ...toHashFields(worker, now),
-    ]);
+    await this.run(
+      'adopt',
+      [
+        this.k('starting', key),
+        this.k('live', key),
+        this.k('leases'),
+        this.k('worker', worker.address),
+        this.k('mworkers', worker.managerId),
+      ],
+      [ticket, worker.address, now + leaseMs, ...toHashFields(worker, now)],
+    );
   }
 
   async cancelStart(key: string, ticket: string): Promise<void> {
@@ -139,8 +168,14 @@ export class RedisWorkerPool implements WorkerPool {
     const adopted = await this.run<number>(
       'adopt-idle',
       [
-        this.k('starting', key), this.k('live', key), this.k('pool', key), this.k('worker', worker.address), this.k('mworkers', worker.managerId),
-        this.k('idle', worker.managerId), this.k('retired'), this.k('draining'),
+        this.k('starting', key),
+        this.k('live', key),
+        this.k('pool', key),
+        this.k('worker', worker.address),
+        this.k('mworkers', worker.managerId),
+        this.k('idle', worker.managerId),
+        this.k('retired'),
+        this.k('draining'),
       ],
       [ticket, worker.address, now, key, worker.managerId, this.k('freed', key), ...toHashFields(worker, now)],
     );
@@ -152,8 +187,14 @@ export class RedisWorkerPool implements WorkerPool {
     const result = await this.run<number>(
       'give-back',
       [
-        this.k('leases'), this.k('retired'), this.k('pool', key), this.k('worker', worker.address), this.k('idle', worker.managerId), this.k('live', key),
-        this.k('mworkers', worker.managerId), this.k('draining'),
+        this.k('leases'),
+        this.k('retired'),
+        this.k('pool', key),
+        this.k('worker', worker.address),
+        this.k('idle', worker.managerId),
+        this.k('live', key),
+        this.k('mworkers', worker.managerId),
+        this.k('draining'),
       ],
       [worker.address, key, Date.now(), worker.managerId, this.k('freed', key)],
     );
@@ -164,7 +205,13 @@ export class RedisWorkerPool implements WorkerPool {
     const key = keyOf(worker);
     const result = await this.run<number>(
       'remove-idle',
-      [this.k('pool', key), this.k('idle', worker.managerId), this.k('live', key), this.k('worker', worker.address), this.k('mworkers', worker.managerId)],
+      [
+        this.k('pool', key),
+        this.k('idle', worker.managerId),
+        this.k('live', key),
+        this.k('worker', worker.address),
+        this.k('mworkers', worker.managerId),
+      ],
       [worker.address, keepIdle, this.k('freed', key)],
     );
     return result === 1;
@@ -174,13 +221,24 @@ export class RedisWorkerPool implements WorkerPool {
     const key = keyOf(worker);
     await this.run(
       'forget',
-      [this.k('pool', key), this.k('leases'), this.k('live', key), this.k('worker', worker.address), this.k('idle', worker.managerId), this.k('mworkers', worker.managerId)],
+      [
+        this.k('pool', key),
+        this.k('leases'),
+        this.k('live', key),
+        this.k('worker', worker.address),
+        this.k('idle', worker.managerId),
+        this.k('mworkers', worker.managerId),
+      ],
       [worker.address, this.k('freed', key)],
     );
   }
 
   async retire(key: string): Promise<WorkerInfo[]> {
-    const removed = await this.run<string[][]>('retire', [this.k('retired'), this.k('pool', key), this.k('live', key)], [key, this.prefix, this.k('freed', key)]);
+    const removed = await this.run<string[][]>(
+      'retire',
+      [this.k('retired'), this.k('pool', key), this.k('live', key)],
+      [key, this.prefix, this.k('freed', key)],
+    );
     return removed.map(toWorker);
   }
 
@@ -193,19 +251,33 @@ export class RedisWorkerPool implements WorkerPool {
     const key = keyOf(worker);
     const result = await this.run<number>(
       'restore',
-      [this.k('retired'), this.k('pool', key), this.k('worker', worker.address), this.k('idle', worker.managerId), this.k('draining')],
+      [
+        this.k('retired'),
+        this.k('pool', key),
+        this.k('worker', worker.address),
+        this.k('idle', worker.managerId),
+        this.k('draining'),
+      ],
       [key, worker.address, Date.now(), worker.managerId, this.k('freed', key)],
     );
     return result === 1;
   }
 
   async drainManager(managerId: string): Promise<WorkerInfo[]> {
-    const removed = await this.run<string[][]>('drain-manager', [this.k('draining'), this.k('idle', managerId), this.k('mworkers', managerId)], [managerId, this.prefix]);
+    const removed = await this.run<string[][]>(
+      'drain-manager',
+      [this.k('draining'), this.k('idle', managerId), this.k('mworkers', managerId)],
+      [managerId, this.prefix],
+    );
     return removed.map(toWorker);
   }
 
   async dropManager(managerId: string): Promise<number> {
-    return this.run<number>('drop-manager', [this.k('mworkers', managerId), this.k('leases'), this.k('idle', managerId), this.k('draining')], [this.prefix, managerId]);
+    return this.run<number>(
+      'drop-manager',
+      [this.k('mworkers', managerId), this.k('leases'), this.k('idle', managerId), this.k('draining')],
+      [this.prefix, managerId],
+    );
   }
 
   async idleWorkers(managerId: string): Promise<IdleWorker[]> {

@@ -58,8 +58,20 @@ export interface KeyRow {
   last_used_at: number | null;
 }
 
-export const toUser = (row: UserRow): User => ({ id: row.id, username: row.username, isAdmin: row.is_admin === 1, createdAt: row.created_at });
-export const toKey = (row: KeyRow): ApiKey => ({ id: row.id, userId: row.user_id, name: row.name, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at });
+export const toUser = (row: UserRow): User => ({
+  id: row.id,
+  username: row.username,
+  isAdmin: row.is_admin === 1,
+  createdAt: row.created_at,
+});
+export const toKey = (row: KeyRow): ApiKey => ({
+  id: row.id,
+  userId: row.user_id,
+  name: row.name,
+  prefix: row.prefix,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+});
 export const toFunction = (row: FunctionRow): FunctionRecord => ({
   id: row.id,
   ownerId: row.owner_id,
@@ -88,9 +100,12 @@ export const toVersion = (row: VersionRow): FunctionVersion => ({
   createdAt: row.created_at,
 });
 
-
 /** Splits a row of `selectWarmTargets` into the function and its active version. */
 export function toWarmTarget(row: Record<string, unknown>): { fn: FunctionRecord; version: FunctionVersion } {
-  const versionRow = Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith('v_')).map(([k, v]) => [k.slice(2), v])) as unknown as VersionRow;
+  const versionRow = Object.fromEntries(
+    Object.entries(row)
+      .filter(([k]) => k.startsWith('v_'))
+      .map(([k, v]) => [k.slice(2), v]),
+  ) as unknown as VersionRow;
   return { fn: toFunction(row as unknown as FunctionRow), version: toVersion(versionRow) };
 }

@@ -38,7 +38,10 @@ export class FsCodeStore implements CodeStore {
   }
 
   async has(digest: string): Promise<boolean> {
-    return stat(this.pathOf(digest)).then(() => true, () => false);
+    return stat(this.pathOf(digest)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async delete(digest: string): Promise<void> {

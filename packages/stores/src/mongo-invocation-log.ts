@@ -29,7 +29,10 @@ export interface MongoLogOptions {
 const batchSize = 1000;
 
 function storeUnavailable(err: unknown): never {
-  throw new NuboError('NUBO_ERR_STORE_UNAVAILABLE', `The invocation log (MongoDB) is unavailable: ${(err as Error).message}. Retry shortly; the operator should check MongoDB.`);
+  throw new NuboError(
+    'NUBO_ERR_STORE_UNAVAILABLE',
+    `The invocation log (MongoDB) is unavailable: ${(err as Error).message}. Retry shortly; the operator should check MongoDB.`,
+  );
 }
 
 /**
@@ -57,7 +60,11 @@ export class MongoInvocationLog implements InvocationLog {
   }
 
   static async connect(options: MongoLogOptions): Promise<MongoInvocationLog> {
-    const client = new MongoClient(options.url, { serverSelectionTimeoutMS: 3000, connectTimeoutMS: 3000, socketTimeoutMS: 10_000 });
+    const client = new MongoClient(options.url, {
+      serverSelectionTimeoutMS: 3000,
+      connectTimeoutMS: 3000,
+      socketTimeoutMS: 10_000,
+    });
     try {
       await client.connect();
       const collection = client.db(options.database).collection<Document>('invocations');
@@ -66,12 +73,17 @@ export class MongoInvocationLog implements InvocationLog {
       if (options.retentionDays) {
         await collection
           .createIndex({ startedAtDate: 1 }, { expireAfterSeconds: options.retentionDays * 86_400 })
-          .catch((err: Error) => options.logger.warn({ err: err.message }, 'this MongoDB server cannot expire records (TTL index); retention is off'));
+          .catch((err: Error) =>
+            options.logger.warn({ err: err.message }, 'this MongoDB server cannot expire records (TTL index); retention is off'),
+          );
       }
       return new MongoInvocationLog(client, collection, options);
     } catch (err) {
       await client.close().catch(() => undefined);
-      throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Cannot use the MongoDB invocation log at ${redactUrl(options.url)} (${(err as Error).message}): check NUBO_MONGO_URL and that MongoDB is running.`);
+      throw new NuboError(
+        'NUBO_ERR_CONFIG_INVALID',
+        `Cannot use the MongoDB invocation log at ${redactUrl(options.url)} (${(err as Error).message}): check NUBO_MONGO_URL and that MongoDB is running.`,
+      );
     }
   }
 
@@ -81,7 +93,10 @@ export class MongoInvocationLog implements InvocationLog {
     const excess = this.buffer.length - this.options.bufferMax;
     this.buffer.splice(0, excess);
     this.dropped += excess;
-    this.options.logger.warn({ dropped: this.dropped, bufferMax: this.options.bufferMax }, 'invocation log buffer full: dropped the oldest records');
+    this.options.logger.warn(
+      { dropped: this.dropped, bufferMax: this.options.bufferMax },
+      'invocation log buffer full: dropped the oldest records',
+    );
   }
 
   append(record: InvocationRecord): void {
@@ -112,14 +127,21 @@ export class MongoInvocationLog implements InvocationLog {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, batchSize);
       try {
-        await this.collection.insertMany(batch.map((r) => ({ ...r, startedAtDate: new Date(r.startedAt) })), { ordered: false });
+        await this.collection.insertMany(
+          batch.map((r) => ({ ...r, startedAtDate: new Date(r.startedAt) })),
+          { ordered: false },
+        );
       } catch (err) {
         // A duplicate key means that record was written by an earlier, partly failed batch.
         const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
         if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) {
           this.buffer.unshift(...batch);
           this.bound();
-          if (!this.failing) this.options.logger.error({ err: (err as Error).message, pending: this.buffer.length }, 'cannot write invocation records; keeping them buffered');
+          if (!this.failing)
+            this.options.logger.error(
+              { err: (err as Error).message, pending: this.buffer.length },
+              'cannot write invocation records; keeping them buffered',
+            );
           this.failing = true;
           throw err;
         }
@@ -144,7 +166,12 @@ export class MongoInvocationLog implements InvocationLog {
     const filter: Filter<Document> = { ownerId, functionName };
     if (query.before !== undefined) filter.startedAt = { $lt: query.before };
     if (query.cold !== undefined) filter.cold = query.cold;
-    const docs = await this.collection.find(filter).sort({ startedAt: -1, _id: -1 }).limit(query.limit).toArray().catch(storeUnavailable);
+    const docs = await this.collection
+      .find(filter)
+      .sort({ startedAt: -1, _id: -1 })
+      .limit(query.limit)
+      .toArray()
+      .catch(storeUnavailable);
     return docs.map((d) => this.strip(d));
   }
 
@@ -175,18 +202,35 @@ export class MongoInvocationLog implements InvocationLog {
     // Nearest-rank percentiles, each one indexed query in the database.
     const at = async (p: number): Promise<number | null> => {
       if (count === 0) return null;
-      const [doc] = await this.collection.find(match, { projection: { durationMs: 1 } }).sort({ durationMs: 1 }).skip(Math.max(0, Math.ceil(p * count) - 1)).limit(1).toArray().catch(storeUnavailable);
+      const [doc] = await this.collection
+        .find(match, { projection: { durationMs: 1 } })
+        .sort({ durationMs: 1 })
+        .skip(Math.max(0, Math.ceil(p * count) - 1))
+        .limit(1)
+        .toArray()
+        .catch(storeUnavailable);
       return doc?.durationMs ?? null;
     };
     const [p50Ms, p95Ms, p99Ms] = await Promise.all([at(0.5), at(0.95), at(0.99)]);
-    return { count, errorCount: count - (byStatus.ok ?? 0), coldCount, coldRatio: count === 0 ? 0 : coldCount / count, p50Ms, p95Ms, p99Ms, byStatus };
+    return {
+      count,
+      errorCount: count - (byStatus.ok ?? 0),
+      coldCount,
+      coldRatio: count === 0 ? 0 : coldCount / count,
+      p50Ms,
+      p95Ms,
+      p99Ms,
+      byStatus,
+    };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await this.flush().catch((err: Error) => this.options.logger.error({ err: err.message, lost: this.buffer.length }, 'invocation records not written at shutdown'));
+    await this.flush().catch((err: Error) =>
+      this.options.logger.error({ err: err.message, lost: this.buffer.length }, 'invocation records not written at shutdown'),
+    );
     await this.client.close();
   }
 }

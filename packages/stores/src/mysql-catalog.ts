@@ -13,12 +13,28 @@ import {
   type User,
 } from '@nubo/core';
 import { VersionMemo } from './version-memo.js';
-import { keyUseResolutionMs, selectFunction, selectWarmTargets, toFunction, toKey, toUser, toVersion, toWarmTarget, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
+import {
+  keyUseResolutionMs,
+  selectFunction,
+  selectWarmTargets,
+  toFunction,
+  toKey,
+  toUser,
+  toVersion,
+  toWarmTarget,
+  type FunctionRow,
+  type KeyRow,
+  type UserRow,
+  type VersionRow,
+} from './catalog-rows.js';
 import { migrateMysql } from './mysql-migrations.js';
 
 function storeUnavailable(err: unknown): never {
   if (err instanceof NuboError) throw err;
-  throw new NuboError('NUBO_ERR_STORE_UNAVAILABLE', `The catalog database (MySQL) is unavailable: ${(err as Error).message}. Retry shortly; the operator should check MySQL.`);
+  throw new NuboError(
+    'NUBO_ERR_STORE_UNAVAILABLE',
+    `The catalog database (MySQL) is unavailable: ${(err as Error).message}. Retry shortly; the operator should check MySQL.`,
+  );
 }
 
 /** The production Catalog: MySQL or MariaDB through mysql2, schema migrated at start-up. */
@@ -29,12 +45,21 @@ export class MysqlCatalog implements Catalog {
 
   /** Connects, checks the credentials and applies pending migrations; fails with one clear message. */
   static async connect(url: string, logger: Logger): Promise<MysqlCatalog> {
-    const pool = createPool({ uri: url, connectionLimit: 10, waitForConnections: true, connectTimeout: 5000, enableKeepAlive: true });
+    const pool = createPool({
+      uri: url,
+      connectionLimit: 10,
+      waitForConnections: true,
+      connectTimeout: 5000,
+      enableKeepAlive: true,
+    });
     try {
       await migrateMysql(pool, logger);
     } catch (err) {
       await pool.end().catch(() => undefined);
-      throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Cannot use the MySQL catalog at ${redactUrl(url)} (${(err as Error).message}): check NUBO_MYSQL_URL (user, password, database) and that MySQL is running.`);
+      throw new NuboError(
+        'NUBO_ERR_CONFIG_INVALID',
+        `Cannot use the MySQL catalog at ${redactUrl(url)} (${(err as Error).message}): check NUBO_MYSQL_URL (user, password, database) and that MySQL is running.`,
+      );
     }
     return new MysqlCatalog(pool);
   }
@@ -81,10 +106,17 @@ export class MysqlCatalog implements Catalog {
       // Locks the table's rows so that exactly one first user becomes the admin.
       const existing = await this.rows<{ username: string }>('SELECT username FROM users FOR UPDATE', [], conn);
       if (existing.some((u) => u.username === input.username)) {
-        throw new NuboError('NUBO_ERR_AUTH_USERNAME_TAKEN', `The username "${input.username}" is taken: choose another one or log in.`);
+        throw new NuboError(
+          'NUBO_ERR_AUTH_USERNAME_TAKEN',
+          `The username "${input.username}" is taken: choose another one or log in.`,
+        );
       }
       const user: User = { id: newId('usr'), username: input.username, isAdmin: existing.length === 0, createdAt: Date.now() };
-      await this.exec('INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)', [user.id, user.username, input.passwordHash, user.isAdmin ? 1 : 0, user.createdAt], conn);
+      await this.exec(
+        'INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)',
+        [user.id, user.username, input.passwordHash, user.isAdmin ? 1 : 0, user.createdAt],
+        conn,
+      );
       return user;
     });
   }
@@ -95,8 +127,22 @@ export class MysqlCatalog implements Catalog {
   }
 
   async createApiKey(input: { userId: string; name: string; keyHash: string; prefix: string }): Promise<ApiKey> {
-    const key: ApiKey = { id: newId('key'), userId: input.userId, name: input.name, prefix: input.prefix, createdAt: Date.now(), lastUsedAt: null };
-    await this.exec('INSERT INTO api_keys (id, user_id, name, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)', [key.id, key.userId, key.name, input.keyHash, key.prefix, key.createdAt]);
+    const key: ApiKey = {
+      id: newId('key'),
+      userId: input.userId,
+      name: input.name,
+      prefix: input.prefix,
+      createdAt: Date.now(),
+      lastUsedAt: null,
+    };
+    await this.exec('INSERT INTO api_keys (id, user_id, name, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      key.id,
+      key.userId,
+      key.name,
+      input.keyHash,
+      key.prefix,
+      key.createdAt,
+    ]);
     return key;
   }
 
@@ -107,12 +153,18 @@ export class MysqlCatalog implements Catalog {
     );
     if (!row) return null;
     const now = Date.now();
-    if (row.last_used_at === null || now - row.last_used_at > keyUseResolutionMs) await this.exec('UPDATE api_keys SET last_used_at = ? WHERE id = ?', [now, row.key_id]);
+    if (row.last_used_at === null || now - row.last_used_at > keyUseResolutionMs)
+      await this.exec('UPDATE api_keys SET last_used_at = ? WHERE id = ?', [now, row.key_id]);
     return toUser(row);
   }
 
   async listApiKeys(userId: string): Promise<ApiKey[]> {
-    return (await this.rows<KeyRow>('SELECT id, user_id, name, prefix, created_at, last_used_at FROM api_keys WHERE user_id = ? ORDER BY created_at, id', [userId])).map(toKey);
+    return (
+      await this.rows<KeyRow>(
+        'SELECT id, user_id, name, prefix, created_at, last_used_at FROM api_keys WHERE user_id = ? ORDER BY created_at, id',
+        [userId],
+      )
+    ).map(toKey);
   }
 
   async deleteApiKey(userId: string, keyId: string): Promise<boolean> {
@@ -122,23 +174,59 @@ export class MysqlCatalog implements Catalog {
   async addVersion(ownerId: string, name: string, input: NewVersion & { public: boolean }): Promise<DeployedVersion> {
     return this.transaction(async (conn) => {
       const now = Date.now();
-      await this.exec('INSERT IGNORE INTO functions (id, owner_id, name, public, active_version, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)', [newId('fn'), ownerId, name, input.public ? 1 : 0, now, now], conn);
-      const [fnRow] = await this.rows<FunctionRow>(`${selectFunction} WHERE f.owner_id = ? AND f.name = ? FOR UPDATE`, [ownerId, name], conn);
-      const [{ v }] = (await this.rows<{ v: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM versions WHERE function_id = ?', [fnRow!.id], conn)) as [{ v: number }];
+      await this.exec(
+        'INSERT IGNORE INTO functions (id, owner_id, name, public, active_version, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
+        [newId('fn'), ownerId, name, input.public ? 1 : 0, now, now],
+        conn,
+      );
+      const [fnRow] = await this.rows<FunctionRow>(
+        `${selectFunction} WHERE f.owner_id = ? AND f.name = ? FOR UPDATE`,
+        [ownerId, name],
+        conn,
+      );
+      const [{ v }] = (await this.rows<{ v: number }>(
+        'SELECT COALESCE(MAX(version), 0) + 1 AS v FROM versions WHERE function_id = ?',
+        [fnRow!.id],
+        conn,
+      )) as [{ v: number }];
       const l = input.limits;
       await this.exec(
         `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, env_json, memory_mb, timeout_ms,
            max_concurrency, min_warm, idle_ttl_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [fnRow!.id, Number(v), input.runtime, input.handler, input.codeDigest, input.codeSize, JSON.stringify(input.env), l.memoryMb, l.timeoutMs, l.maxConcurrency, l.minWarm, l.idleTtlMs, now],
+        [
+          fnRow!.id,
+          Number(v),
+          input.runtime,
+          input.handler,
+          input.codeDigest,
+          input.codeSize,
+          JSON.stringify(input.env),
+          l.memoryMb,
+          l.timeoutMs,
+          l.maxConcurrency,
+          l.minWarm,
+          l.idleTtlMs,
+          now,
+        ],
         conn,
       );
-      const [versionRow] = await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?', [fnRow!.id, Number(v)], conn);
+      const [versionRow] = await this.rows<VersionRow>(
+        'SELECT * FROM versions WHERE function_id = ? AND version = ?',
+        [fnRow!.id, Number(v)],
+        conn,
+      );
       return { fn: toFunction(fnRow!), version: toVersion(versionRow!) };
     });
   }
 
   async activateVersion(functionId: string, version: number, isPublic: boolean): Promise<FunctionRecord> {
-    await this.exec('UPDATE functions SET active_version = ?, public = ?, updated_at = ? WHERE id = ? AND active_version < ?', [version, isPublic ? 1 : 0, Date.now(), functionId, version]);
+    await this.exec('UPDATE functions SET active_version = ?, public = ?, updated_at = ? WHERE id = ? AND active_version < ?', [
+      version,
+      isPublic ? 1 : 0,
+      Date.now(),
+      functionId,
+      version,
+    ]);
     const [row] = await this.rows<FunctionRow>(`${selectFunction} WHERE f.id = ?`, [functionId]);
     if (!row) throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', 'The function was removed while it was being deployed.');
     return toFunction(row);
@@ -148,27 +236,42 @@ export class MysqlCatalog implements Catalog {
     this.versions.forget(functionId, version);
     await this.transaction(async (conn) => {
       await this.exec('DELETE FROM versions WHERE function_id = ? AND version = ?', [functionId, version], conn);
-      await this.exec('DELETE FROM functions WHERE id = ? AND active_version = 0 AND NOT EXISTS (SELECT 1 FROM versions WHERE function_id = ?)', [functionId, functionId], conn);
+      await this.exec(
+        'DELETE FROM functions WHERE id = ? AND active_version = 0 AND NOT EXISTS (SELECT 1 FROM versions WHERE function_id = ?)',
+        [functionId, functionId],
+        conn,
+      );
     });
   }
 
   async getFunction(ownerId: string, name: string): Promise<FunctionRecord | null> {
-    const [row] = await this.rows<FunctionRow>(`${selectFunction} WHERE f.owner_id = ? AND f.name = ? AND f.active_version > 0`, [ownerId, name]);
+    const [row] = await this.rows<FunctionRow>(`${selectFunction} WHERE f.owner_id = ? AND f.name = ? AND f.active_version > 0`, [
+      ownerId,
+      name,
+    ]);
     return row ? toFunction(row) : null;
   }
 
   async getFunctionByOwnerName(ownerName: string, name: string): Promise<FunctionRecord | null> {
-    const [row] = await this.rows<FunctionRow>(`${selectFunction} WHERE u.username = ? AND f.name = ? AND f.active_version > 0`, [ownerName, name]);
+    const [row] = await this.rows<FunctionRow>(`${selectFunction} WHERE u.username = ? AND f.name = ? AND f.active_version > 0`, [
+      ownerName,
+      name,
+    ]);
     return row ? toFunction(row) : null;
   }
 
   async listFunctions(ownerId: string): Promise<FunctionRecord[]> {
-    return (await this.rows<FunctionRow>(`${selectFunction} WHERE f.owner_id = ? AND f.active_version > 0 ORDER BY f.name`, [ownerId])).map(toFunction);
+    return (
+      await this.rows<FunctionRow>(`${selectFunction} WHERE f.owner_id = ? AND f.active_version > 0 ORDER BY f.name`, [ownerId])
+    ).map(toFunction);
   }
 
   async getVersion(functionId: string, version: number): Promise<FunctionVersion | null> {
     return this.versions.get(functionId, version, async () => {
-      const [row] = await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?', [functionId, version]);
+      const [row] = await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?', [
+        functionId,
+        version,
+      ]);
       return row ? toVersion(row) : null;
     });
   }
@@ -178,7 +281,9 @@ export class MysqlCatalog implements Catalog {
   }
 
   async listVersions(functionId: string): Promise<FunctionVersion[]> {
-    return (await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? ORDER BY version', [functionId])).map(toVersion);
+    return (await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? ORDER BY version', [functionId])).map(
+      toVersion,
+    );
   }
 
   async codeInUse(digest: string): Promise<boolean> {
@@ -187,7 +292,13 @@ export class MysqlCatalog implements Catalog {
 
   async deleteFunction(functionId: string): Promise<FunctionVersion[]> {
     return this.transaction(async (conn) => {
-      const versions = (await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? ORDER BY version FOR UPDATE', [functionId], conn)).map(toVersion);
+      const versions = (
+        await this.rows<VersionRow>(
+          'SELECT * FROM versions WHERE function_id = ? ORDER BY version FOR UPDATE',
+          [functionId],
+          conn,
+        )
+      ).map(toVersion);
       for (const v of versions) this.versions.forget(functionId, v.version);
       await this.exec('DELETE FROM functions WHERE id = ?', [functionId], conn);
       return versions;

@@ -25,7 +25,10 @@ function statusOf(err: unknown): number | undefined {
 
 function storeUnavailable(err: unknown): never {
   if (err instanceof NuboError) throw err;
-  throw new NuboError('NUBO_ERR_STORE_UNAVAILABLE', `The code store (S3) is unavailable: ${(err as Error).message}. Retry shortly; the operator should check the S3 endpoint.`);
+  throw new NuboError(
+    'NUBO_ERR_STORE_UNAVAILABLE',
+    `The code store (S3) is unavailable: ${(err as Error).message}. Retry shortly; the operator should check the S3 endpoint.`,
+  );
 }
 
 /** The production CodeStore: bundles as objects `code/<sha256>.zip` in one bucket of any S3-compatible server. */
@@ -41,7 +44,9 @@ export class S3CodeStore implements CodeStore {
       endpoint: settings.endpoint,
       region: settings.region,
       forcePathStyle: settings.forcePathStyle,
-      ...(settings.accessKeyId && settings.secretAccessKey ? { credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } } : {}),
+      ...(settings.accessKeyId && settings.secretAccessKey
+        ? { credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } }
+        : {}),
     });
     try {
       await s3.send(new HeadBucketCommand({ Bucket: settings.bucket })).catch(async (err: unknown) => {
@@ -51,8 +56,14 @@ export class S3CodeStore implements CodeStore {
     } catch (err) {
       s3.destroy();
       const status = statusOf(err);
-      const why = status === 403 ? 'access denied: check NUBO_S3_ACCESS_KEY_ID / NUBO_S3_SECRET_ACCESS_KEY and the bucket policy' : (err as Error).message;
-      throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Cannot use S3 bucket "${settings.bucket}" at ${settings.endpoint} (${why}): fix NUBO_S3_* or start the S3 server.`);
+      const why =
+        status === 403
+          ? 'access denied: check NUBO_S3_ACCESS_KEY_ID / NUBO_S3_SECRET_ACCESS_KEY and the bucket policy'
+          : (err as Error).message;
+      throw new NuboError(
+        'NUBO_ERR_CONFIG_INVALID',
+        `Cannot use S3 bucket "${settings.bucket}" at ${settings.endpoint} (${why}): fix NUBO_S3_* or start the S3 server.`,
+      );
     }
     return new S3CodeStore(s3, settings.bucket);
   }
@@ -65,7 +76,9 @@ export class S3CodeStore implements CodeStore {
   async put(bundle: Uint8Array): Promise<string> {
     const digest = createHash('sha256').update(bundle).digest('hex');
     if (await this.has(digest)) return digest;
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(digest), Body: bundle, ContentType: 'application/zip' })).catch(storeUnavailable);
+    await this.s3
+      .send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(digest), Body: bundle, ContentType: 'application/zip' }))
+      .catch(storeUnavailable);
     return digest;
   }
 
@@ -75,7 +88,10 @@ export class S3CodeStore implements CodeStore {
       return await object.Body!.transformToByteArray();
     } catch (err) {
       if (statusOf(err) === 404 || (err as Error).name === 'NoSuchKey') {
-        throw new NuboError('NUBO_ERR_INTERNAL', `Code bundle ${digest} is missing from bucket ${this.bucket}: deploy the function again.`);
+        throw new NuboError(
+          'NUBO_ERR_INTERNAL',
+          `Code bundle ${digest} is missing from bucket ${this.bucket}: deploy the function again.`,
+        );
       }
       return storeUnavailable(err);
     }

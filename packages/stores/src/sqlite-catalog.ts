@@ -11,7 +11,20 @@ import {
 } from '@nubo/core';
 import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 import { VersionMemo } from './version-memo.js';
-import { keyUseResolutionMs, selectFunction, selectWarmTargets, toFunction, toKey, toUser, toVersion, toWarmTarget, type FunctionRow, type KeyRow, type UserRow, type VersionRow } from './catalog-rows.js';
+import {
+  keyUseResolutionMs,
+  selectFunction,
+  selectWarmTargets,
+  toFunction,
+  toKey,
+  toUser,
+  toVersion,
+  toWarmTarget,
+  type FunctionRow,
+  type KeyRow,
+  type UserRow,
+  type VersionRow,
+} from './catalog-rows.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS users (
@@ -58,7 +71,6 @@ CREATE TABLE IF NOT EXISTS versions (
 );
 `;
 
-
 /** The embedded Catalog: one SQLite file. */
 export class SqliteCatalog implements Catalog {
   private readonly db: SqliteDatabase;
@@ -77,21 +89,31 @@ export class SqliteCatalog implements Catalog {
         'SELECT u.*, k.id AS key_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?',
       ),
       touchKey: db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
-      keysOf: db.prepare<[string], KeyRow>('SELECT id, user_id, name, prefix, created_at, last_used_at FROM api_keys WHERE user_id = ? ORDER BY created_at'),
+      keysOf: db.prepare<[string], KeyRow>(
+        'SELECT id, user_id, name, prefix, created_at, last_used_at FROM api_keys WHERE user_id = ? ORDER BY created_at',
+      ),
       deleteKey: db.prepare('DELETE FROM api_keys WHERE user_id = ? AND id = ?'),
       fnByOwner: db.prepare<[string, string], FunctionRow>(`${selectFunction} WHERE f.owner_id = ? AND f.name = ?`),
       fnByOwnerName: db.prepare<[string, string], FunctionRow>(`${selectFunction} WHERE u.username = ? AND f.name = ?`),
       fnById: db.prepare<[string], FunctionRow>(`${selectFunction} WHERE f.id = ?`),
       fnsOf: db.prepare<[string], FunctionRow>(`${selectFunction} WHERE f.owner_id = ? ORDER BY f.name`),
-      insertFn: db.prepare('INSERT INTO functions (id, owner_id, name, public, active_version, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)'),
-      nextVersion: db.prepare<[string], { v: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM versions WHERE function_id = ?'),
+      insertFn: db.prepare(
+        'INSERT INTO functions (id, owner_id, name, public, active_version, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
+      ),
+      nextVersion: db.prepare<[string], { v: number }>(
+        'SELECT COALESCE(MAX(version), 0) + 1 AS v FROM versions WHERE function_id = ?',
+      ),
       insertVersion: db.prepare(
         `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, env_json, memory_mb, timeout_ms,
            max_concurrency, min_warm, idle_ttl_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      activate: db.prepare('UPDATE functions SET active_version = ?, public = ?, updated_at = ? WHERE id = ? AND active_version < ?'),
+      activate: db.prepare(
+        'UPDATE functions SET active_version = ?, public = ?, updated_at = ? WHERE id = ? AND active_version < ?',
+      ),
       discardVersion: db.prepare('DELETE FROM versions WHERE function_id = ? AND version = ?'),
-      discardEmptyFn: db.prepare('DELETE FROM functions WHERE id = ? AND active_version = 0 AND NOT EXISTS (SELECT 1 FROM versions WHERE function_id = ?)'),
+      discardEmptyFn: db.prepare(
+        'DELETE FROM functions WHERE id = ? AND active_version = 0 AND NOT EXISTS (SELECT 1 FROM versions WHERE function_id = ?)',
+      ),
       version: db.prepare<[string, number], VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?'),
       versionsOf: db.prepare<[string], VersionRow>('SELECT * FROM versions WHERE function_id = ? ORDER BY version'),
       deleteFn: db.prepare('DELETE FROM functions WHERE id = ?'),
@@ -107,7 +129,10 @@ export class SqliteCatalog implements Catalog {
   async createUser(input: { username: string; passwordHash: string }): Promise<User> {
     const create = this.db.transaction(() => {
       if (this.stmt.userByName.get(input.username)) {
-        throw new NuboError('NUBO_ERR_AUTH_USERNAME_TAKEN', `The username "${input.username}" is taken: choose another one or log in.`);
+        throw new NuboError(
+          'NUBO_ERR_AUTH_USERNAME_TAKEN',
+          `The username "${input.username}" is taken: choose another one or log in.`,
+        );
       }
       const isAdmin = this.stmt.countUsers.get()!.n === 0;
       const user: User = { id: newId('usr'), username: input.username, isAdmin, createdAt: Date.now() };
@@ -123,7 +148,14 @@ export class SqliteCatalog implements Catalog {
   }
 
   async createApiKey(input: { userId: string; name: string; keyHash: string; prefix: string }): Promise<ApiKey> {
-    const key: ApiKey = { id: newId('key'), userId: input.userId, name: input.name, prefix: input.prefix, createdAt: Date.now(), lastUsedAt: null };
+    const key: ApiKey = {
+      id: newId('key'),
+      userId: input.userId,
+      name: input.name,
+      prefix: input.prefix,
+      createdAt: Date.now(),
+      lastUsedAt: null,
+    };
     this.stmt.insertKey.run(key.id, key.userId, key.name, input.keyHash, key.prefix, key.createdAt);
     return key;
   }
@@ -154,8 +186,21 @@ export class SqliteCatalog implements Catalog {
       }
       const version = this.stmt.nextVersion.get(fnRow.id)!.v;
       const l = input.limits;
-      this.stmt.insertVersion.run(fnRow.id, version, input.runtime, input.handler, input.codeDigest, input.codeSize, JSON.stringify(input.env),
-        l.memoryMb, l.timeoutMs, l.maxConcurrency, l.minWarm, l.idleTtlMs, now);
+      this.stmt.insertVersion.run(
+        fnRow.id,
+        version,
+        input.runtime,
+        input.handler,
+        input.codeDigest,
+        input.codeSize,
+        JSON.stringify(input.env),
+        l.memoryMb,
+        l.timeoutMs,
+        l.maxConcurrency,
+        l.minWarm,
+        l.idleTtlMs,
+        now,
+      );
       return { fn: toFunction(fnRow), version: toVersion(this.stmt.version.get(fnRow.id, version)!) };
     });
     return add.immediate();
@@ -170,10 +215,12 @@ export class SqliteCatalog implements Catalog {
 
   async discardVersion(functionId: string, version: number): Promise<void> {
     this.versions.forget(functionId, version);
-    this.db.transaction(() => {
-      this.stmt.discardVersion.run(functionId, version);
-      this.stmt.discardEmptyFn.run(functionId, functionId);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.stmt.discardVersion.run(functionId, version);
+        this.stmt.discardEmptyFn.run(functionId, functionId);
+      })
+      .immediate();
   }
 
   async getFunction(ownerId: string, name: string): Promise<FunctionRecord | null> {
@@ -187,7 +234,10 @@ export class SqliteCatalog implements Catalog {
   }
 
   async listFunctions(ownerId: string): Promise<FunctionRecord[]> {
-    return this.stmt.fnsOf.all(ownerId).filter((row) => row.active_version > 0).map(toFunction);
+    return this.stmt.fnsOf
+      .all(ownerId)
+      .filter((row) => row.active_version > 0)
+      .map(toFunction);
   }
 
   async getVersion(functionId: string, version: number): Promise<FunctionVersion | null> {
@@ -210,12 +260,14 @@ export class SqliteCatalog implements Catalog {
   }
 
   async deleteFunction(functionId: string): Promise<FunctionVersion[]> {
-    return this.db.transaction(() => {
-      const versions = this.stmt.versionsOf.all(functionId).map(toVersion);
-      for (const v of versions) this.versions.forget(functionId, v.version);
-      this.stmt.deleteFn.run(functionId);
-      return versions;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const versions = this.stmt.versionsOf.all(functionId).map(toVersion);
+        for (const v of versions) this.versions.forget(functionId, v.version);
+        this.stmt.deleteFn.run(functionId);
+        return versions;
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {

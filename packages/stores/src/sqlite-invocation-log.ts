@@ -127,12 +127,17 @@ export class SqliteInvocationLog implements InvocationLog {
       params.push(query.cold ? 1 : 0);
     }
     const sql = `SELECT * FROM invocations WHERE ${conditions.join(' AND ')} ORDER BY started_at DESC, rowid DESC LIMIT ?`;
-    return this.db.prepare<unknown[], Row>(sql).all(...params, query.limit).map(toRecord);
+    return this.db
+      .prepare<unknown[], Row>(sql)
+      .all(...params, query.limit)
+      .map(toRecord);
   }
 
   async get(ownerId: string, requestId: string): Promise<InvocationRecord | null> {
     this.flushNow();
-    const row = this.db.prepare<[string, string], Row>('SELECT * FROM invocations WHERE request_id = ? AND owner_id = ?').get(requestId, ownerId);
+    const row = this.db
+      .prepare<[string, string], Row>('SELECT * FROM invocations WHERE request_id = ? AND owner_id = ?')
+      .get(requestId, ownerId);
     return row ? toRecord(row) : null;
   }
 
@@ -156,7 +161,8 @@ export class SqliteInvocationLog implements InvocationLog {
       `SELECT duration_ms AS d FROM invocations ${where} ORDER BY duration_ms LIMIT 1 OFFSET ?`,
     );
     // Nearest-rank percentile: the smallest duration at or above p of all records.
-    const at = (p: number) => (count === 0 ? null : (percentile.get(ownerId, functionName, Math.max(0, Math.ceil(p * count) - 1))?.d ?? null));
+    const at = (p: number) =>
+      count === 0 ? null : (percentile.get(ownerId, functionName, Math.max(0, Math.ceil(p * count) - 1))?.d ?? null);
     return {
       count,
       errorCount: count - (byStatus.ok ?? 0),

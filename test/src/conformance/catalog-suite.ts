@@ -23,7 +23,9 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       assert.equal(first.isAdmin, true);
       assert.equal(second.isAdmin, false);
       assert.equal(await catalog.hasUsers(), true);
-      await assert.rejects(catalog.createUser({ username: 'ann', passwordHash: 'x' }), (err) => isNuboError(err, 'NUBO_ERR_AUTH_USERNAME_TAKEN'));
+      await assert.rejects(catalog.createUser({ username: 'ann', passwordHash: 'x' }), (err) =>
+        isNuboError(err, 'NUBO_ERR_AUTH_USERNAME_TAKEN'),
+      );
       const found = await catalog.findUserByName('ann');
       assert.equal(found?.passwordHash, 'h1');
       assert.equal(await catalog.findUserByName('nobody'), null);
@@ -66,7 +68,10 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       assert.deepEqual(stored?.env, { A: '1' });
       assert.equal(stored?.codeDigest, 'd1');
       assert.equal(stored?.limits.maxConcurrency, 5);
-      assert.deepEqual((await catalog.listVersions(v1.fn.id)).map((v) => v.version), [1, 2]);
+      assert.deepEqual(
+        (await catalog.listVersions(v1.fn.id)).map((v) => v.version),
+        [1, 2],
+      );
       assert.equal((await catalog.getFunctionByOwnerName('ann', 'fn'))?.id, v1.fn.id);
       await catalog.close();
     });
@@ -92,9 +97,15 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       const b = await catalog.addVersion(ben.id, 'same', version('shared'));
       await catalog.activateVersion(b.fn.id, 1, false);
       assert.notEqual(a.fn.id, b.fn.id);
-      assert.deepEqual((await catalog.listFunctions(ann.id)).map((f) => f.name), ['same']);
+      assert.deepEqual(
+        (await catalog.listFunctions(ann.id)).map((f) => f.name),
+        ['same'],
+      );
       const removed = await catalog.deleteFunction(a.fn.id);
-      assert.deepEqual(removed.map((v) => v.codeDigest), ['shared']);
+      assert.deepEqual(
+        removed.map((v) => v.codeDigest),
+        ['shared'],
+      );
       assert.equal(await catalog.getFunction(ann.id, 'same'), null);
       assert.equal(await catalog.codeInUse('shared'), true, "ben's version still uses the bundle");
       await catalog.deleteFunction(b.fn.id);
@@ -111,10 +122,17 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       const hot = await catalog.addVersion(ann.id, 'hot', warm('h1', 2));
       await catalog.activateVersion(hot.fn.id, 1, false);
       await catalog.addVersion(ann.id, 'hot', warm('h2', 3));
-      assert.deepEqual((await catalog.listWarmTargets()).map((t) => [t.fn.name, t.version.version, t.version.limits.minWarm]), [['hot', 1, 2]], 'an inactive version is not a target');
+      assert.deepEqual(
+        (await catalog.listWarmTargets()).map((t) => [t.fn.name, t.version.version, t.version.limits.minWarm]),
+        [['hot', 1, 2]],
+        'an inactive version is not a target',
+      );
       await catalog.activateVersion(hot.fn.id, 2, false);
       const [target] = await catalog.listWarmTargets();
-      assert.deepEqual([target?.fn.activeVersion, target?.version.version, target?.version.codeDigest, target?.version.env], [2, 2, 'h2', { A: '1' }]);
+      assert.deepEqual(
+        [target?.fn.activeVersion, target?.version.version, target?.version.codeDigest, target?.version.env],
+        [2, 2, 'h2', { A: '1' }],
+      );
       const undeployed = await catalog.addVersion(ann.id, 'never', warm('n1', 1));
       assert.equal(undeployed.fn.activeVersion, 0);
       assert.equal((await catalog.listWarmTargets()).length, 1, 'a function without an active version is not a target');

@@ -12,7 +12,13 @@ await docker.ping().catch(() => {
 });
 
 sandboxConformance('DockerSandbox', async () => {
-  const sandbox = await DockerSandbox.open({ docker, managerId: uniqueName('test-m-'), advertiseIp: '127.0.0.1', ports: { from: 31000, to: 31999 }, logger });
+  const sandbox = await DockerSandbox.open({
+    docker,
+    managerId: uniqueName('test-m-'),
+    advertiseIp: '127.0.0.1',
+    ports: { from: 31000, to: 31999 },
+    logger,
+  });
   after(() => sandbox.destroyAll());
   return sandbox;
 });

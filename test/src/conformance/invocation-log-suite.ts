@@ -31,7 +31,14 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
   describe(`InvocationLog conformance: ${adapter}`, () => {
     it('stores every field and answers records newest first', async () => {
       const log = await create();
-      const older = record({ startedAt: 100, cold: true, initMs: 55.5, status: 'error', errorType: 'TypeError', errorMessage: 'x' });
+      const older = record({
+        startedAt: 100,
+        cold: true,
+        initMs: 55.5,
+        status: 'error',
+        errorType: 'TypeError',
+        errorMessage: 'x',
+      });
       const newer = record({ startedAt: 200 });
       log.append(older);
       log.append(newer);
@@ -49,7 +56,10 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
       log.append(record({ functionName: 'other', startedAt: 5000 }));
       assert.equal((await log.list('u1', 'fn', { limit: 100 })).length, 10);
       assert.equal((await log.list('u1', 'fn', { limit: 3 })).length, 3);
-      assert.deepEqual((await log.list('u1', 'fn', { limit: 100, before: 1003 })).map((r) => r.startedAt), [1002, 1001, 1000]);
+      assert.deepEqual(
+        (await log.list('u1', 'fn', { limit: 100, before: 1003 })).map((r) => r.startedAt),
+        [1002, 1001, 1000],
+      );
       assert.equal((await log.list('u1', 'fn', { limit: 100, cold: true })).length, 4);
       assert.equal((await log.list('u1', 'fn', { limit: 100, cold: false })).length, 6);
       const foreign = (await log.list('u2', 'fn', { limit: 1 }))[0]!;

@@ -12,10 +12,22 @@ export function managerClientConformance(adapter: string, create: () => Promise<
   describe(`ManagerClient conformance: ${adapter}`, () => {
     it('starts a worker and answers an address the caller reaches directly, then destroys it', async () => {
       const { client, codeStore } = await create();
-      const bundle = bundleFromFiles({ 'index.mjs': 'export const handler = async (e) => ({ doubled: e.n * 2 });' }, { maxBytes: 1e6, maxUnzippedBytes: 1e6 });
+      const bundle = bundleFromFiles(
+        { 'index.mjs': 'export const handler = async (e) => ({ doubled: e.n * 2 });' },
+        { maxBytes: 1e6, maxUnzippedBytes: 1e6 },
+      );
       const spec: WorkerSpec = {
-        functionId: 'fn_mc', functionName: 'mc', version: 1, runtime: 'node20', handler: 'index.handler',
-        codeDigest: await codeStore.put(bundle.zip), env: {}, memoryMb: 128, timeoutMs: 5000, idleTtlMs: 60_000, minWarm: 0,
+        functionId: 'fn_mc',
+        functionName: 'mc',
+        version: 1,
+        runtime: 'node20',
+        handler: 'index.handler',
+        codeDigest: await codeStore.put(bundle.zip),
+        env: {},
+        memoryMb: 128,
+        timeoutMs: 5000,
+        idleTtlMs: 60_000,
+        minWarm: 0,
       };
       const worker = await client.startWorker(spec);
       assert.match(worker.address, /^[\d.]+:\d+$/);

@@ -31,13 +31,24 @@ catalogConformance('MysqlCatalog', async () => {
 });
 
 invocationLogConformance('MongoInvocationLog', async () => {
-  const log = await MongoInvocationLog.connect({ url: service('MONGO_URL'), database: uniqueName('nubo_t_'), logger, bufferMax: 10_000 });
+  const log = await MongoInvocationLog.connect({
+    url: service('MONGO_URL'),
+    database: uniqueName('nubo_t_'),
+    logger,
+    bufferMax: 10_000,
+  });
   after(() => log.close());
   return log;
 });
 
 codeStoreConformance('S3CodeStore', async () => {
-  const store = await S3CodeStore.connect({ endpoint: service('S3_ENDPOINT'), bucket: uniqueName('nubo-t-'), region: 'us-east-1', forcePathStyle: true, ...s3Credentials });
+  const store = await S3CodeStore.connect({
+    endpoint: service('S3_ENDPOINT'),
+    bucket: uniqueName('nubo-t-'),
+    region: 'us-east-1',
+    forcePathStyle: true,
+    ...s3Credentials,
+  });
   after(() => store.close());
   return store;
 });

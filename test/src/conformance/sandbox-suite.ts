@@ -30,14 +30,19 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
   }
 
   async function invoke(host: string, port: number, event: unknown) {
-    const res = await fetch(`http://${host}:${port}/invoke`, { method: 'POST', body: JSON.stringify({ event, context: { requestId: 'r1', deadlineMs: Date.now() + 5000 } }) });
+    const res = await fetch(`http://${host}:${port}/invoke`, {
+      method: 'POST',
+      body: JSON.stringify({ event, context: { requestId: 'r1', deadlineMs: Date.now() + 5000 } }),
+    });
     return (await res.json()) as any;
   }
 
   describe(`Sandbox conformance: ${adapter}`, () => {
     it('starts a ready worker that serves the runtime protocol with only the function env', async () => {
       const sandbox = await create();
-      const dir = await codeDir('export const handler = async (e, ctx) => ({ e, env: process.env, v: ctx.functionVersion, name: ctx.functionName });');
+      const dir = await codeDir(
+        'export const handler = async (e, ctx) => ({ e, env: process.env, v: ctx.functionVersion, name: ctx.functionName });',
+      );
       process.env.NUBO_PLATFORM_SECRET = 'must-not-leak';
       const w = await sandbox.start({ workerId: 'w-env', spec: spec(), codeDir: dir });
       assert.deepEqual(sandbox.running(), ['w-env']);
@@ -60,7 +65,10 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
     it('fails to start with the init error when the handler cannot load', async () => {
       const sandbox = await create();
       const dir = await codeDir('export const other = 1;');
-      await assert.rejects(sandbox.start({ workerId: 'w-bad', spec: spec(), codeDir: dir }), (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED') && err.details?.errorType === 'HandlerExportMissing');
+      await assert.rejects(
+        sandbox.start({ workerId: 'w-bad', spec: spec(), codeDir: dir }),
+        (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED') && err.details?.errorType === 'HandlerExportMissing',
+      );
       assert.deepEqual(sandbox.running(), [], 'nothing is left running');
     });
 

@@ -101,7 +101,10 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       for (const w of [idle, busy]) await startLeased(pool, key, w);
       await pool.giveBack(idle);
       const listed = await pool.idleWorkers('m1');
-      assert.deepEqual(listed.filter((i) => i.worker.functionId === 'reap').map((i) => i.worker.id), [idle.id]);
+      assert.deepEqual(
+        listed.filter((i) => i.worker.functionId === 'reap').map((i) => i.worker.id),
+        [idle.id],
+      );
       assert.equal(await pool.removeIdle(busy), false);
       assert.equal(await pool.removeIdle(idle), true);
       assert.equal(await pool.removeIdle(idle), false, 'removal happens once');
@@ -136,7 +139,10 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       for (const w of [idle, busy]) await startLeased(pool, key, w);
       await pool.giveBack(idle);
       const removed = await pool.retire(key);
-      assert.deepEqual(removed.map((w) => w.id), [idle.id]);
+      assert.deepEqual(
+        removed.map((w) => w.id),
+        [idle.id],
+      );
       assert.equal(await pool.giveBack(busy), false, 'the caller must destroy a worker of a retired version');
       assert.equal((await pool.acquire(key, opts)).kind, 'retired', 'nothing of the retired version is handed out');
       await pool.close();
@@ -153,7 +159,11 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       await startLeased(pool, key, fresh, 60_000);
       const now = Date.now() + 100;
       const reclaimed = await pool.reclaimExpired('mL', now);
-      assert.deepEqual(reclaimed.map((w) => w.id), [mine.id], "only this manager's expired leases");
+      assert.deepEqual(
+        reclaimed.map((w) => w.id),
+        [mine.id],
+        "only this manager's expired leases",
+      );
       assert.deepEqual(await pool.reclaimExpired('mL', now), [], 'a lease is reclaimed once');
       assert.equal(await pool.giveBack(mine), false, 'the dead taker cannot give it back any more');
       assert.equal(await pool.restore(mine), true);
@@ -162,7 +172,7 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       await pool.close();
     });
 
-    it("drops every worker of a manager that is gone", async () => {
+    it('drops every worker of a manager that is gone', async () => {
       const pool = await create();
       const key = poolKey('gone', 1);
       const idle = worker('gone', 1, 'mDead');
@@ -197,18 +207,20 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const served: string[] = [];
       let turn = 0;
       await Promise.all(
-        waiting.map(async (pending) => {
-          const got = await pending;
-          if (got.kind === 'warm') {
-            served.push(got.worker.id);
-            if (turn++ === 2) await pool.forget(got.worker);
-            else await pool.giveBack(got.worker);
-          } else {
-            assert.equal(got.kind, 'cold', 'the forgotten worker left a start slot');
-            served.push('cold');
-            await pool.cancelStart(key, got.ticket);
-          }
-        }).concat([pool.giveBack(a).then(() => undefined), pool.giveBack(b).then(() => undefined)]),
+        waiting
+          .map(async (pending) => {
+            const got = await pending;
+            if (got.kind === 'warm') {
+              served.push(got.worker.id);
+              if (turn++ === 2) await pool.forget(got.worker);
+              else await pool.giveBack(got.worker);
+            } else {
+              assert.equal(got.kind, 'cold', 'the forgotten worker left a start slot');
+              served.push('cold');
+              await pool.cancelStart(key, got.ticket);
+            }
+          })
+          .concat([pool.giveBack(a).then(() => undefined), pool.giveBack(b).then(() => undefined)]),
       );
       assert.equal(served.length, 6, 'every waiter got a worker or a start slot');
       await pool.close();
@@ -219,9 +231,15 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const key = poolKey('gone-while-waiting', 1);
       const w = worker('gone-while-waiting');
       await startLeased(pool, key, w);
-      const waiters = [pool.acquire(key, { ...opts, maxWorkers: 1, waitMs: 30_000 }), pool.acquire(key, { ...opts, maxWorkers: 1, waitMs: 30_000 })];
+      const waiters = [
+        pool.acquire(key, { ...opts, maxWorkers: 1, waitMs: 30_000 }),
+        pool.acquire(key, { ...opts, maxWorkers: 1, waitMs: 30_000 }),
+      ];
       await pool.retire(key);
-      assert.deepEqual((await Promise.all(waiters)).map((got) => got.kind), ['retired', 'retired']);
+      assert.deepEqual(
+        (await Promise.all(waiters)).map((got) => got.kind),
+        ['retired', 'retired'],
+      );
       await pool.close();
     });
 
@@ -247,7 +265,10 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const late = await pool.reserveWarm(key, { minIdle: 5, maxWorkers: 10 });
       assert.ok(late);
       const removed = await pool.retire(key);
-      assert.deepEqual(removed.map((r) => r.id), [w2.id]);
+      assert.deepEqual(
+        removed.map((r) => r.id),
+        [w2.id],
+      );
       assert.equal(await pool.adoptIdle(key, late, worker('warm')), false, 'a worker started for a retired key is refused');
       assert.equal(await pool.reserveWarm(key, { minIdle: 5, maxWorkers: 10 }), null);
       await pool.close();
@@ -275,7 +296,10 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       for (const w of [idle, busy, other]) await startLeased(pool, key, w);
       await pool.giveBack(idle);
       await pool.giveBack(other);
-      assert.deepEqual((await pool.drainManager('mStop')).map((w) => w.id), [idle.id]);
+      assert.deepEqual(
+        (await pool.drainManager('mStop')).map((w) => w.id),
+        [idle.id],
+      );
       assert.equal(await pool.giveBack(busy), false, 'a draining manager gets no worker back into the pool');
       assert.equal(await pool.liveCount(key), 1);
       const warm = await pool.acquire(key, opts);

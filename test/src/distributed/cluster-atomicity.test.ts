@@ -13,11 +13,16 @@ describe('atomicity across gateways', () => {
     const [a, b] = stack.gateways.map((g) => g.url) as [string, string];
     const signup = await call(a, 'POST', '/v1/auth/signup', { body: { username: 'alice', password: 'password123' } });
     const key = signup.body.apiKey as string;
-    const deployed = await call(b, 'PUT', '/v1/functions/shared', { key, body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } }, timeoutMs: 30_000 } });
+    const deployed = await call(b, 'PUT', '/v1/functions/shared', {
+      key,
+      body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } }, timeoutMs: 30_000 },
+    });
     assert.equal(deployed.status, 201, deployed.text);
 
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => call(i % 2 === 0 ? a : b, 'POST', '/v1/functions/shared/invoke', { key, body: { sleepMs: 200 } })),
+      Array.from({ length: 100 }, (_, i) =>
+        call(i % 2 === 0 ? a : b, 'POST', '/v1/functions/shared/invoke', { key, body: { sleepMs: 200 } }),
+      ),
     );
     for (const res of results) {
       assert.equal(res.status, 200, res.text);
@@ -38,9 +43,16 @@ describe('atomicity across gateways', () => {
     const snapshot = await pool.snapshot(`${detail.body.id}:1`);
     const running = stack.managers.reduce((sum, m) => sum + m.sandbox.running().length, 0);
     assert.equal(snapshot.leased.length, 0, 'every worker was given back');
-    assert.equal(snapshot.idle.length + snapshot.leased.length, snapshot.live.length, 'the list and the leases add up to the live workers');
+    assert.equal(
+      snapshot.idle.length + snapshot.leased.length,
+      snapshot.live.length,
+      'the list and the leases add up to the live workers',
+    );
     assert.equal(snapshot.live.length, running, 'no worker runs that the pool does not know');
     assert.equal(new Set(results.map((r) => r.body.pid)).size, running, 'every worker started served requests');
-    assert.ok(snapshot.idle.some((address) => address.startsWith('127.0.0.2:')) || snapshot.idle.some((address) => address.startsWith('127.0.0.3:')));
+    assert.ok(
+      snapshot.idle.some((address) => address.startsWith('127.0.0.2:')) ||
+        snapshot.idle.some((address) => address.startsWith('127.0.0.3:')),
+    );
   });
 });

@@ -36,7 +36,12 @@ describe('bad configuration stops a process at start-up with one clear message',
   });
 
   it('names S3 credentials the server refuses', async () => {
-    const { code, output } = await failedStart({ NUBO_S3_ENDPOINT: service('S3_ENDPOINT'), NUBO_S3_BUCKET: uniqueName('nubo-cfg-'), NUBO_S3_ACCESS_KEY_ID: 'NOT-A-KEY', NUBO_S3_SECRET_ACCESS_KEY: 'not-the-secret' });
+    const { code, output } = await failedStart({
+      NUBO_S3_ENDPOINT: service('S3_ENDPOINT'),
+      NUBO_S3_BUCKET: uniqueName('nubo-cfg-'),
+      NUBO_S3_ACCESS_KEY_ID: 'NOT-A-KEY',
+      NUBO_S3_SECRET_ACCESS_KEY: 'not-the-secret',
+    });
     assert.equal(code, 1);
     assert.match(output, /Cannot use S3 bucket .*access denied/);
   });

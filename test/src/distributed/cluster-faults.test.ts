@@ -15,8 +15,12 @@ const silent = createLogger({ level: 'silent' });
 const servicesBin = new URL('../../../.services/bin/', import.meta.url).pathname;
 
 async function setUp(stack: DistributedStack, gatewayUrl = stack.gateways[0]!.url) {
-  const key = (await call(gatewayUrl, 'POST', '/v1/auth/signup', { body: { username: 'ops', password: 'password123' } })).body.apiKey as string;
-  const deployed = await call(gatewayUrl, 'PUT', '/v1/functions/probe', { key, body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } }, timeoutMs: 2000 } });
+  const key = (await call(gatewayUrl, 'POST', '/v1/auth/signup', { body: { username: 'ops', password: 'password123' } })).body
+    .apiKey as string;
+  const deployed = await call(gatewayUrl, 'PUT', '/v1/functions/probe', {
+    key,
+    body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } }, timeoutMs: 2000 },
+  });
   assert.equal(deployed.status, 201, deployed.text);
   const redis = await connectRedis({ url: stack.env.NUBO_REDIS_URL ?? 'redis://127.0.0.1:6380' }, silent);
   after(() => redis.quit());
@@ -40,7 +44,9 @@ describe('faults in a distributed stack', () => {
     const doomedUrl = `http://127.0.0.1:${port}`;
     await eventually('the gateway answers', async () => (await fetch(`${doomedUrl}/healthz`)).ok);
     const { key, poolKey, pool } = await setUp(stack, doomedUrl);
-    const held = [1, 2, 3].map(() => call(doomedUrl, 'POST', '/v1/functions/probe/invoke', { key, body: { sleepMs: 1500 } }).catch(() => null));
+    const held = [1, 2, 3].map(() =>
+      call(doomedUrl, 'POST', '/v1/functions/probe/invoke', { key, body: { sleepMs: 1500 } }).catch(() => null),
+    );
     await eventually('three workers are leased', async () => (await pool.snapshot(poolKey)).leased.length === 3);
     doomed.process.kill('SIGKILL');
     await Promise.all(held);
@@ -60,17 +66,34 @@ describe('faults in a distributed stack', () => {
     const stack = await startDistributedStack();
     after(() => stack.close());
     const port = await freePort('127.0.0.4');
-    const doomed = startNuboProcess('manager', { ...stack.env, NUBO_MANAGER_URL: `http://127.0.0.4:${port}`, NUBO_MANAGER_CAPACITY: '100000', NUBO_DATA_DIR: await tempDir() });
+    const doomed = startNuboProcess('manager', {
+      ...stack.env,
+      NUBO_MANAGER_URL: `http://127.0.0.4:${port}`,
+      NUBO_MANAGER_CAPACITY: '100000',
+      NUBO_DATA_DIR: await tempDir(),
+    });
     const { key, poolKey, pool, registry } = await setUp(stack);
-    await eventually('the extra manager has registered', async () => (await registry.alive()).some((m) => m.url.startsWith('http://127.0.0.4:')));
+    await eventually('the extra manager has registered', async () =>
+      (await registry.alive()).some((m) => m.url.startsWith('http://127.0.0.4:')),
+    );
     assert.equal((await call(stack.gateways[0]!.url, 'POST', '/v1/functions/probe/invoke', { key, body: {} })).status, 200);
-    assert.ok((await pool.snapshot(poolKey)).idle.some((a) => a.startsWith('127.0.0.4:')), 'the manager with the most room got the cold start');
+    assert.ok(
+      (await pool.snapshot(poolKey)).idle.some((a) => a.startsWith('127.0.0.4:')),
+      'the manager with the most room got the cold start',
+    );
     const orphans = (await pool.snapshot(poolKey)).idle.filter((a) => a.startsWith('127.0.0.4:'));
     doomed.process.kill('SIGKILL');
     await doomed.exited;
     // Its workers end with it (they watch their manager); wait until they no longer accept connections.
-    await eventually('the dead manager\'s workers are gone', async () => {
-      const answers = await Promise.all(orphans.map((a) => fetch(`http://${a}/healthz`).then(() => true, () => false)));
+    await eventually("the dead manager's workers are gone", async () => {
+      const answers = await Promise.all(
+        orphans.map((a) =>
+          fetch(`http://${a}/healthz`).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
       return answers.every((alive) => !alive);
     });
 
@@ -79,18 +102,43 @@ describe('faults in a distributed stack', () => {
       const res = await call(stack.gateways[i % 2]!.url, 'POST', '/v1/functions/probe/invoke', { key, body: {} });
       assert.equal(res.status, 200, res.text);
     }
-    await eventually('the dead manager\'s workers left the pool', async () => !(await pool.snapshot(poolKey)).live.some((a) => a.startsWith('127.0.0.4:')));
+    await eventually(
+      "the dead manager's workers left the pool",
+      async () => !(await pool.snapshot(poolKey)).live.some((a) => a.startsWith('127.0.0.4:')),
+    );
   });
 
   it('fails fast with 503 while Redis is unreachable and recovers by itself', { timeout: 90_000 }, async () => {
     const dir = await tempDir('nubo-redis-');
     const redisPort = await freePort('127.0.0.1');
-    const startRedis = () => startChild('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], {});
+    const startRedis = () =>
+      startChild(
+        'redis-server',
+        [
+          '--port',
+          String(redisPort),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--appendonly',
+          'yes',
+          '--appendfsync',
+          'always',
+          '--save',
+          '',
+        ],
+        {},
+      );
     let redis = startRedis();
-    await eventually('Redis answers', async () => (await connectRedis({ url: `redis://127.0.0.1:${redisPort}` }, silent).then((r) => {
-        r.disconnect();
-        return true;
-      })));
+    await eventually(
+      'Redis answers',
+      async () =>
+        await connectRedis({ url: `redis://127.0.0.1:${redisPort}` }, silent).then((r) => {
+          r.disconnect();
+          return true;
+        }),
+    );
     const stack = await startDistributedStack({ NUBO_REDIS_URL: `redis://127.0.0.1:${redisPort}` });
     after(() => stack.close());
     const { key } = await setUp(stack);
@@ -121,22 +169,38 @@ describe('faults in a distributed stack', () => {
     assert.equal(await started.exited, 0, started.output());
     after(() => startChild('bash', [script, 'stop', dir], {}).exited);
     const sentinels = [0, 1, 2].map((i) => `127.0.0.1:${base + 20000 + i}`).join(',');
-    const stack = await startDistributedStack({ NUBO_REDIS_URL: '', NUBO_REDIS_SENTINELS: sentinels, NUBO_REDIS_MASTER: 'nubo-primary' });
+    const stack = await startDistributedStack({
+      NUBO_REDIS_URL: '',
+      NUBO_REDIS_SENTINELS: sentinels,
+      NUBO_REDIS_MASTER: 'nubo-primary',
+    });
     after(() => stack.close());
     const gateway = stack.gateways[0]!.url;
-    const key = (await call(gateway, 'POST', '/v1/auth/signup', { body: { username: 'ops', password: 'password123' } })).body.apiKey as string;
-    await call(gateway, 'PUT', '/v1/functions/probe', { key, body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } } } });
+    const key = (await call(gateway, 'POST', '/v1/auth/signup', { body: { username: 'ops', password: 'password123' } })).body
+      .apiKey as string;
+    await call(gateway, 'PUT', '/v1/functions/probe', {
+      key,
+      body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } } },
+    });
     assert.equal((await call(gateway, 'POST', '/v1/functions/probe/invoke', { key, body: {} })).status, 200);
 
     const primaryPid = Number((await import('node:fs')).readFileSync(join(dir, `redis-${base}.pid`), 'utf8'));
     process.kill(primaryPid, 'SIGKILL');
     const statuses = new Set<number>();
-    await eventually('invocations succeed on the promoted replica', async () => {
-      const res = await call(gateway, 'POST', '/v1/functions/probe/invoke', { key, body: {} });
-      statuses.add(res.status);
-      return res.status === 200;
-    }, 60_000);
-    assert.deepEqual([...statuses].filter((s) => s !== 200 && s !== 503), [], 'during the failover calls fail with 503, nothing else');
+    await eventually(
+      'invocations succeed on the promoted replica',
+      async () => {
+        const res = await call(gateway, 'POST', '/v1/functions/probe/invoke', { key, body: {} });
+        statuses.add(res.status);
+        return res.status === 200;
+      },
+      60_000,
+    );
+    assert.deepEqual(
+      [...statuses].filter((s) => s !== 200 && s !== 503),
+      [],
+      'during the failover calls fail with 503, nothing else',
+    );
   });
 
   it('serves while the log store is down and writes the buffered records when it returns', { timeout: 90_000 }, async () => {
@@ -159,10 +223,14 @@ describe('faults in a distributed stack', () => {
       ids.push(res.headers.get('x-nubo-request-id')!);
     }
     ferret.process.kill('SIGCONT');
-    await eventually('every buffered record is written', async () => {
-      const logs = await call(gateway, 'GET', '/v1/functions/probe/logs?limit=100', { key });
-      return ids.every((id) => logs.body.some((r: any) => r.requestId === id));
-    }, 40_000);
+    await eventually(
+      'every buffered record is written',
+      async () => {
+        const logs = await call(gateway, 'GET', '/v1/functions/probe/logs?limit=100', { key });
+        return ids.every((id) => logs.body.some((r: any) => r.requestId === id));
+      },
+      40_000,
+    );
 
     // The buffer is bounded: with room for 5, ten records while the store hangs lose the oldest,
     // and every record is either written or counted as dropped.
@@ -170,18 +238,41 @@ describe('faults in a distributed stack', () => {
     after(() => log.close());
     ferret.process.kill('SIGSTOP');
     const records = Array.from({ length: 10 }, (_, i) => ({
-      requestId: `bounded-${i}`, ownerId: 'u', functionId: 'f', functionName: 'fn', version: 1, trigger: 'invoke' as const, startedAt: i,
-      durationMs: 1, initMs: null, cold: false, queueMs: 0, memoryUsedMb: null, memoryLimitMb: 128, status: 'ok' as const,
-      errorType: null, errorMessage: null, logs: '', logsTruncated: false, workerId: null,
+      requestId: `bounded-${i}`,
+      ownerId: 'u',
+      functionId: 'f',
+      functionName: 'fn',
+      version: 1,
+      trigger: 'invoke' as const,
+      startedAt: i,
+      durationMs: 1,
+      initMs: null,
+      cold: false,
+      queueMs: 0,
+      memoryUsedMb: null,
+      memoryLimitMb: 128,
+      status: 'ok' as const,
+      errorType: null,
+      errorMessage: null,
+      logs: '',
+      logsTruncated: false,
+      workerId: null,
     }));
     for (const record of records) log.append(record);
     assert.ok(log.dropped > 0, 'records beyond the bound were dropped');
     ferret.process.kill('SIGCONT');
-    const written = await eventually('the buffer drains', async () => {
-      await log.flush().catch(() => undefined);
-      return log.pending === 0 ? log.list('u', 'fn', { limit: 100 }) : false;
-    }, 40_000);
+    const written = await eventually(
+      'the buffer drains',
+      async () => {
+        await log.flush().catch(() => undefined);
+        return log.pending === 0 ? log.list('u', 'fn', { limit: 100 }) : false;
+      },
+      40_000,
+    );
     assert.equal(written.length + log.dropped, records.length, 'each record is written or counted as dropped');
-    assert.ok(written.some((r) => r.requestId === 'bounded-9'), 'the newest records are kept');
+    assert.ok(
+      written.some((r) => r.requestId === 'bounded-9'),
+      'the newest records are kept',
+    );
   });
 });

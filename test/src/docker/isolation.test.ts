@@ -91,17 +91,34 @@ describe('Docker sandbox isolation', () => {
     const gatewayPort = Number(new URL(nubo.url).port);
     const bridge = await nubo.hostSeenByWorkers();
     const redisPort = Number(new URL(service('REDIS_URL')).port);
-    const res = await nubo.invoke(key, 'prober', { targets: [['127.0.0.1', gatewayPort], [bridge, gatewayPort], ['127.0.0.1', redisPort], [bridge, redisPort], ['127.0.0.2', gatewayPort]] });
+    const res = await nubo.invoke(key, 'prober', {
+      targets: [
+        ['127.0.0.1', gatewayPort],
+        [bridge, gatewayPort],
+        ['127.0.0.1', redisPort],
+        [bridge, redisPort],
+        ['127.0.0.2', gatewayPort],
+      ],
+    });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.writeRoot, 'EROFS');
     assert.equal(res.body.writeCode, 'EROFS');
     assert.equal(res.body.writeTmp, 'allowed');
-    assert.deepEqual(res.body.reach.filter((r: string) => r.endsWith(' connected')), [], `reached: ${res.body.reach.join(', ')}`);
+    assert.deepEqual(
+      res.body.reach.filter((r: string) => r.endsWith(' connected')),
+      [],
+      `reached: ${res.body.reach.join(', ')}`,
+    );
   });
 
   it("keeps one user's function from another's code, env and worker", async () => {
     const other = await nubo.signup('victim');
-    await nubo.deploy(other, 'vault', { 'index.mjs': probeHandler, 'secret.txt': 'the secret' }, { env: { VAULT_TOKEN: 'hunter2' } });
+    await nubo.deploy(
+      other,
+      'vault',
+      { 'index.mjs': probeHandler, 'secret.txt': 'the secret' },
+      { env: { VAULT_TOKEN: 'hunter2' } },
+    );
     const victim = await nubo.invoke(other, 'vault');
     const victimInfo = await containerOf(nubo, other, victim.headers.get('x-nubo-request-id')!);
     const victimIp = victimInfo.NetworkSettings.Networks['nubo-workers']!.IPAddress;
@@ -130,8 +147,12 @@ describe('Docker sandbox after a crash of its manager', () => {
     const url = `http://127.0.0.1:${port}`;
     const first = startNuboProcess('server', env);
     await eventually('the server answers', async () => (await fetch(`${url}/healthz`)).ok);
-    const key = (await call(url, 'POST', '/v1/auth/signup', { body: { username: 'crash', password: 'password123' } })).body.apiKey as string;
-    await call(url, 'PUT', '/v1/functions/left', { key, body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } } } });
+    const key = (await call(url, 'POST', '/v1/auth/signup', { body: { username: 'crash', password: 'password123' } })).body
+      .apiKey as string;
+    await call(url, 'PUT', '/v1/functions/left', {
+      key,
+      body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } } },
+    });
     const res = await call(url, 'POST', '/v1/functions/left/invoke', { key, body: {} });
     assert.equal(res.status, 200, res.text);
     const { workerId } = (await call(url, 'GET', `/v1/invocations/${res.headers.get('x-nubo-request-id')}`, { key })).body;
@@ -140,11 +161,19 @@ describe('Docker sandbox after a crash of its manager', () => {
     const manager = container.Labels['nubo.manager']!;
     first.process.kill('SIGKILL');
     await first.exited;
-    assert.equal((await docker.listContainers({ filters: { label: [`nubo.manager=${manager}`] } })).length, 1, 'the container outlived its manager');
+    assert.equal(
+      (await docker.listContainers({ filters: { label: [`nubo.manager=${manager}`] } })).length,
+      1,
+      'the container outlived its manager',
+    );
 
     const second = startNuboProcess('server', env);
     after(() => second.process.kill('SIGTERM'));
     await eventually('the server answers again', async () => (await fetch(`${url}/healthz`)).ok);
-    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`nubo.manager=${manager}`] } }), [], 'no orphan container remains');
+    assert.deepEqual(
+      await docker.listContainers({ all: true, filters: { label: [`nubo.manager=${manager}`] } }),
+      [],
+      'no orphan container remains',
+    );
   });
 });

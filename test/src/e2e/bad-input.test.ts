@@ -20,7 +20,10 @@ describe('bad input gets a clear 4xx, never a crash', () => {
   });
 
   async function deploy(name: string, body: Record<string, unknown>) {
-    return nubo.call('PUT', `/v1/functions/${name}`, { key, body: { runtime: 'node20', handler: 'index.handler', code: { files: ok }, ...body } });
+    return nubo.call('PUT', `/v1/functions/${name}`, {
+      key,
+      body: { runtime: 'node20', handler: 'index.handler', code: { files: ok }, ...body },
+    });
   }
 
   function expectError(res: { status: number; body: any; text: string }, status: number, code: string, message?: RegExp) {
@@ -45,12 +48,21 @@ describe('bad input gets a clear 4xx, never a crash', () => {
     expectError(await deploy('f', { handler: '../up.handler' }), 400, 'NUBO_ERR_DEPLOY_INVALID_HANDLER');
     expectError(await deploy('f', { handler: 'main.handler' }), 400, 'NUBO_ERR_DEPLOY_HANDLER_FILE_MISSING', /main\.js/);
     expectError(await deploy('f', { handler: 'index.nothere' }), 400, 'NUBO_ERR_DEPLOY_HANDLER_EXPORT_MISSING', /nothere/);
-    expectError(await deploy('f', { code: { files: { 'index.js': 'this is not javascript(' } } }), 400, 'NUBO_ERR_DEPLOY_INIT_FAILED', /failed to load/);
+    expectError(
+      await deploy('f', { code: { files: { 'index.js': 'this is not javascript(' } } }),
+      400,
+      'NUBO_ERR_DEPLOY_INIT_FAILED',
+      /failed to load/,
+    );
   });
 
   it('rejects malformed base64 and malformed zips', async () => {
     expectError(await deploy('f', { code: { zip: 'not base64 at all!' } }), 400, 'NUBO_ERR_DEPLOY_INVALID_BASE64');
-    expectError(await deploy('f', { code: { zip: Buffer.from('definitely not a zip').toString('base64') } }), 400, 'NUBO_ERR_DEPLOY_INVALID_ZIP');
+    expectError(
+      await deploy('f', { code: { zip: Buffer.from('definitely not a zip').toString('base64') } }),
+      400,
+      'NUBO_ERR_DEPLOY_INVALID_ZIP',
+    );
     expectError(await deploy('f', { code: { files: {} } }), 400, 'NUBO_ERR_DEPLOY_EMPTY_CODE');
   });
 
@@ -66,7 +78,13 @@ describe('bad input gets a clear 4xx, never a crash', () => {
     expectError(await deploy('f', { code: { files: { ...ok, 'big.txt': random } } }), 413, 'NUBO_ERR_DEPLOY_CODE_TOO_LARGE');
     const bomb = zipBase64({ 'index.mjs': strToU8(versionHandler('x')), 'zeros.bin': new Uint8Array(200_000) });
     expectError(await deploy('f', { code: { zip: bomb } }), 413, 'NUBO_ERR_DEPLOY_CODE_TOO_LARGE', /unzips/);
-    const huge = await nubo.call('PUT', '/v1/functions/f', { key, raw: { data: JSON.stringify({ runtime: 'node20', handler: 'index.handler', code: { zip: 'A'.repeat(2_000_000) } }), contentType: 'application/json' } });
+    const huge = await nubo.call('PUT', '/v1/functions/f', {
+      key,
+      raw: {
+        data: JSON.stringify({ runtime: 'node20', handler: 'index.handler', code: { zip: 'A'.repeat(2_000_000) } }),
+        contentType: 'application/json',
+      },
+    });
     expectError(huge, 413, 'NUBO_ERR_DEPLOY_CODE_TOO_LARGE');
   });
 
@@ -85,16 +103,25 @@ describe('bad input gets a clear 4xx, never a crash', () => {
   it('keeps the last good version when a deploy fails', async () => {
     expectError(await deploy('good', { handler: 'index.nothere' }), 400, 'NUBO_ERR_DEPLOY_HANDLER_EXPORT_MISSING');
     const detail = await nubo.call('GET', '/v1/functions/good', { key });
-    assert.deepEqual(detail.body.versions.map((v: any) => v.version), [1]);
+    assert.deepEqual(
+      detail.body.versions.map((v: any) => v.version),
+      [1],
+    );
     assert.deepEqual((await nubo.invoke(key, 'good')).body, { tag: 'ok' });
     assert.equal((await nubo.call('GET', '/v1/functions/f', { key })).status, 404, 'failed first deploys leave no function');
   });
 
   it('rejects events over the size limit and events that are not JSON', async () => {
     expectError(await nubo.invoke(key, 'good', { blob: 'x'.repeat(3000) }), 413, 'NUBO_ERR_INVOKE_PAYLOAD_TOO_LARGE');
-    const notJson = await nubo.call('POST', '/v1/functions/good/invoke', { key, raw: { data: '{"open": ', contentType: 'application/json' } });
+    const notJson = await nubo.call('POST', '/v1/functions/good/invoke', {
+      key,
+      raw: { data: '{"open": ', contentType: 'application/json' },
+    });
     expectError(notJson, 400, 'NUBO_ERR_INVOKE_INVALID_JSON');
-    const wrongType = await nubo.call('POST', '/v1/functions/good/invoke', { key, raw: { data: 'a=1', contentType: 'application/x-www-form-urlencoded' } });
+    const wrongType = await nubo.call('POST', '/v1/functions/good/invoke', {
+      key,
+      raw: { data: 'a=1', contentType: 'application/x-www-form-urlencoded' },
+    });
     expectError(wrongType, 400, 'NUBO_ERR_REQUEST_INVALID', /application\/json/);
   });
 
@@ -102,7 +129,11 @@ describe('bad input gets a clear 4xx, never a crash', () => {
     expectError(await nubo.invoke(key, 'missing'), 404, 'NUBO_ERR_FUNCTION_NOT_FOUND', /nubo deploy/);
     expectError(await nubo.call('POST', '/v1/functions/good/invoke', { body: {} }), 401, 'NUBO_ERR_AUTH_MISSING_KEY');
     expectError(await nubo.invoke('nubo_not-a-real-key', 'good'), 401, 'NUBO_ERR_AUTH_INVALID_KEY');
-    expectError(await nubo.call('GET', '/v1/functions', { headers: { authorization: 'Basic abc' } }), 401, 'NUBO_ERR_AUTH_INVALID_KEY');
+    expectError(
+      await nubo.call('GET', '/v1/functions', { headers: { authorization: 'Basic abc' } }),
+      401,
+      'NUBO_ERR_AUTH_INVALID_KEY',
+    );
     expectError(await nubo.call('GET', '/v1/nothing'), 404, 'NUBO_ERR_REQUEST_NOT_FOUND');
     expectError(await nubo.call('GET', '/v1/invocations/nope', { key }), 404, 'NUBO_ERR_INVOCATION_NOT_FOUND');
     expectError(await nubo.call('DELETE', '/v1/keys/nope', { key }), 404, 'NUBO_ERR_KEY_NOT_FOUND');
@@ -110,9 +141,23 @@ describe('bad input gets a clear 4xx, never a crash', () => {
   });
 
   it('rejects bad sign-ups', async () => {
-    expectError(await nubo.call('POST', '/v1/auth/signup', { body: { username: 'Bad Name', password: 'password123' } }), 400, 'NUBO_ERR_REQUEST_INVALID', /username/);
-    expectError(await nubo.call('POST', '/v1/auth/signup', { body: { username: 'shorty', password: 'short' } }), 400, 'NUBO_ERR_REQUEST_INVALID', /password/);
-    expectError(await nubo.call('POST', '/v1/auth/signup', { body: { username: 'alice', password: 'password123' } }), 409, 'NUBO_ERR_AUTH_USERNAME_TAKEN');
+    expectError(
+      await nubo.call('POST', '/v1/auth/signup', { body: { username: 'Bad Name', password: 'password123' } }),
+      400,
+      'NUBO_ERR_REQUEST_INVALID',
+      /username/,
+    );
+    expectError(
+      await nubo.call('POST', '/v1/auth/signup', { body: { username: 'shorty', password: 'short' } }),
+      400,
+      'NUBO_ERR_REQUEST_INVALID',
+      /password/,
+    );
+    expectError(
+      await nubo.call('POST', '/v1/auth/signup', { body: { username: 'alice', password: 'password123' } }),
+      409,
+      'NUBO_ERR_AUTH_USERNAME_TAKEN',
+    );
   });
 
   it('is still healthy after all of it', async () => {

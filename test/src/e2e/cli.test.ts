@@ -32,7 +32,10 @@ describe('the nubo CLI', () => {
     await mkdir(join(fnDir, 'lib'));
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the handler's own template literal
     await writeFile(join(fnDir, 'lib', 'greet.mjs'), 'export const greet = (who) => `${process.env.GREETING} ${who}`;\n');
-    await writeFile(join(fnDir, 'index.mjs'), 'import { greet } from "./lib/greet.mjs";\nexport const handler = async (event) => { console.log("greeting", event.name); return { message: greet(event.name), pid: process.pid }; };\n');
+    await writeFile(
+      join(fnDir, 'index.mjs'),
+      'import { greet } from "./lib/greet.mjs";\nexport const handler = async (event) => { console.log("greeting", event.name); return { message: greet(event.name), pid: process.pid }; };\n',
+    );
     const env = { XDG_CONFIG_HOME: home, NUBO_URL: nubo.url };
     const run = (...args: string[]) => nuboCli(env, ...args);
 
@@ -43,7 +46,21 @@ describe('the nubo CLI', () => {
     assert.ok(saved.apiKey.startsWith('nubo_'));
     assert.equal((await stat(join(home, 'nubo', 'credentials.json'))).mode & 0o777, 0o600);
 
-    const deploy = await run('deploy', 'hello', fnDir, '--runtime', 'node20', '--handler', 'index.handler', '--env', 'GREETING=hi', '--memory', '128', '--timeout', '3000');
+    const deploy = await run(
+      'deploy',
+      'hello',
+      fnDir,
+      '--runtime',
+      'node20',
+      '--handler',
+      'index.handler',
+      '--env',
+      'GREETING=hi',
+      '--memory',
+      '128',
+      '--timeout',
+      '3000',
+    );
     assert.equal(deploy.code, 0, deploy.stderr);
     assert.match(deploy.stdout, /Deployed hello version 1 \(2 files/);
 

@@ -43,7 +43,10 @@ describe('concurrent invocations', () => {
 
     const second = await wave();
     assert.ok(second.every((res) => res.status === 200 && res.body.wasBusy === false));
-    assert.ok(second.every((res) => res.headers.get('x-nubo-cold-start') === 'false'), 'the second wave reuses the idle workers');
+    assert.ok(
+      second.every((res) => res.headers.get('x-nubo-cold-start') === 'false'),
+      'the second wave reuses the idle workers',
+    );
     assert.ok(second.every((res) => workers.has(res.body.worker)));
     assert.equal(nubo.liveWorkers(), 30);
 
@@ -70,7 +73,6 @@ describe('concurrent invocations', () => {
     const record = (await nubo.call('GET', `/v1/invocations/${rejected.headers.get('x-nubo-request-id')}`, { key })).body;
     assert.equal(record.status, 'rejected');
     assert.ok(record.queueMs > 0);
-
   });
 
   it('queues requests at maxConcurrency until a worker comes back', async () => {
@@ -79,7 +81,10 @@ describe('concurrent invocations', () => {
     const key = await nubo.signup('alice');
     await nubo.deploy(key, 'capped', { 'index.mjs': probeHandler }, { maxConcurrency: 2, timeoutMs: 20_000 });
     const queued = await Promise.all(Array.from({ length: 6 }, () => nubo.invoke(key, 'capped', { sleepMs: 50 })));
-    assert.ok(queued.every((res) => res.status === 200 && res.body.wasBusy === false), queued.map((r) => r.text).join('\n'));
+    assert.ok(
+      queued.every((res) => res.status === 200 && res.body.wasBusy === false),
+      queued.map((r) => r.text).join('\n'),
+    );
     assert.ok(new Set(queued.map((res) => res.body.worker)).size <= 2);
   });
 });

@@ -37,7 +37,11 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
 
   it('passes a binary body base64-encoded and sends a base64 answer back as bytes', async () => {
     const bytes = Uint8Array.from([0, 255, 1, 254, 2, 253, 128]);
-    const res = await fetch(`${nubo.url}/fn/alice/open/binary`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const res = await fetch(`${nubo.url}/fn/alice/open/binary`, {
+      method: 'PUT',
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/octet-stream');
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), Uint8Array.from([...bytes].reverse()));
@@ -67,7 +71,12 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
   });
 
   it('answers 502 when the handler returns an invalid status code', async () => {
-    await nubo.deploy(alice, 'weird', { 'index.mjs': 'export const handler = async () => ({ statusCode: 9000 });' }, { public: true });
+    await nubo.deploy(
+      alice,
+      'weird',
+      { 'index.mjs': 'export const handler = async () => ({ statusCode: 9000 });' },
+      { public: true },
+    );
     const res = await nubo.call('GET', '/fn/alice/weird/');
     assert.equal(res.status, 502);
     assert.equal(res.body.error.code, 'NUBO_ERR_INVOKE_BAD_RESPONSE');

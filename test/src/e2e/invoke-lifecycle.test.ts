@@ -60,7 +60,10 @@ describe('deploy and invoke through the HTTP API', () => {
     const res = await nubo.invoke(key, 'probe');
     assert.equal(res.body.env.GREETING, 'hi');
     assert.equal(res.body.env.NUBO_TEST_SECRET, undefined);
-    assert.deepEqual(Object.keys(res.body.env).filter((name) => name.startsWith('NUBO_')), []);
+    assert.deepEqual(
+      Object.keys(res.body.env).filter((name) => name.startsWith('NUBO_')),
+      [],
+    );
     assert.ok(res.body.cwd.length > 0);
   });
 
@@ -139,7 +142,10 @@ describe('deploy and invoke through the HTTP API', () => {
     assert.equal(res.headers.get('x-nubo-cold-start'), 'true');
     const detail = await nubo.call('GET', '/v1/functions/ver', { key: key2 });
     assert.equal(detail.body.activeVersion, 2);
-    assert.deepEqual(detail.body.versions.map((v: any) => v.version), [1, 2]);
+    assert.deepEqual(
+      detail.body.versions.map((v: any) => v.version),
+      [1, 2],
+    );
     assert.equal(detail.body.liveWorkers, 1, 'the version 1 worker was retired');
   });
 

@@ -34,7 +34,12 @@ describe('Python handlers (python3.11)', () => {
   before(async () => {
     nubo = await startNubo();
     key = await nubo.signup('pythonista');
-    await nubo.deploy(key, 'py', { 'app.py': app }, { runtime: 'python3.11', handler: 'app.handler', env: { GREETING: 'hi' }, memoryMb: 128, timeoutMs: 3000 });
+    await nubo.deploy(
+      key,
+      'py',
+      { 'app.py': app },
+      { runtime: 'python3.11', handler: 'app.handler', env: { GREETING: 'hi' }, memoryMb: 128, timeoutMs: 3000 },
+    );
   });
 
   it('runs cold then warm on the same worker with the Lambda context and its own env only', async () => {
@@ -77,7 +82,15 @@ describe('Python handlers (python3.11)', () => {
   });
 
   it('serves the HTTP trigger', async () => {
-    await nubo.deploy(key, 'pyhttp', { 'web.py': 'def handler(event, context):\n    return {"statusCode": 202, "headers": {"x-py": "1"}, "body": event["rawPath"] + "?" + event["rawQueryString"]}\n' }, { runtime: 'python3.11', handler: 'web.handler', public: true });
+    await nubo.deploy(
+      key,
+      'pyhttp',
+      {
+        'web.py':
+          'def handler(event, context):\n    return {"statusCode": 202, "headers": {"x-py": "1"}, "body": event["rawPath"] + "?" + event["rawQueryString"]}\n',
+      },
+      { runtime: 'python3.11', handler: 'web.handler', public: true },
+    );
     const res = await nubo.call('GET', '/fn/pythonista/pyhttp/a/b?q=1');
     assert.equal(res.status, 202);
     assert.equal(res.headers.get('x-py'), '1');

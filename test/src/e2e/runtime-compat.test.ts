@@ -16,9 +16,25 @@ describe('Lambda-compatible Node.js handlers', () => {
     ['esm-mjs', { 'app.mjs': 'export const lambdaHandler = async (e) => ({ kind: "mjs", n: e.n });' }, 'app.lambdaHandler'],
     ['cjs-js', { 'index.js': 'exports.handler = async (e) => ({ kind: "cjs", n: e.n });' }, 'index.handler'],
     ['cjs-file', { 'main.cjs': 'module.exports.run = async (e) => ({ kind: "cjs-file", n: e.n });' }, 'main.run'],
-    ['esm-js-type-module', { 'package.json': '{"type":"module"}', 'index.js': 'export const handler = async (e) => ({ kind: "esm-js", n: e.n });' }, 'index.handler'],
-    ['nested', { 'src/lib/util.mjs': 'export const twice = (n) => n * 2;', 'src/handler.mjs': 'import { twice } from "./lib/util.mjs"; export const go = async (e) => ({ kind: "nested", n: twice(e.n) });' }, 'src/handler.go'],
-    ['callback', { 'index.js': 'exports.handler = (e, ctx, cb) => { setTimeout(() => cb(null, { kind: "callback", n: e.n }), 5); };' }, 'index.handler'],
+    [
+      'esm-js-type-module',
+      { 'package.json': '{"type":"module"}', 'index.js': 'export const handler = async (e) => ({ kind: "esm-js", n: e.n });' },
+      'index.handler',
+    ],
+    [
+      'nested',
+      {
+        'src/lib/util.mjs': 'export const twice = (n) => n * 2;',
+        'src/handler.mjs':
+          'import { twice } from "./lib/util.mjs"; export const go = async (e) => ({ kind: "nested", n: twice(e.n) });',
+      },
+      'src/handler.go',
+    ],
+    [
+      'callback',
+      { 'index.js': 'exports.handler = (e, ctx, cb) => { setTimeout(() => cb(null, { kind: "callback", n: e.n }), 5); };' },
+      'index.handler',
+    ],
     ['sync', { 'index.js': 'exports.handler = (e) => ({ kind: "sync", n: e.n });' }, 'index.handler'],
   ];
 
@@ -50,7 +66,10 @@ describe('Lambda-compatible Node.js handlers', () => {
   });
 
   it('keeps at most the documented amount of output per invocation', async () => {
-    await nubo.deploy(key, 'chatty', { 'index.mjs': 'export const handler = async () => { for (let i = 0; i < 2000; i++) console.log("line", i); return "done"; };' });
+    await nubo.deploy(key, 'chatty', {
+      'index.mjs':
+        'export const handler = async () => { for (let i = 0; i < 2000; i++) console.log("line", i); return "done"; };',
+    });
     const res = await nubo.invoke(key, 'chatty');
     const record = (await nubo.call('GET', `/v1/invocations/${res.headers.get('x-nubo-request-id')}`, { key })).body;
     assert.equal(Buffer.byteLength(record.logs), 4096);
@@ -59,7 +78,15 @@ describe('Lambda-compatible Node.js handlers', () => {
   });
 
   it('reports running out of memory as status oom', async () => {
-    await nubo.deploy(key, 'hungry', { 'index.mjs': 'const keep = []; export const handler = async () => { for (;;) keep.push(new Array(1e6).fill(Math.random())); };' }, { memoryMb: 64, timeoutMs: 20_000 });
+    await nubo.deploy(
+      key,
+      'hungry',
+      {
+        'index.mjs':
+          'const keep = []; export const handler = async () => { for (;;) keep.push(new Array(1e6).fill(Math.random())); };',
+      },
+      { memoryMb: 64, timeoutMs: 20_000 },
+    );
     const res = await nubo.invoke(key, 'hungry');
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.error.code, 'NUBO_ERR_INVOKE_OOM');

@@ -16,13 +16,24 @@ describe('scaling and lifecycle', () => {
     const key = await nubo.signup('storm');
     await nubo.deploy(key, 'storm', { 'index.mjs': probeHandler }, { maxConcurrency: 10, timeoutMs: 60_000 });
     const responses = await Promise.all(Array.from({ length: 200 }, () => nubo.invoke(key, 'storm', { sleepMs: 20 })));
-    assert.ok(responses.every((res) => res.status === 200 && res.body.wasBusy === false), responses.find((res) => res.status !== 200)?.text);
+    assert.ok(
+      responses.every((res) => res.status === 200 && res.body.wasBusy === false),
+      responses.find((res) => res.status !== 200)?.text,
+    );
     assert.ok(new Set(responses.map((res) => res.body.worker)).size <= 10, 'never more workers than maxConcurrency');
-    for (const manager of nubo.managers()) assert.ok(manager.load().peakStarting <= 3, `a manager ran ${manager.load().peakStarting} starts at once; its limit is 3`);
+    for (const manager of nubo.managers())
+      assert.ok(manager.load().peakStarting <= 3, `a manager ran ${manager.load().peakStarting} starts at once; its limit is 3`);
     const logs = (await nubo.call('GET', '/v1/functions/storm/logs?limit=1000', { key })).body;
-    assert.deepEqual(logs.map((r: any) => r.requestId).sort(), responses.map((res) => res.headers.get('x-nubo-request-id')).sort(), 'one record per request');
+    assert.deepEqual(
+      logs.map((r: any) => r.requestId).sort(),
+      responses.map((res) => res.headers.get('x-nubo-request-id')).sort(),
+      'one record per request',
+    );
     assert.ok(logs.filter((r: any) => r.cold).length <= 10);
-    assert.ok(logs.some((r: any) => r.status === 'ok' && !r.cold && r.queueMs > 0), 'requests that waited for a worker show their queue time');
+    assert.ok(
+      logs.some((r: any) => r.status === 'ok' && !r.cold && r.queueMs > 0),
+      'requests that waited for a worker show their queue time',
+    );
   });
 
   it('keeps minWarm idle workers ready for the active version and restores them', async () => {
@@ -38,11 +49,17 @@ describe('scaling and lifecycle', () => {
     const crashed = await nubo.invoke(key, 'warm', { crash: true });
     assert.equal(crashed.status, 502);
     const crashedId = (await recordOf(nubo, key, crashed.headers.get('x-nubo-request-id'))).workerId;
-    await eventually('the crashed worker is replaced', async () => (await liveWorkersOf(nubo, key, 'warm')) >= 2 && !nubo.workerRunning(crashedId));
+    await eventually(
+      'the crashed worker is replaced',
+      async () => (await liveWorkersOf(nubo, key, 'warm')) >= 2 && !nubo.workerRunning(crashedId),
+    );
 
     // A deploy moves the warm workers to the new version.
     await nubo.deploy(key, 'warm', { 'index.mjs': versionHandler('two') }, { minWarm: 2 });
-    await eventually('the new version has two warm workers and the old none', async () => (await liveWorkersOf(nubo, key, 'warm')) === 2 && nubo.liveWorkers() === 2);
+    await eventually(
+      'the new version has two warm workers and the old none',
+      async () => (await liveWorkersOf(nubo, key, 'warm')) === 2 && nubo.liveWorkers() === 2,
+    );
     const next = await nubo.invoke(key, 'warm');
     assert.deepEqual([next.body, next.headers.get('x-nubo-cold-start')], [{ tag: 'two' }, 'false']);
   });
@@ -59,11 +76,17 @@ describe('scaling and lifecycle', () => {
     const three = await Promise.all([1, 2, 3].map(() => nubo.invoke(key, 'keep', { barrier: barrier.url })));
     const threeWorkers = new Set(three.map((res) => res.body.worker));
     assert.equal(threeWorkers.size, 3);
-    await eventually('the reaper takes the idle worker above minWarm', async () => (await liveWorkersOf(nubo, key, 'keep')) === 2);
+    await eventually(
+      'the reaper takes the idle worker above minWarm',
+      async () => (await liveWorkersOf(nubo, key, 'keep')) === 2,
+    );
     const pair = await startBarrier(2, await nubo.hostSeenByWorkers());
     after(() => pair.close());
     const kept = await Promise.all([1, 2].map(() => nubo.invoke(key, 'keep', { barrier: pair.url })));
-    assert.ok(kept.every((res) => res.headers.get('x-nubo-cold-start') === 'false' && threeWorkers.has(res.body.worker)), 'two of the three workers are still there');
+    assert.ok(
+      kept.every((res) => res.headers.get('x-nubo-cold-start') === 'false' && threeWorkers.has(res.body.worker)),
+      'two of the three workers are still there',
+    );
   });
 
   it('scales to zero past idleTtlMs and never kills a worker that is serving', async () => {
@@ -107,8 +130,14 @@ describe('scaling and lifecycle', () => {
     stop = true;
     await Promise.all(loops);
     assert.deepEqual(late, [], 'requests sent after the deploy returned ran the old version');
-    assert.ok(statuses.every((status) => status === 200), `failed during the rollover: ${statuses.filter((s) => s !== 200).join(', ')}`);
-    await eventually('only workers of the new version are left', async () => nubo.liveWorkers() === (await liveWorkersOf(nubo, key, 'roll')));
+    assert.ok(
+      statuses.every((status) => status === 200),
+      `failed during the rollover: ${statuses.filter((s) => s !== 200).join(', ')}`,
+    );
+    await eventually(
+      'only workers of the new version are left',
+      async () => nubo.liveWorkers() === (await liveWorkersOf(nubo, key, 'roll')),
+    );
   });
 
   it('retries a call that never reached its worker, and never one that did', async () => {
@@ -142,7 +171,7 @@ describe('scaling and lifecycle', () => {
     assert.equal(logs.length, 3, 'one record per invocation, retried or not');
   });
 
-  it('places workers within each manager\'s memory, evicts idle ones for others, and says when there is no room', async () => {
+  it("places workers within each manager's memory, evicts idle ones for others, and says when there is no room", async () => {
     const nubo = await startNubo({ NUBO_MANAGER_MEMORY_MB: '300', NUBO_MAX_QUEUE_WAIT_MS: '20000' });
     after(() => nubo.close());
     const room = nubo.managers().length * 2;

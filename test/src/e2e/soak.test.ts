@@ -25,12 +25,23 @@ interface Sent {
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
 describe('soak', () => {
-  it(`keeps its books under ${Math.round(soakMs / 1000)} s of mixed load, deploys and worker crashes`, { timeout: soakMs + 240_000 }, async (t) => {
-    const nubo = await startNubo({ NUBO_REAP_INTERVAL_MS: '200', NUBO_PREWARM_INTERVAL_MS: '300', NUBO_MAX_QUEUE_WAIT_MS: '2000' });
+  it(`keeps its books under ${Math.round(soakMs / 1000)} s of mixed load, deploys and worker crashes`, {
+    timeout: soakMs + 240_000,
+  }, async (t) => {
+    const nubo = await startNubo({
+      NUBO_REAP_INTERVAL_MS: '200',
+      NUBO_PREWARM_INTERVAL_MS: '300',
+      NUBO_MAX_QUEUE_WAIT_MS: '2000',
+    });
     let closed = false;
     after(() => (closed ? undefined : nubo.close()));
     const key = await nubo.signup('soak');
-    await nubo.deploy(key, 'steady', { 'index.mjs': probeHandler }, { maxConcurrency: 4, minWarm: 1, idleTtlMs: 2000, timeoutMs: 5000 });
+    await nubo.deploy(
+      key,
+      'steady',
+      { 'index.mjs': probeHandler },
+      { maxConcurrency: 4, minWarm: 1, idleTtlMs: 2000, timeoutMs: 5000 },
+    );
     await nubo.deploy(key, 'flaky', { 'index.mjs': probeHandler }, { maxConcurrency: 6, idleTtlMs: 1000, timeoutMs: 1000 });
     let version = 1;
     let crashes = 0;
@@ -102,7 +113,11 @@ describe('soak', () => {
     // Exactly one record per accepted request.
     for (const fn of functions) {
       const ids = sent.filter((s) => s.fn === fn).map((s) => s.requestId!);
-      await eventually(`${fn} has one record per request`, async () => (await nubo.call('GET', `/v1/functions/${fn}/stats`, { key })).body.count === ids.length, 30_000);
+      await eventually(
+        `${fn} has one record per request`,
+        async () => (await nubo.call('GET', `/v1/functions/${fn}/stats`, { key })).body.count === ids.length,
+        30_000,
+      );
       for (const id of ids) {
         const record = await nubo.call('GET', `/v1/invocations/${id}`, { key });
         assert.equal(record.status, 200, `no record for request ${id}`);
@@ -117,7 +132,11 @@ describe('soak', () => {
       const { default: Docker } = await import('dockerode');
       for (const id of managers) {
         const containers = await new Docker().listContainers({ all: true, filters: { label: [`nubo.manager=${id}`] } });
-        assert.deepEqual(containers.map((c) => c.Names), [], `no container of manager ${id} is left`);
+        assert.deepEqual(
+          containers.map((c) => c.Names),
+          [],
+          `no container of manager ${id} is left`,
+        );
       }
     } else {
       assert.deepEqual([...new Set(pids)].filter(processAlive), [], 'no worker process is left');

@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A loopback HTTP counter: each request to /{name} adds one to that name, so a handler can count its executions. */
-export async function startCounter(host = '127.0.0.1'): Promise<{ url: string; count(name: string): number; close(): Promise<void> }> {
+export async function startCounter(
+  host = '127.0.0.1',
+): Promise<{ url: string; count(name: string): number; close(): Promise<void> }> {
   const counts = new Map<string, number>();
   const server = createServer((request, response) => {
     const name = (request.url ?? '/').slice(1);

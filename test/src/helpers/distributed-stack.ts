@@ -69,7 +69,13 @@ export async function startDistributedStack(overrides: Record<string, string> = 
   await startManager('127.0.0.2');
   await startManager('127.0.0.3');
   for (let i = 0; i < 2; i++) gateways.push(await startGatewayNode(loadServerConfig({ ...env, NUBO_PORT: '0' }), logger));
-  const codeStore = await S3CodeStore.connect({ endpoint: env.NUBO_S3_ENDPOINT!, bucket, region: 'us-east-1', forcePathStyle: true, ...s3Credentials });
+  const codeStore = await S3CodeStore.connect({
+    endpoint: env.NUBO_S3_ENDPOINT!,
+    bucket,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    ...s3Credentials,
+  });
   return {
     gateways,
     managers,

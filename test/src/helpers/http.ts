@@ -14,7 +14,12 @@ export interface CallOptions {
 }
 
 /** One HTTP call to a Nubo server, answering the parsed JSON body (or the text). */
-export async function call<T = any>(baseUrl: string, method: string, path: string, options: CallOptions = {}): Promise<HttpResult<T>> {
+export async function call<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<HttpResult<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
   let body: string | Uint8Array | undefined;

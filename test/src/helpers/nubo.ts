@@ -98,14 +98,21 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
     },
     workerRunning: (workerId) => stack.sandboxes().some((s) => s.running().includes(workerId)),
     async killWorker(workerId) {
-      await stack.sandboxes().find((s) => s.running().includes(workerId))?.destroy(workerId);
+      await stack
+        .sandboxes()
+        .find((s) => s.running().includes(workerId))
+        ?.destroy(workerId);
     },
     async crashWorker(workerId, pid) {
       if (sandboxKind === 'docker') {
         const { default: Docker } = await import('dockerode');
         const docker = new Docker();
         const [container] = await docker.listContainers({ filters: { label: [`nubo.worker=${workerId}`] } });
-        if (container) await docker.getContainer(container.Id).kill().catch(() => undefined);
+        if (container)
+          await docker
+            .getContainer(container.Id)
+            .kill()
+            .catch(() => undefined);
       } else if (processAlive(pid)) {
         process.kill(pid, 'SIGKILL');
       }
@@ -119,7 +126,10 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
       return res.body.apiKey as string;
     },
     async deploy(key, name, files, extra = {}) {
-      const res = await call(pick(key), 'PUT', `/v1/functions/${name}`, { key, body: { runtime: 'node20', handler: 'index.handler', code: { files }, ...extra } });
+      const res = await call(pick(key), 'PUT', `/v1/functions/${name}`, {
+        key,
+        body: { runtime: 'node20', handler: 'index.handler', code: { files }, ...extra },
+      });
       if (res.status !== 200 && res.status !== 201) throw new Error(`deploy of ${name} failed: ${res.status} ${res.text}`);
       return res;
     },

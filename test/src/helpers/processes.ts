@@ -30,7 +30,11 @@ export function startNuboProcess(role: 'gateway' | 'manager' | 'server', env: Re
 }
 
 /** Waits, a short step at a time, until `check` holds; fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | false | undefined | null>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | false | undefined | null>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -40,7 +44,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | false
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting until ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -23,10 +23,15 @@ function fromFile(): Record<string, string> {
 
 const file = fromFile();
 
-export function service(name: 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_MASTER' | 'MYSQL_URL' | 'MONGO_URL' | 'S3_ENDPOINT'): string {
+export function service(
+  name: 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_MASTER' | 'MYSQL_URL' | 'MONGO_URL' | 'S3_ENDPOINT',
+): string {
   const variable = `NUBO_TEST_${name}`;
   const value = process.env[variable] ?? file[variable];
-  if (!value) throw new Error(`${variable} is not set and ${envFile} does not name it: start the services with scripts/services/start.sh (npm test does this).`);
+  if (!value)
+    throw new Error(
+      `${variable} is not set and ${envFile} does not name it: start the services with scripts/services/start.sh (npm test does this).`,
+    );
   return value;
 }
 

@@ -24,13 +24,22 @@ describe('code bundles', () => {
   it('normalises harmless paths and refuses escaping ones', () => {
     assert.deepEqual(bundleFromFiles({ './a/./b.js': '1' }, limits).files, ['a/b.js']);
     for (const bad of ['../x', '/abs', 'a/../../x', 'C:/win', 'a\\..\\..\\x']) {
-      assert.throws(() => bundleFromFiles({ [bad]: '1' }, limits), (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_PATH_ESCAPE'), bad);
+      assert.throws(
+        () => bundleFromFiles({ [bad]: '1' }, limits),
+        (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_PATH_ESCAPE'),
+        bad,
+      );
     }
   });
 
   it('decodes strict base64 only', () => {
     assert.deepEqual([...decodeBase64('AQID')], [1, 2, 3]);
     assert.deepEqual([...decodeBase64('AQI=\n')], [1, 2]);
-    for (const bad of ['', '!!!!', 'A', 'AQID====']) assert.throws(() => decodeBase64(bad), (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_INVALID_BASE64'), bad);
+    for (const bad of ['', '!!!!', 'A', 'AQID===='])
+      assert.throws(
+        () => decodeBase64(bad),
+        (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_INVALID_BASE64'),
+        bad,
+      );
   });
 });

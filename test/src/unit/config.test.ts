@@ -15,7 +15,11 @@ describe('server configuration', () => {
   it('names every bad variable and its value', () => {
     assert.throws(
       () => loadServerConfig({ NUBO_PORT: '70000', NUBO_SANDBOX: 'vm', NUBO_ALLOW_SIGNUP: 'maybe' }),
-      (err) => isNuboError(err, 'NUBO_ERR_CONFIG_INVALID') && /NUBO_PORT="70000"/.test(err.message) && /NUBO_SANDBOX="vm"/.test(err.message) && /NUBO_ALLOW_SIGNUP="maybe"/.test(err.message),
+      (err) =>
+        isNuboError(err, 'NUBO_ERR_CONFIG_INVALID') &&
+        /NUBO_PORT="70000"/.test(err.message) &&
+        /NUBO_SANDBOX="vm"/.test(err.message) &&
+        /NUBO_ALLOW_SIGNUP="maybe"/.test(err.message),
     );
   });
 });

@@ -15,14 +15,41 @@ describe('idle reaper', () => {
     const codeStore = new FsCodeStore(join(dir, 'code'));
     const sandbox = new ProcessSandbox({ workDir: join(dir, 'workers'), logger });
     const pool = new MemoryWorkerPool();
-    const manager = new Manager({ id: 'm', sandbox, pool, logger, reapIntervalMs: 60_000, capacity: { workers: 100, memoryMb: 100_000 }, maxConcurrentStarts: 8, codeCache: new CodeCache({ dir: join(dir, 'cache'), store: codeStore, limits: { maxBytes: 1e7, maxUnzippedBytes: 1e8 } }) });
+    const manager = new Manager({
+      id: 'm',
+      sandbox,
+      pool,
+      logger,
+      reapIntervalMs: 60_000,
+      capacity: { workers: 100, memoryMb: 100_000 },
+      maxConcurrentStarts: 8,
+      codeCache: new CodeCache({ dir: join(dir, 'cache'), store: codeStore, limits: { maxBytes: 1e7, maxUnzippedBytes: 1e8 } }),
+    });
     after(() => manager.stop());
-    const digest = await codeStore.put(bundleFromFiles({ 'index.mjs': 'export const handler = async () => process.pid;' }, { maxBytes: 1e6, maxUnzippedBytes: 1e6 }).zip);
-    const spec: WorkerSpec = { functionId: 'f', functionName: 'f', version: 1, runtime: 'node20', handler: 'index.handler', codeDigest: digest, env: {}, memoryMb: 128, timeoutMs: 1000, idleTtlMs: 1000, minWarm: 0 };
+    const digest = await codeStore.put(
+      bundleFromFiles(
+        { 'index.mjs': 'export const handler = async () => process.pid;' },
+        { maxBytes: 1e6, maxUnzippedBytes: 1e6 },
+      ).zip,
+    );
+    const spec: WorkerSpec = {
+      functionId: 'f',
+      functionName: 'f',
+      version: 1,
+      runtime: 'node20',
+      handler: 'index.handler',
+      codeDigest: digest,
+      env: {},
+      memoryMb: 128,
+      timeoutMs: 1000,
+      idleTtlMs: 1000,
+      minWarm: 0,
+    };
     const key = poolKey('f', 1);
     const opts = { leaseMs: 60_000, maxWorkers: 10, waitMs: 0 };
 
-    const pidOf = async (address: string) => ((await (await fetch(`http://${address}/invoke`, { method: 'POST', body: '{}' })).json()) as { result: number }).result;
+    const pidOf = async (address: string) =>
+      ((await (await fetch(`http://${address}/invoke`, { method: 'POST', body: '{}' })).json()) as { result: number }).result;
     const adoptNew = async () => {
       const slot = await pool.acquire(key, opts);
       const worker = await manager.startWorker(spec);

@@ -40,7 +40,12 @@ export class ApiClient {
     try {
       response = await fetch(this.url + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (err) {
-      throw new ApiError(0, 'NUBO_ERR_CLI_UNREACHABLE', `Cannot reach Nubo at ${this.url} (${(err as Error).cause ?? (err as Error).message}): start it with "npm start" or pass --url.`, null);
+      throw new ApiError(
+        0,
+        'NUBO_ERR_CLI_UNREACHABLE',
+        `Cannot reach Nubo at ${this.url} (${(err as Error).cause ?? (err as Error).message}): start it with "npm start" or pass --url.`,
+        null,
+      );
     }
     const text = await response.text();
     let parsed: unknown = text;

@@ -25,7 +25,9 @@ async function authenticate(program: Command, path: string, options: AuthOptions
   const { body } = await client.request('POST', path, { username, password });
   const issued = body as { apiKey: string; user: { username: string; isAdmin: boolean } };
   const file = await writeCredentials({ url: client.url, apiKey: issued.apiKey, username: issued.user.username });
-  console.log(`Logged in to ${client.url} as ${issued.user.username}${issued.user.isAdmin ? ' (admin)' : ''}. API key saved in ${file}.`);
+  console.log(
+    `Logged in to ${client.url} as ${issued.user.username}${issued.user.isAdmin ? ' (admin)' : ''}. API key saved in ${file}.`,
+  );
 }
 
 export function registerAuthCommands(program: Command): void {

@@ -66,8 +66,13 @@ export function registerFunctionCommands(program: Command): void {
         public: options.public === true,
       };
       const { body: deployed } = await api.request('PUT', `/v1/functions/${encodeURIComponent(name)}`, body);
-      const result = deployed as { function: { name: string; invokeUrl: string; triggerUrl: string; public: boolean }; version: { version: number } };
-      console.log(`Deployed ${result.function.name} version ${result.version.version} (${files} files, ${zip.length} bytes zipped).`);
+      const result = deployed as {
+        function: { name: string; invokeUrl: string; triggerUrl: string; public: boolean };
+        version: { version: number };
+      };
+      console.log(
+        `Deployed ${result.function.name} version ${result.version.version} (${files} files, ${zip.length} bytes zipped).`,
+      );
       console.log(`  invoke:  nubo invoke ${name}   (POST ${result.function.invokeUrl})`);
       console.log(`  trigger: ${result.function.triggerUrl}${result.function.public ? ' (public)' : ' (needs an API key)'}`);
     });
@@ -110,7 +115,10 @@ export function registerFunctionCommands(program: Command): void {
       const fns = body as { name: string; activeVersion: number; public: boolean; updatedAt: number }[];
       if (options.json) return printJson(fns);
       if (fns.length === 0) return console.log('No functions yet: deploy one with nubo deploy NAME DIR.');
-      printTable(['NAME', 'VERSION', 'PUBLIC', 'UPDATED'], fns.map((f) => [f.name, f.activeVersion, f.public, formatTime(f.updatedAt)]));
+      printTable(
+        ['NAME', 'VERSION', 'PUBLIC', 'UPDATED'],
+        fns.map((f) => [f.name, f.activeVersion, f.public, formatTime(f.updatedAt)]),
+      );
     });
 
   program

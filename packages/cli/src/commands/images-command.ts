@@ -8,12 +8,16 @@ export function registerImagesCommand(program: Command): void {
     .command('images')
     .description('Worker images for the Docker sandbox')
     .command('build [runtimes...]')
-    .description(`Build the worker images FROM scratch out of this host's node and python3 (${runtimeIds.join(', ')}; default all)`)
+    .description(
+      `Build the worker images FROM scratch out of this host's node and python3 (${runtimeIds.join(', ')}; default all)`,
+    )
     .action(async (runtimes: string[]) => {
       const config = loadServerConfig();
       const docker = new Docker({ socketPath: config.NUBO_DOCKER_SOCKET });
       await docker.ping().catch((err: Error) => {
-        throw new Error(`Cannot reach the Docker engine at ${config.NUBO_DOCKER_SOCKET} (${err.message}): start dockerd (scripts/services/docker.sh) first.`);
+        throw new Error(
+          `Cannot reach the Docker engine at ${config.NUBO_DOCKER_SOCKET} (${err.message}): start dockerd (scripts/services/docker.sh) first.`,
+        );
       });
       const wanted = (runtimes.length > 0 ? runtimes : [...runtimeIds]) as RuntimeId[];
       for (const runtime of wanted) {

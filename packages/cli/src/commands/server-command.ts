@@ -36,11 +36,17 @@ export function registerServerCommands(program: Command): void {
       .option('--host <host>', 'address to listen on (NUBO_HOST, default 127.0.0.1)')
       .option('--data <dir>', 'where local data lives (NUBO_DATA_DIR, default ./.nubo)');
 
-  withListenOptions(program.command('server').description('Run Nubo in embedded mode: gateway and manager in one process, no external service')).action(serve(startEmbedded));
-  withListenOptions(program.command('gateway').description('Run a gateway of a distributed Nubo (needs NUBO_REDIS_URL and NUBO_CLUSTER_TOKEN)')).action(serve(startGatewayNode));
+  withListenOptions(
+    program.command('server').description('Run Nubo in embedded mode: gateway and manager in one process, no external service'),
+  ).action(serve(startEmbedded));
+  withListenOptions(
+    program.command('gateway').description('Run a gateway of a distributed Nubo (needs NUBO_REDIS_URL and NUBO_CLUSTER_TOKEN)'),
+  ).action(serve(startGatewayNode));
   program
     .command('manager')
-    .description('Run the manager of this node in a distributed Nubo (needs NUBO_REDIS_URL, NUBO_CLUSTER_TOKEN, NUBO_MANAGER_URL)')
+    .description(
+      'Run the manager of this node in a distributed Nubo (needs NUBO_REDIS_URL, NUBO_CLUSTER_TOKEN, NUBO_MANAGER_URL)',
+    )
     .option('--data <dir>', 'where code caches and worker scratch space live (NUBO_DATA_DIR)')
     .action(serve(startManagerNode));
 }

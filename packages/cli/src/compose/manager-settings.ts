@@ -2,7 +2,9 @@ import type { ServerConfig } from '@nubo/core';
 import type { ManagerOptions } from '@nubo/manager';
 
 /** The Manager settings both `nubo server` and `nubo manager` take from the configuration. */
-export function managerSettings(config: ServerConfig): Pick<ManagerOptions, 'reapIntervalMs' | 'capacity' | 'maxConcurrentStarts'> {
+export function managerSettings(
+  config: ServerConfig,
+): Pick<ManagerOptions, 'reapIntervalMs' | 'capacity' | 'maxConcurrentStarts'> {
   return {
     reapIntervalMs: config.NUBO_REAP_INTERVAL_MS,
     capacity: { workers: config.NUBO_MANAGER_CAPACITY, memoryMb: config.NUBO_MANAGER_MEMORY_MB },

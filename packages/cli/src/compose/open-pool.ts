@@ -41,7 +41,15 @@ export async function openPool(config: ServerConfig, logger: Logger): Promise<Op
 
 /** Distributed processes cannot run without Redis and the cluster token. */
 export function requireCluster(config: ServerConfig, role: string): { token: string } {
-  if (!usesRedis(config)) throw new NuboError('NUBO_ERR_CONFIG_INVALID', `nubo ${role} needs Redis: set NUBO_REDIS_URL (or NUBO_REDIS_SENTINELS and NUBO_REDIS_MASTER).`);
-  if (!config.NUBO_CLUSTER_TOKEN) throw new NuboError('NUBO_ERR_CONFIG_INVALID', `nubo ${role} needs NUBO_CLUSTER_TOKEN: the same secret (16+ characters) on every gateway and manager.`);
+  if (!usesRedis(config))
+    throw new NuboError(
+      'NUBO_ERR_CONFIG_INVALID',
+      `nubo ${role} needs Redis: set NUBO_REDIS_URL (or NUBO_REDIS_SENTINELS and NUBO_REDIS_MASTER).`,
+    );
+  if (!config.NUBO_CLUSTER_TOKEN)
+    throw new NuboError(
+      'NUBO_ERR_CONFIG_INVALID',
+      `nubo ${role} needs NUBO_CLUSTER_TOKEN: the same secret (16+ characters) on every gateway and manager.`,
+    );
   return { token: config.NUBO_CLUSTER_TOKEN };
 }

@@ -3,8 +3,13 @@ import type { Logger, Sandbox, ServerConfig } from '@nubo/core';
 import { DockerSandbox, ProcessSandbox } from '@nubo/manager';
 
 /** The sandbox NUBO_SANDBOX names: local processes, or containers of the Docker engine. */
-export async function openSandbox(config: ServerConfig, logger: Logger, options: { managerId: string; advertiseIp: string; workDir: string }): Promise<Sandbox> {
-  if (config.NUBO_SANDBOX === 'process') return new ProcessSandbox({ workDir: options.workDir, logger, host: options.advertiseIp });
+export async function openSandbox(
+  config: ServerConfig,
+  logger: Logger,
+  options: { managerId: string; advertiseIp: string; workDir: string },
+): Promise<Sandbox> {
+  if (config.NUBO_SANDBOX === 'process')
+    return new ProcessSandbox({ workDir: options.workDir, logger, host: options.advertiseIp });
   return DockerSandbox.open({
     docker: new Docker({ socketPath: config.NUBO_DOCKER_SOCKET }),
     managerId: options.managerId,

@@ -12,10 +12,18 @@ export interface Stores {
 }
 
 /** Each store uses its production adapter when its URL is configured, else its embedded one. */
-export async function openStores(config: ServerConfig, logger: Logger, parts: { catalog: boolean; invocationLog: boolean } = { catalog: true, invocationLog: true }): Promise<Stores> {
+export async function openStores(
+  config: ServerConfig,
+  logger: Logger,
+  parts: { catalog: boolean; invocationLog: boolean } = { catalog: true, invocationLog: true },
+): Promise<Stores> {
   const dataDir = resolve(config.NUBO_DATA_DIR);
   const codeStore = await openCodeStore(config);
-  const catalog = parts.catalog ? (config.NUBO_MYSQL_URL ? await MysqlCatalog.connect(config.NUBO_MYSQL_URL, logger) : new SqliteCatalog(join(dataDir, 'catalog.db'))) : undefined;
+  const catalog = parts.catalog
+    ? config.NUBO_MYSQL_URL
+      ? await MysqlCatalog.connect(config.NUBO_MYSQL_URL, logger)
+      : new SqliteCatalog(join(dataDir, 'catalog.db'))
+    : undefined;
   const invocationLog = parts.invocationLog
     ? config.NUBO_MONGO_URL
       ? await MongoInvocationLog.connect({

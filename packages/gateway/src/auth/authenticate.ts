@@ -32,7 +32,11 @@ export class Authenticator {
     const cached = this.cache.get(hash);
     if (cached) return cached;
     const user = await this.catalog.findUserByKeyHash(hash);
-    if (!user) throw new NuboError('NUBO_ERR_AUTH_INVALID_KEY', 'This API key is not valid: log in again (nubo login) or create a new key.');
+    if (!user)
+      throw new NuboError(
+        'NUBO_ERR_AUTH_INVALID_KEY',
+        'This API key is not valid: log in again (nubo login) or create a new key.',
+      );
     this.cache.set(hash, user);
     return user;
   }
@@ -40,7 +44,10 @@ export class Authenticator {
   async requireUser(request: FastifyRequest): Promise<User> {
     const user = await this.optionalUser(request);
     if (!user) {
-      throw new NuboError('NUBO_ERR_AUTH_MISSING_KEY', 'This call needs an API key: send "Authorization: Bearer <api key>" (get one with nubo signup or nubo login).');
+      throw new NuboError(
+        'NUBO_ERR_AUTH_MISSING_KEY',
+        'This call needs an API key: send "Authorization: Bearer <api key>" (get one with nubo signup or nubo login).',
+      );
     }
     return user;
   }

@@ -22,12 +22,7 @@ export type CallResult =
 
 const unreachableCodes = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-export async function callWorker(
-  agent: Agent,
-  address: string,
-  payload: string,
-  timeoutMs: number,
-): Promise<CallResult> {
+export async function callWorker(agent: Agent, address: string, payload: string, timeoutMs: number): Promise<CallResult> {
   const timeout = Math.max(1, Math.ceil(timeoutMs));
   try {
     // undici's own timers bound the wait for the answer: cheaper than an AbortController per call.
@@ -41,7 +36,8 @@ export async function callWorker(
       bodyTimeout: timeout,
     });
     const text = await response.body.text();
-    if (response.statusCode !== 200) return { kind: 'broken', message: `worker answered HTTP ${response.statusCode}: ${text.slice(0, 200)}` };
+    if (response.statusCode !== 200)
+      return { kind: 'broken', message: `worker answered HTTP ${response.statusCode}: ${text.slice(0, 200)}` };
     return { kind: 'reply', reply: JSON.parse(text) as RuntimeReply };
   } catch (err) {
     const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;

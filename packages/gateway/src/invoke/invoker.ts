@@ -74,7 +74,10 @@ function startFailure(err: unknown): Pick<Attempt, 'status' | 'error'> {
     return { status: 'rejected', error: { type: 'NoCapacity', message: err.message, code: err.code } };
   }
   const platformDown = err instanceof NuboError && err.status === 503;
-  return { status: 'crash', error: { type: 'WorkerStartFailed', message: (err as Error).message, ...(platformDown ? { code: err.code } : {}) } };
+  return {
+    status: 'crash',
+    error: { type: 'WorkerStartFailed', message: (err as Error).message, ...(platformDown ? { code: err.code } : {}) },
+  };
 }
 
 export function specOf(fn: FunctionRecord, version: FunctionVersion): WorkerSpec {
@@ -119,7 +122,10 @@ export class Invoker {
     const startedAt = Date.now();
     const started = performance.now();
     const deadline = started + input.version.limits.timeoutMs;
-    const payload = JSON.stringify({ event: input.event, context: { requestId, deadlineMs: startedAt + input.version.limits.timeoutMs } });
+    const payload = JSON.stringify({
+      event: input.event,
+      context: { requestId, deadlineMs: startedAt + input.version.limits.timeoutMs },
+    });
 
     let attempt = await this.attempt(input, payload, deadline, true);
     if (attempt.retired) {
@@ -135,7 +141,15 @@ export class Invoker {
     this.deps.invocationLog.append(record);
     this.deps.metrics.observe(record);
     input.logger.info(
-      { requestId, function: input.fn.name, version: input.version.version, worker: attempt.worker?.id, cold: attempt.cold, status: attempt.status, durationMs },
+      {
+        requestId,
+        function: input.fn.name,
+        version: input.version.version,
+        worker: attempt.worker?.id,
+        cold: attempt.cold,
+        status: attempt.status,
+        durationMs,
+      },
       'invocation',
     );
     return {
@@ -155,12 +169,25 @@ export class Invoker {
     const leaseMs = limits.timeoutMs + this.deps.leaseMarginMs;
     const acquired = await pool.acquire(key, { leaseMs, maxWorkers: limits.maxConcurrency, waitMs: this.queueWaitMs(deadline) });
     if (acquired.kind === 'retired') {
-      return { cold: false, initMs: null, queueMs: acquired.waitedMs, status: 'crash', retired: true, error: { type: 'VersionRetired', message: 'The function changed during the call: retry.' } };
+      return {
+        cold: false,
+        initMs: null,
+        queueMs: acquired.waitedMs,
+        status: 'crash',
+        retired: true,
+        error: { type: 'VersionRetired', message: 'The function changed during the call: retry.' },
+      };
     }
     if (acquired.kind === 'full') {
       return {
-        cold: false, initMs: null, queueMs: acquired.waitedMs, status: 'rejected',
-        error: { type: 'AtCapacity', message: `All ${limits.maxConcurrency} workers of this function stayed busy for ${Math.round(acquired.waitedMs)} ms: retry later or raise maxConcurrency.` },
+        cold: false,
+        initMs: null,
+        queueMs: acquired.waitedMs,
+        status: 'rejected',
+        error: {
+          type: 'AtCapacity',
+          message: `All ${limits.maxConcurrency} workers of this function stayed busy for ${Math.round(acquired.waitedMs)} ms: retry later or raise maxConcurrency.`,
+        },
       };
     }
     let worker: WorkerInfo;
@@ -172,7 +199,9 @@ export class Invoker {
       const started = await managers.startWorker(specOf(input.fn, input.version)).catch((err: unknown) => err as Error);
       if (started instanceof Error) {
         await pool.cancelStart(key, acquired.ticket).catch(() => undefined);
-        const ownWorker = isNuboError(started, 'NUBO_ERR_NO_CAPACITY') ? await this.waitForOwnWorker(key, leaseMs, deadline) : null;
+        const ownWorker = isNuboError(started, 'NUBO_ERR_NO_CAPACITY')
+          ? await this.waitForOwnWorker(key, leaseMs, deadline)
+          : null;
         if (!ownWorker) return { cold, initMs: null, queueMs, ...startFailure(started) };
         worker = ownWorker.worker;
         queueMs += ownWorker.waitedMs;
@@ -190,23 +219,49 @@ export class Invoker {
         // before any later take from this gateway, so a client's next call still finds the worker.
         this.track(this.giveBack(worker));
         const { reply } = result;
-        return { worker, cold, initMs, queueMs, reply, status: reply.ok ? 'ok' : 'error', ...(reply.error ? { error: reply.error } : {}) };
+        return {
+          worker,
+          cold,
+          initMs,
+          queueMs,
+          reply,
+          status: reply.ok ? 'ok' : 'error',
+          ...(reply.error ? { error: reply.error } : {}),
+        };
       }
       case 'timeout':
         await this.destroy(worker);
-        return { worker, cold, initMs, queueMs, status: 'timeout', error: { type: 'Timeout', message: `The function did not finish within its timeout of ${limits.timeoutMs} ms.` } };
+        return {
+          worker,
+          cold,
+          initMs,
+          queueMs,
+          status: 'timeout',
+          error: { type: 'Timeout', message: `The function did not finish within its timeout of ${limits.timeoutMs} ms.` },
+        };
       case 'unreachable':
         await this.destroy(worker);
         return {
-          worker, cold, initMs, queueMs, status: 'crash',
-          error: { type: mayRetry ? 'WorkerUnreachable' : 'WorkerStartFailed', message: `The worker could not be reached: ${result.message}` },
+          worker,
+          cold,
+          initMs,
+          queueMs,
+          status: 'crash',
+          error: {
+            type: mayRetry ? 'WorkerUnreachable' : 'WorkerStartFailed',
+            message: `The worker could not be reached: ${result.message}`,
+          },
         };
       case 'broken': {
         const exit = await this.destroy(worker, crashGraceMs);
         const oom = exit?.oom === true;
         const detail = exit?.exitedByItself ? ` (exit code ${exit.exitCode ?? '-'}, signal ${exit.signal ?? '-'})` : '';
         return {
-          worker, cold, initMs, queueMs, status: oom ? 'oom' : 'crash',
+          worker,
+          cold,
+          initMs,
+          queueMs,
+          status: oom ? 'oom' : 'crash',
           error: oom
             ? { type: 'OutOfMemory', message: `The function ran out of its ${limits.memoryMb} MB of memory.` }
             : { type: 'WorkerCrashed', message: `The worker ended during the call${detail}: ${result.message}` },
@@ -225,7 +280,11 @@ export class Invoker {
    * No manager has room for another worker: wait (until the deadline) for one of this function's
    * own busy workers to come back instead of failing at once. Null when it has none.
    */
-  private async waitForOwnWorker(key: string, leaseMs: number, deadline: number): Promise<{ worker: WorkerInfo; waitedMs: number } | null> {
+  private async waitForOwnWorker(
+    key: string,
+    leaseMs: number,
+    deadline: number,
+  ): Promise<{ worker: WorkerInfo; waitedMs: number } | null> {
     const live = await this.deps.pool.liveCount(key).catch(() => 0);
     const waitMs = this.queueWaitMs(deadline);
     if (live === 0 || waitMs === 0) return null;
@@ -249,7 +308,10 @@ export class Invoker {
     try {
       if (!(await this.deps.pool.giveBack(worker))) await this.destroy(worker);
     } catch (err) {
-      this.deps.logger.warn({ worker: worker.id, err: (err as Error).message }, 'could not give the worker back; its manager will reclaim it when the lease ends');
+      this.deps.logger.warn(
+        { worker: worker.id, err: (err as Error).message },
+        'could not give the worker back; its manager will reclaim it when the lease ends',
+      );
     }
   }
 
@@ -258,9 +320,18 @@ export class Invoker {
     return this.deps.managers.destroyWorker(worker, graceMs ? { graceMs } : {}).catch(() => null);
   }
 
-  private record(input: InvokeInput, requestId: string, startedAt: number, durationMs: number, attempt: Attempt): InvocationRecord {
+  private record(
+    input: InvokeInput,
+    requestId: string,
+    startedAt: number,
+    durationMs: number,
+    attempt: Attempt,
+  ): InvocationRecord {
     const rawLogs = attempt.reply?.logs ?? '';
-    const logs = Buffer.byteLength(rawLogs) > this.deps.maxLogBytes ? Buffer.from(rawLogs).subarray(0, this.deps.maxLogBytes).toString('utf8') : rawLogs;
+    const logs =
+      Buffer.byteLength(rawLogs) > this.deps.maxLogBytes
+        ? Buffer.from(rawLogs).subarray(0, this.deps.maxLogBytes).toString('utf8')
+        : rawLogs;
     return {
       requestId,
       ownerId: input.fn.ownerId,

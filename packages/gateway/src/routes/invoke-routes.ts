@@ -15,29 +15,45 @@ function eventOf(request: FastifyRequest): unknown {
   return noBody ? {} : request.body;
 }
 
-export function invokeRoutes(deps: GatewayDeps, auth: Authenticator, invoker: Invoker, resolver: FunctionResolver): FastifyPluginAsyncZod {
+export function invokeRoutes(
+  deps: GatewayDeps,
+  auth: Authenticator,
+  invoker: Invoker,
+  resolver: FunctionResolver,
+): FastifyPluginAsyncZod {
   const { catalog, config } = deps;
   return async (app) => {
-    app.post('/v1/functions/:name/invoke', {
-      bodyLimit: config.NUBO_MAX_EVENT_BYTES,
-      schema: {
-        tags: ['invoke'],
-        summary: "Invoke a function: the body is the event, the answer is the handler's result",
-        description: 'Headers x-nubo-request-id, x-nubo-cold-start, x-nubo-duration-ms. Function error or crash → 502, timeout → 504, at capacity → 429.',
-        params: functionNameParams,
-        body: z.unknown().optional().describe('any JSON value: the event'),
-        response: { 200: z.unknown().describe("the handler's result"), '4xx': errorBody, '5xx': errorBody },
+    app.post(
+      '/v1/functions/:name/invoke',
+      {
+        bodyLimit: config.NUBO_MAX_EVENT_BYTES,
+        schema: {
+          tags: ['invoke'],
+          summary: "Invoke a function: the body is the event, the answer is the handler's result",
+          description:
+            'Headers x-nubo-request-id, x-nubo-cold-start, x-nubo-duration-ms. Function error or crash → 502, timeout → 504, at capacity → 429.',
+          params: functionNameParams,
+          body: z.unknown().optional().describe('any JSON value: the event'),
+          response: { 200: z.unknown().describe("the handler's result"), '4xx': errorBody, '5xx': errorBody },
+        },
       },
-    }, async (request, reply) => {
-      const user = await auth.requireUser(request);
-      const target = async (fresh: boolean) => {
-        const fn = await resolver.own(user.id, request.params.name, fresh);
-        return { fn, version: await activeVersion(catalog, fn) };
-      };
-      const outcome = await invoker.invoke({ ...(await target(false)), reload: () => target(true), event: eventOf(request), trigger: 'invoke', logger: request.log });
-      setInvocationHeaders(reply, outcome);
-      if (outcome.status !== 'ok') return sendFailure(reply, outcome);
-      return reply.type('application/json').send(JSON.stringify(outcome.result));
-    });
+      async (request, reply) => {
+        const user = await auth.requireUser(request);
+        const target = async (fresh: boolean) => {
+          const fn = await resolver.own(user.id, request.params.name, fresh);
+          return { fn, version: await activeVersion(catalog, fn) };
+        };
+        const outcome = await invoker.invoke({
+          ...(await target(false)),
+          reload: () => target(true),
+          event: eventOf(request),
+          trigger: 'invoke',
+          logger: request.log,
+        });
+        setInvocationHeaders(reply, outcome);
+        if (outcome.status !== 'ok') return sendFailure(reply, outcome);
+        return reply.type('application/json').send(JSON.stringify(outcome.result));
+      },
+    );
   };
 }

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NuboError, assertFunctionName } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
 import type { Authenticator } from '../auth/authenticate.js';
-import { errorBody, functionNameParams, invocationView as invocationSchema, logsQuery, requestIdParams, statsView } from '../schemas.js';
+import {
+  errorBody,
+  functionNameParams,
+  invocationView as invocationSchema,
+  logsQuery,
+  requestIdParams,
+  statsView,
+} from '../schemas.js';
 import { invocationView } from '../views.js';
 
 export function logRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPluginAsyncZod {
@@ -15,34 +22,70 @@ export function logRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugin
   }
 
   return async (app) => {
-    app.get('/v1/functions/:name/logs', {
-      schema: { tags: ['logs'], summary: 'Invocations of a function, newest first', params: functionNameParams, querystring: logsQuery, response: { 200: invocationSchema.array(), '4xx': errorBody } },
-    }, async (request) => {
-      const user = await auth.requireUser(request);
-      assertFunctionName(request.params.name);
-      const { limit, before, cold } = request.query;
-      const records = await invocationLog.list(user.id, request.params.name, { limit, ...(before !== undefined ? { before } : {}), ...(cold !== undefined ? { cold } : {}) });
-      await assertKnown(user.id, request.params.name, records.length > 0);
-      return records.map(invocationView);
-    });
+    app.get(
+      '/v1/functions/:name/logs',
+      {
+        schema: {
+          tags: ['logs'],
+          summary: 'Invocations of a function, newest first',
+          params: functionNameParams,
+          querystring: logsQuery,
+          response: { 200: invocationSchema.array(), '4xx': errorBody },
+        },
+      },
+      async (request) => {
+        const user = await auth.requireUser(request);
+        assertFunctionName(request.params.name);
+        const { limit, before, cold } = request.query;
+        const records = await invocationLog.list(user.id, request.params.name, {
+          limit,
+          ...(before !== undefined ? { before } : {}),
+          ...(cold !== undefined ? { cold } : {}),
+        });
+        await assertKnown(user.id, request.params.name, records.length > 0);
+        return records.map(invocationView);
+      },
+    );
 
-    app.get('/v1/functions/:name/stats', {
-      schema: { tags: ['logs'], summary: 'Count, errors, cold ratio and duration percentiles', params: functionNameParams, response: { 200: statsView, '4xx': errorBody } },
-    }, async (request) => {
-      const user = await auth.requireUser(request);
-      assertFunctionName(request.params.name);
-      const stats = await invocationLog.stats(user.id, request.params.name);
-      await assertKnown(user.id, request.params.name, stats.count > 0);
-      return { name: request.params.name, ...stats };
-    });
+    app.get(
+      '/v1/functions/:name/stats',
+      {
+        schema: {
+          tags: ['logs'],
+          summary: 'Count, errors, cold ratio and duration percentiles',
+          params: functionNameParams,
+          response: { 200: statsView, '4xx': errorBody },
+        },
+      },
+      async (request) => {
+        const user = await auth.requireUser(request);
+        assertFunctionName(request.params.name);
+        const stats = await invocationLog.stats(user.id, request.params.name);
+        await assertKnown(user.id, request.params.name, stats.count > 0);
+        return { name: request.params.name, ...stats };
+      },
+    );
 
-    app.get('/v1/invocations/:requestId', {
-      schema: { tags: ['logs'], summary: 'One invocation by its request id', params: requestIdParams, response: { 200: invocationSchema, '4xx': errorBody } },
-    }, async (request) => {
-      const user = await auth.requireUser(request);
-      const record = await invocationLog.get(user.id, request.params.requestId);
-      if (!record) throw new NuboError('NUBO_ERR_INVOCATION_NOT_FOUND', `You have no invocation with request id "${request.params.requestId}".`);
-      return invocationView(record);
-    });
+    app.get(
+      '/v1/invocations/:requestId',
+      {
+        schema: {
+          tags: ['logs'],
+          summary: 'One invocation by its request id',
+          params: requestIdParams,
+          response: { 200: invocationSchema, '4xx': errorBody },
+        },
+      },
+      async (request) => {
+        const user = await auth.requireUser(request);
+        const record = await invocationLog.get(user.id, request.params.requestId);
+        if (!record)
+          throw new NuboError(
+            'NUBO_ERR_INVOCATION_NOT_FOUND',
+            `You have no invocation with request id "${request.params.requestId}".`,
+          );
+        return invocationView(record);
+      },
+    );
   };
 }

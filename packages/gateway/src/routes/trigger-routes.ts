@@ -11,7 +11,12 @@ import { activeVersion } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
 
 /** `ANY /fn/:owner/:name/*`: any HTTP request becomes a Lambda HTTP event. */
-export function triggerRoutes(deps: GatewayDeps, auth: Authenticator, invoker: Invoker, resolver: FunctionResolver): FastifyPluginAsyncZod {
+export function triggerRoutes(
+  deps: GatewayDeps,
+  auth: Authenticator,
+  invoker: Invoker,
+  resolver: FunctionResolver,
+): FastifyPluginAsyncZod {
   const { catalog, config } = deps;
   return async (app) => {
     // The handler gets the body as sent, whatever its type.
@@ -26,21 +31,36 @@ export function triggerRoutes(deps: GatewayDeps, auth: Authenticator, invoker: I
         if (!fn) throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `There is no function "${name}" of user "${owner}".`);
         if (!fn.public) {
           const user = await auth.optionalUser(request);
-          if (!user) throw new NuboError('NUBO_ERR_AUTH_MISSING_KEY', `Function "${name}" is private: send its owner's API key as "Authorization: Bearer <key>", or deploy it with public: true.`);
-          if (user.id !== fn.ownerId) throw new NuboError('NUBO_ERR_AUTH_FORBIDDEN', `Function "${name}" is private to ${owner}.`);
+          if (!user)
+            throw new NuboError(
+              'NUBO_ERR_AUTH_MISSING_KEY',
+              `Function "${name}" is private: send its owner's API key as "Authorization: Bearer <key>", or deploy it with public: true.`,
+            );
+          if (user.id !== fn.ownerId)
+            throw new NuboError('NUBO_ERR_AUTH_FORBIDDEN', `Function "${name}" is private to ${owner}.`);
         }
         return { fn, version: await activeVersion(catalog, fn) };
       };
       const subPath = (request.params as { '*'?: string })['*'] ?? '';
       const event = buildHttpEvent(request, subPath, newRequestId());
-      const outcome = await invoker.invoke({ ...(await target(false)), reload: () => target(true), event, trigger: 'http', logger: request.log });
+      const outcome = await invoker.invoke({
+        ...(await target(false)),
+        reload: () => target(true),
+        event,
+        trigger: 'http',
+        logger: request.log,
+      });
       setInvocationHeaders(reply, outcome);
       if (outcome.status !== 'ok') return sendFailure(reply, outcome);
       const result = toHttpResult(outcome.result);
       return reply.code(result.statusCode).headers(result.headers).send(result.body);
     };
 
-    const schema = { tags: ['invoke'], summary: 'HTTP trigger: the request becomes a Lambda HTTP event; public functions need no key', params: triggerParams };
+    const schema = {
+      tags: ['invoke'],
+      summary: 'HTTP trigger: the request becomes a Lambda HTTP event; public functions need no key',
+      params: triggerParams,
+    };
     app.all('/fn/:owner/:name', { bodyLimit: config.NUBO_MAX_EVENT_BYTES, schema }, handle);
     app.all('/fn/:owner/:name/*', { bodyLimit: config.NUBO_MAX_EVENT_BYTES, schema }, handle);
   };

@@ -1,6 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
-import { NuboError, type Logger, type RuntimeId, type Sandbox, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
+import {
+  NuboError,
+  type Logger,
+  type RuntimeId,
+  type Sandbox,
+  type SandboxStartRequest,
+  type SandboxWorker,
+  type WorkerExit,
+} from '@nubo/core';
 import { containerPort, defaultImages } from './runtime-images.js';
 
 const MiB = 1024 * 1024;
@@ -48,23 +56,51 @@ export class DockerSandbox implements Sandbox {
     try {
       await options.docker.ping();
     } catch (err) {
-      throw new NuboError('NUBO_ERR_CONFIG_INVALID', `Cannot reach the Docker engine (${(err as Error).message}): start it (dockerd, or scripts/services/docker.sh) or set NUBO_DOCKER_SOCKET.`);
+      throw new NuboError(
+        'NUBO_ERR_CONFIG_INVALID',
+        `Cannot reach the Docker engine (${(err as Error).message}): start it (dockerd, or scripts/services/docker.sh) or set NUBO_DOCKER_SOCKET.`,
+      );
     }
     const sandbox = new DockerSandbox(options);
     for (const runtime of Object.keys(defaultImages) as RuntimeId[]) {
       const image = sandbox.imageOf(runtime);
-      const found = await options.docker.getImage(image).inspect().then(() => true, () => false);
-      if (!found) options.logger.warn({ image }, `worker image ${image} is missing: build it with "nubo images build" before deploying ${runtime} functions`);
+      const found = await options.docker
+        .getImage(image)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!found)
+        options.logger.warn(
+          { image },
+          `worker image ${image} is missing: build it with "nubo images build" before deploying ${runtime} functions`,
+        );
     }
     const networks = await options.docker.listNetworks({ filters: { name: [workerNetwork] } });
     if (!networks.some((n) => n.Name === workerNetwork)) {
-      await options.docker.createNetwork({ Name: workerNetwork, Driver: 'bridge', Options: { 'com.docker.network.bridge.enable_icc': 'false' }, Labels: { 'nubo.network': 'workers' } }).catch((err: Error) => {
-        if (!/already exists/.test(err.message)) throw err;
-      });
+      await options.docker
+        .createNetwork({
+          Name: workerNetwork,
+          Driver: 'bridge',
+          Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+          Labels: { 'nubo.network': 'workers' },
+        })
+        .catch((err: Error) => {
+          if (!/already exists/.test(err.message)) throw err;
+        });
     }
     const orphans = await options.docker.listContainers({ all: true, filters: { label: [`nubo.manager=${options.managerId}`] } });
-    await Promise.all(orphans.map((c) => options.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-    if (orphans.length > 0) options.logger.warn({ removed: orphans.length }, 'removed worker containers left by an earlier run of this manager');
+    await Promise.all(
+      orphans.map((c) =>
+        options.docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
+    if (orphans.length > 0)
+      options.logger.warn({ removed: orphans.length }, 'removed worker containers left by an earlier run of this manager');
     await sandbox.watchExits();
     return sandbox;
   }
@@ -74,7 +110,9 @@ export class DockerSandbox implements Sandbox {
   }
 
   private async watchExits(): Promise<void> {
-    const stream = (await this.options.docker.getEvents({ filters: { label: [`nubo.manager=${this.options.managerId}`], event: ['die'] } })) as NodeJS.ReadableStream;
+    const stream = (await this.options.docker.getEvents({
+      filters: { label: [`nubo.manager=${this.options.managerId}`], event: ['die'] },
+    })) as NodeJS.ReadableStream;
     this.events = stream;
     let pending = '';
     stream.on('data', (chunk: Buffer) => {
@@ -88,7 +126,13 @@ export class DockerSandbox implements Sandbox {
         const workerId = attributes['nubo.worker'];
         const worker = workerId ? this.workers.get(workerId) : undefined;
         if (!workerId || !worker || worker.destroying) continue;
-        const exit: WorkerExit = { exitedByItself: true, oom: false, exitCode: Number(attributes.exitCode ?? NaN), signal: null, stderrTail: '' };
+        const exit: WorkerExit = {
+          exitedByItself: true,
+          oom: false,
+          exitCode: Number(attributes.exitCode ?? NaN),
+          signal: null,
+          stderrTail: '',
+        };
         for (const listener of this.exitListeners) listener(workerId, exit);
       }
     });
@@ -131,7 +175,12 @@ export class DockerSandbox implements Sandbox {
             `NUBO_MEMORY_MB=${spec.memoryMb}`,
             'NUBO_MEMORY_SOURCE=cgroup',
           ],
-          Labels: { 'nubo.manager': managerId, 'nubo.worker': workerId, 'nubo.function': spec.functionId, 'nubo.version': String(spec.version) },
+          Labels: {
+            'nubo.manager': managerId,
+            'nubo.worker': workerId,
+            'nubo.function': spec.functionId,
+            'nubo.version': String(spec.version),
+          },
           ExposedPorts: { [`${containerPort}/tcp`]: {} },
           HostConfig: {
             PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: advertiseIp, HostPort: String(hostPort) }] },
@@ -170,7 +219,9 @@ export class DockerSandbox implements Sandbox {
   private async waitUntilReady(_workerId: string, container: Docker.Container, hostPort: number): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
-      const answer = await fetch(`http://${this.options.advertiseIp}:${hostPort}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      const answer = await fetch(`http://${this.options.advertiseIp}:${hostPort}/healthz`, {
+        signal: AbortSignal.timeout(1000),
+      }).then(
         async (r) => ({ status: r.status, body: (await r.json()) as { error?: { type: string; message: string } } }),
         () => null,
       );
@@ -184,9 +235,17 @@ export class DockerSandbox implements Sandbox {
           .toString('utf8')
           // biome-ignore lint/suspicious/noControlCharactersInRegex: Docker frames each log line with a binary header
           .replace(/[\x00-\x08]/g, '');
-        throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', `The worker exited while loading the function${state.OOMKilled ? ' (out of memory)' : ''}: ${logs.trim().slice(-1000) || `exit code ${state.ExitCode}`}`, { errorType: 'Runtime.ExitError' });
+        throw new NuboError(
+          'NUBO_ERR_DEPLOY_INIT_FAILED',
+          `The worker exited while loading the function${state.OOMKilled ? ' (out of memory)' : ''}: ${logs.trim().slice(-1000) || `exit code ${state.ExitCode}`}`,
+          { errorType: 'Runtime.ExitError' },
+        );
       }
-      if (Date.now() > deadline) throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The worker container did not become ready within ${startTimeoutMs} ms.`);
+      if (Date.now() > deadline)
+        throw new NuboError(
+          'NUBO_ERR_WORKER_START_FAILED',
+          `The worker container did not become ready within ${startTimeoutMs} ms.`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
@@ -196,13 +255,28 @@ export class DockerSandbox implements Sandbox {
     if (!worker) return null;
     worker.destroying = true;
     const container = this.options.docker.getContainer(worker.containerId);
-    let state = await container.inspect().then((i) => i.State, () => null);
+    let state = await container.inspect().then(
+      (i) => i.State,
+      () => null,
+    );
     if (state?.Running && options.graceMs) {
-      await Promise.race([container.wait().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, options.graceMs).unref())]);
-      state = await container.inspect().then((i) => i.State, () => null);
+      await Promise.race([
+        container.wait().catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, options.graceMs).unref()),
+      ]);
+      state = await container.inspect().then(
+        (i) => i.State,
+        () => null,
+      );
     }
     const exit: WorkerExit | null = state
-      ? { exitedByItself: !state.Running, oom: state.OOMKilled, exitCode: state.Running ? null : state.ExitCode, signal: null, stderrTail: '' }
+      ? {
+          exitedByItself: !state.Running,
+          oom: state.OOMKilled,
+          exitCode: state.Running ? null : state.ExitCode,
+          signal: null,
+          stderrTail: '',
+        }
       : null;
     await container.remove({ force: true }).catch(() => undefined);
     this.workers.delete(workerId);

@@ -28,7 +28,18 @@ async function copyInto(root: string, source: string, target = source): Promise<
   await cp(await realpath(source), join(root, target), { recursive: true, dereference: true });
 }
 
-const skippedPythonDirs = new Set(['test', 'tests', 'idlelib', 'tkinter', 'turtledemo', 'ensurepip', 'site-packages', '__pycache__', 'lib2to3', 'pydoc_data']);
+const skippedPythonDirs = new Set([
+  'test',
+  'tests',
+  'idlelib',
+  'tkinter',
+  'turtledemo',
+  'ensurepip',
+  'site-packages',
+  '__pycache__',
+  'lib2to3',
+  'pydoc_data',
+]);
 
 async function copyStdlib(from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true });
@@ -49,10 +60,22 @@ async function buildContext(runtime: RuntimeId): Promise<string> {
     const node = await realpath(process.execPath);
     await copyInto(root, node, '/usr/bin/node');
     for (const lib of librariesOf(node)) await copyInto(root, lib);
-    await cp(dirname(nodeRuntimeScript), join(root, 'runtime/node'), { recursive: true, filter: (src) => !src.endsWith('.map') && !src.endsWith('.d.ts') });
+    await cp(dirname(nodeRuntimeScript), join(root, 'runtime/node'), {
+      recursive: true,
+      filter: (src) => !src.endsWith('.map') && !src.endsWith('.d.ts'),
+    });
     entrypoint = ['/usr/bin/node', '/runtime/node/server.js'];
   } else {
-    const info = JSON.parse(execFileSync('python3', ['-c', 'import json,sys,sysconfig;print(json.dumps({"exe":sys.executable,"stdlib":sysconfig.get_paths()["stdlib"],"dynload":sysconfig.get_paths()["platstdlib"]}))'], { encoding: 'utf8' })) as { exe: string; stdlib: string };
+    const info = JSON.parse(
+      execFileSync(
+        'python3',
+        [
+          '-c',
+          'import json,sys,sysconfig;print(json.dumps({"exe":sys.executable,"stdlib":sysconfig.get_paths()["stdlib"],"dynload":sysconfig.get_paths()["platstdlib"]}))',
+        ],
+        { encoding: 'utf8' },
+      ),
+    ) as { exe: string; stdlib: string };
     const python = await realpath(info.exe);
     await copyInto(root, python, '/opt/python/bin/python3');
     for (const lib of librariesOf(python)) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
@@ -61,8 +84,10 @@ async function buildContext(runtime: RuntimeId): Promise<string> {
     // The stdlib's C extensions (zlib, ssl, ctypes, ...) load their own libraries.
     const dynload = join(info.stdlib, 'lib-dynload');
     const extensionLibs = new Set<string>();
-    for (const file of await readdir(dynload)) if (file.endsWith('.so')) for (const lib of librariesOf(join(dynload, file))) extensionLibs.add(lib);
-    for (const lib of extensionLibs) if (!lib.includes('ld-linux')) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
+    for (const file of await readdir(dynload))
+      if (file.endsWith('.so')) for (const lib of librariesOf(join(dynload, file))) extensionLibs.add(lib);
+    for (const lib of extensionLibs)
+      if (!lib.includes('ld-linux')) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
     await cp(pythonRuntimeScript, join(root, 'runtime/python/nubo_runtime.py'));
     entrypoint = ['/opt/python/bin/python3', '-u', '/runtime/python/nubo_runtime.py'];
     env = ['PYTHONHOME=/opt/python', 'PYTHONDONTWRITEBYTECODE=1'];

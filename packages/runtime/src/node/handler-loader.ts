@@ -24,7 +24,10 @@ export async function loadHandler(codeDir: string, handler: string): Promise<Lam
   const exportName = handler.slice(dot + 1);
   const file = extensions.map((ext) => join(codeDir, modulePath + ext)).find((candidate) => existsSync(candidate));
   if (!file) {
-    throw new InitError('HandlerFileMissing', `Cannot find ${modulePath}.js, .mjs or .cjs in the function's code for handler "${handler}".`);
+    throw new InitError(
+      'HandlerFileMissing',
+      `Cannot find ${modulePath}.js, .mjs or .cjs in the function's code for handler "${handler}".`,
+    );
   }
   let mod: Record<string, unknown>;
   try {
@@ -36,7 +39,10 @@ export async function loadHandler(codeDir: string, handler: string): Promise<Lam
   const fromDefault = (mod.default as Record<string, unknown> | undefined)?.[exportName];
   const fn = mod[exportName] ?? fromDefault;
   if (typeof fn !== 'function') {
-    throw new InitError('HandlerExportMissing', `${file.slice(codeDir.length + 1)} does not export a function named "${exportName}".`);
+    throw new InitError(
+      'HandlerExportMissing',
+      `${file.slice(codeDir.length + 1)} does not export a function named "${exportName}".`,
+    );
   }
   return fn as LambdaHandler;
 }

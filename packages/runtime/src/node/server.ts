@@ -40,8 +40,9 @@ let initError: InitError | undefined;
 let busy = false;
 
 function describeError(err: unknown): { type: string; message: string; stack?: string } {
-  if (err instanceof Error) return { type: err.name || 'Error', message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
-  return { type: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err) };
+  if (err instanceof Error)
+    return { type: err.name || 'Error', message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
+  return { type: 'Error', message: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)) };
 }
 
 function buildContext(requestId: string, deadlineMs: number) {
@@ -120,7 +121,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     text = JSON.stringify(body);
   } catch (err) {
     status = 200;
-    text = JSON.stringify({ ok: false, error: { type: 'SerializationError', message: `The handler's result is not JSON-serialisable: ${(err as Error).message}` } });
+    text = JSON.stringify({
+      ok: false,
+      error: { type: 'SerializationError', message: `The handler's result is not JSON-serialisable: ${(err as Error).message}` },
+    });
   }
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
