@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 
-/** The pool's Lua scripts, read from packages/pool/lua/ (each file's header documents it). */
-const names = [
+/**
+ * The pool's Lua scripts, read from packages/pool/lua/ (each file's header documents it).
+ * A line `--- @include "name"` is replaced by lua/includes/name.lua, each include at most once.
+ */
+export const scriptNames = [
   'acquire',
   'adopt',
   'adopt-idle',
@@ -16,8 +19,30 @@ const names = [
   'drop-manager',
   'drain-manager',
 ] as const;
-export type ScriptName = (typeof names)[number];
+export type ScriptName = (typeof scriptNames)[number];
+
+const luaDir = new URL('../lua/', import.meta.url);
+const includeLine = /^--- @include "([a-z-]+)"$/gm;
+
+function readLua(relative: string): string {
+  return readFileSync(new URL(relative, luaDir), 'utf8');
+}
+
+/** Replaces the include lines of a script by the included files (which may include others). */
+export function expandIncludes(source: string, seen = new Set<string>()): string {
+  return source.replace(includeLine, (_line, name: string) => {
+    if (seen.has(name)) return `-- (${name} included above)`;
+    seen.add(name);
+    return expandIncludes(readLua(`includes/${name}.lua`), seen);
+  });
+}
+
+/** A script's header: its leading comment lines, which document KEYS, ARGV and the reply. */
+export function scriptHeader(name: ScriptName): string {
+  const lines = readLua(`${name}.lua`).split('\n');
+  return lines.filter((line, i) => line.startsWith('--') && lines.slice(0, i).every((l) => l.startsWith('--'))).join('\n');
+}
 
 export const luaScripts: Record<ScriptName, string> = Object.fromEntries(
-  names.map((name) => [name, readFileSync(new URL(`../lua/${name}.lua`, import.meta.url), 'utf8')]),
+  scriptNames.map((name) => [name, expandIncludes(readLua(`${name}.lua`))]),
 ) as Record<ScriptName, string>;

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Acquisition, AcquireOptions, IdleWorker, WarmOptions, WorkerInfo, WorkerPool } from '@nubo/core';
+import {
+  poolKeyOf,
+  type Acquisition,
+  type AcquireOptions,
+  type IdleWorker,
+  type WarmOptions,
+  type WorkerInfo,
+  type WorkerPool,
+} from '@nubo/core';
 
 interface KeyState {
   idle: WorkerInfo[];
@@ -8,8 +16,6 @@ interface KeyState {
   /** Callers blocked at maxWorkers, woken when a worker comes back or a slot frees. */
   waiters: Set<() => void>;
 }
-
-const keyOf = (worker: WorkerInfo) => `${worker.functionId}:${worker.version}`;
 
 /**
  * The embedded WorkerPool: the seed's list-per-function semantics in one process. JavaScript runs
@@ -120,7 +126,7 @@ export class MemoryWorkerPool implements WorkerPool {
   }
 
   async giveBack(worker: WorkerInfo): Promise<boolean> {
-    const key = keyOf(worker);
+    const key = poolKeyOf(worker);
     const state = this.keys.get(key);
     if (!state?.leased.delete(worker.id) || this.retired.has(key) || this.draining.has(worker.managerId)) {
       if (state) this.wakeOne(state);
@@ -133,7 +139,7 @@ export class MemoryWorkerPool implements WorkerPool {
   }
 
   async removeIdle(worker: WorkerInfo, keepIdle = 0): Promise<boolean> {
-    const state = this.keys.get(keyOf(worker));
+    const state = this.keys.get(poolKeyOf(worker));
     if (!state || state.idle.length <= keepIdle) return false;
     const index = state.idle.findIndex((w) => w.id === worker.id);
     if (index < 0) return false;
@@ -144,7 +150,7 @@ export class MemoryWorkerPool implements WorkerPool {
   }
 
   async forget(worker: WorkerInfo): Promise<void> {
-    const state = this.keys.get(keyOf(worker));
+    const state = this.keys.get(poolKeyOf(worker));
     this.lastUsed.delete(worker.id);
     if (!state) return;
     state.leased.delete(worker.id);
@@ -177,7 +183,7 @@ export class MemoryWorkerPool implements WorkerPool {
   }
 
   async restore(worker: WorkerInfo): Promise<boolean> {
-    const key = keyOf(worker);
+    const key = poolKeyOf(worker);
     if (this.retired.has(key) || this.draining.has(worker.managerId)) return false;
     const state = this.state(key);
     state.idle.push(worker);

@@ -1,20 +1,21 @@
 import type { Redis } from 'ioredis';
 import type { ManagerRecord, ManagerRegistry } from '@nubo/core';
 import { poolUnavailable } from './redis-connection.js';
+import { RedisKeys } from './redis-keys.js';
 
 /**
  * Managers announce themselves in one Redis HASH (`managers`: id → record) and refresh their
  * heartbeat; a record whose heartbeat is older than the TTL belongs to a dead manager.
  */
 export class RedisManagerRegistry implements ManagerRegistry {
+  private readonly key: string;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     readonly ttlMs: number,
-  ) {}
-
-  private get key(): string {
-    return `${this.prefix}managers`;
+  ) {
+    this.key = new RedisKeys(prefix).managers;
   }
 
   async heartbeat(record: Omit<ManagerRecord, 'heartbeatAt'>): Promise<void> {

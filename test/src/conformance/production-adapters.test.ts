@@ -1,7 +1,8 @@
-import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
 import { createPool } from 'mysql2/promise';
 import { createLogger } from '@nubo/core';
-import { connectRedis, RedisWorkerPool } from '@nubo/pool';
+import { connectRedis, expandIncludes, luaScripts, RedisKeys, RedisWorkerPool } from '@nubo/pool';
 import { MongoInvocationLog, MysqlCatalog, S3CodeStore } from '@nubo/stores';
 import { s3Credentials, service, uniqueName } from '../helpers/services.js';
 import { catalogConformance } from './catalog-suite.js';
@@ -18,6 +19,38 @@ workerPoolConformance('RedisWorkerPool', async () => {
   // Also when a test fails before its own close: a waiting taker's subscriber would keep the file running.
   after(() => pool.close());
   return pool;
+});
+
+describe('the pool Lua scripts on real Redis', () => {
+  it('compile, includes and all', async () => {
+    for (const [name, lua] of Object.entries(luaScripts)) {
+      await assert.doesNotReject(redis.script('LOAD', lua) as Promise<unknown>, `${name}.lua does not compile`);
+    }
+  });
+
+  it('derive every key exactly as RedisKeys spells it', async () => {
+    const keys = new RedisKeys(`${uniqueName('test:keys:')}:`);
+    const [key, address, manager] = ['fn_a:3', '10.0.1.7:30001', 'node-1'];
+    const derived = await redis.eval(
+      expandIncludes(
+        '--- @include "keys"\nreturn {names.pool(ARGV[2]), names.live(ARGV[2]), names.starting(ARGV[2]), names.freed(ARGV[2]), names.worker(ARGV[3]), names.idle(ARGV[4]), names.managerWorkers(ARGV[4])}',
+      ),
+      0,
+      keys.prefix,
+      key,
+      address,
+      manager,
+    );
+    assert.deepEqual(derived, [
+      keys.pool(key),
+      keys.live(key),
+      keys.starting(key),
+      keys.freed(key),
+      keys.worker(address),
+      keys.idle(manager),
+      keys.managerWorkers(manager),
+    ]);
+  });
 });
 
 const mysqlAdmin = createPool({ uri: service('MYSQL_URL'), connectionLimit: 2 });

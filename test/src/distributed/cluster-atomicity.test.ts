@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createLogger } from '@nubo/core';
-import { RedisWorkerPool, connectRedis } from '@nubo/pool';
+import { connectRedis } from '@nubo/pool';
+import { PoolInspector } from '../helpers/pool-inspector.js';
 import { probeHandler } from '../helpers/handlers.js';
 import { startDistributedStack } from '../helpers/distributed-stack.js';
 import { call } from '../helpers/http.js';
@@ -39,7 +40,7 @@ describe('atomicity across gateways', () => {
     const detail = await call(a, 'GET', '/v1/functions/shared', { key });
     const redis = await connectRedis({ url: stack.env.NUBO_REDIS_URL! }, createLogger({ level: 'silent' }));
     after(() => redis.quit());
-    const pool = new RedisWorkerPool(redis, stack.env.NUBO_REDIS_PREFIX!);
+    const pool = new PoolInspector(redis, stack.env.NUBO_REDIS_PREFIX!);
     const snapshot = await pool.snapshot(`${detail.body.id}:1`);
     const running = stack.managers.reduce((sum, m) => sum + m.sandbox.running().length, 0);
     assert.equal(snapshot.leased.length, 0, 'every worker was given back');

@@ -3,7 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createLogger } from '@nubo/core';
-import { RedisManagerRegistry, RedisWorkerPool, connectRedis } from '@nubo/pool';
+import { RedisManagerRegistry, connectRedis } from '@nubo/pool';
+import { PoolInspector } from '../helpers/pool-inspector.js';
 import { MongoInvocationLog } from '@nubo/stores';
 import { probeHandler } from '../helpers/handlers.js';
 import { freePort, startDistributedStack, type DistributedStack } from '../helpers/distributed-stack.js';
@@ -28,7 +29,7 @@ async function setUp(stack: DistributedStack, gatewayUrl = stack.gateways[0]!.ur
   return {
     key,
     poolKey: `${id}:1`,
-    pool: new RedisWorkerPool(redis, stack.env.NUBO_REDIS_PREFIX!),
+    pool: new PoolInspector(redis, stack.env.NUBO_REDIS_PREFIX!),
     registry: new RedisManagerRegistry(redis, stack.env.NUBO_REDIS_PREFIX!, Number(stack.env.NUBO_MANAGER_TTL_MS)),
   };
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { createLogger } from '@nubo/core';
-import { RedisManagerRegistry, RedisWorkerPool, connectRedis } from '@nubo/pool';
+import { RedisManagerRegistry, connectRedis } from '@nubo/pool';
+import { PoolInspector } from '../helpers/pool-inspector.js';
 import { freePort, startDistributedStack } from '../helpers/distributed-stack.js';
 import { probeHandler } from '../helpers/handlers.js';
 import { call, type HttpResult } from '../helpers/http.js';
@@ -113,7 +114,7 @@ describe('graceful shutdown', () => {
       const gateway = startNuboProcess('gateway', { ...stack.env, NUBO_PORT: String(gatewayPort), NUBO_LOG_LEVEL: 'info' });
       const redis = await connectRedis({ url: stack.env.NUBO_REDIS_URL! }, silent);
       after(() => redis.quit());
-      const pool = new RedisWorkerPool(redis, stack.env.NUBO_REDIS_PREFIX!);
+      const pool = new PoolInspector(redis, stack.env.NUBO_REDIS_PREFIX!);
       const registry = new RedisManagerRegistry(redis, stack.env.NUBO_REDIS_PREFIX!, Number(stack.env.NUBO_MANAGER_TTL_MS));
       await eventually(
         'the gateway answers and the manager has registered',

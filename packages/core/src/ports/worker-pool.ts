@@ -5,6 +5,11 @@ export function poolKey(functionId: string, version: number): string {
   return `${functionId}:${version}`;
 }
 
+/** The pool key of the function version a worker runs. */
+export function poolKeyOf(worker: Pick<WorkerInfo, 'functionId' | 'version'>): string {
+  return poolKey(worker.functionId, worker.version);
+}
+
 export interface AcquireOptions {
   /** How long the taker may hold the worker before a manager may reclaim it. */
   leaseMs: number;
