@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
 import { bundleFromFiles, createLogger, type WorkerSpec } from '@nubo/core';
-import { CodeCache, DockerSandbox, Manager, defaultImages } from '@nubo/manager';
+import { CodeCache, DockerSandbox, Manager, defaultImages, type StartTimings } from '@nubo/manager';
 import { MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore } from '@nubo/stores';
 import { freePort } from './lib/server.js';
@@ -53,12 +53,16 @@ async function main(): Promise<void> {
   await (await import('node:fs/promises')).mkdir(codeDir);
   await writeFile(join(codeDir, 'index.mjs'), noop);
   const store = new FsCodeStore(join(dir, 'code'));
+  let lastStart: StartTimings | undefined;
   const sandbox = await DockerSandbox.open({
     docker,
     managerId: `bench-${process.pid}`,
     advertiseIp: '127.0.0.1',
     ports: { from: 32000, to: 32999 },
     logger,
+    onStartTimings: (timings) => {
+      lastStart = timings;
+    },
   });
   const cache = new CodeCache({ dir: join(dir, 'cache'), store, limits: { maxBytes: 1e7, maxUnzippedBytes: 1e8 } });
   const manager = new Manager({
@@ -102,9 +106,9 @@ async function main(): Promise<void> {
       const worker = await manager.startWorker(spec);
       total.push(performance.now() - t0);
       fetchMs.push(fetched);
-      create.push(sandbox.lastStart!.createMs);
-      start.push(sandbox.lastStart!.startMs);
-      ready.push(sandbox.lastStart!.readyMs);
+      create.push(lastStart!.createMs);
+      start.push(lastStart!.startMs);
+      ready.push(lastStart!.readyMs);
       await manager.destroyWorker(worker.id);
       baseline.push(await plainDockerRun(docker, codeDir));
     }

@@ -9,6 +9,7 @@ import { openSandbox } from './compose/open-sandbox.js';
 import { openPool } from './compose/open-pool.js';
 import { managerSettings } from './compose/manager-settings.js';
 import { openStores } from './compose/open-stores.js';
+import { gatewaySettings } from './compose/gateway-settings.js';
 
 export interface EmbeddedNubo {
   url: string;
@@ -38,14 +39,13 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
   manager.start();
 
   const gateway = await buildGateway({
-    config,
+    settings: gatewaySettings(config),
     logger,
     catalog: stores.catalog,
     invocationLog: stores.invocationLog,
     codeStore: stores.codeStore,
     pool: pool.pool,
     managers: new InProcessManagerClient(manager),
-    runtimes: ['node20', 'python3.11'],
     liveWorkers: () => sandbox.running().length,
   });
   const listening = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });

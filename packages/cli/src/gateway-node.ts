@@ -3,6 +3,7 @@ import { buildGateway, type Gateway } from '@nubo/gateway';
 import { HttpManagerClient } from '@nubo/manager/client';
 import { openPool, requireCluster } from './compose/open-pool.js';
 import { openStores } from './compose/open-stores.js';
+import { gatewaySettings } from './compose/gateway-settings.js';
 
 export interface GatewayNode {
   url: string;
@@ -26,14 +27,13 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
   }, config.NUBO_HEARTBEAT_MS);
   refresh.unref();
   const gateway = await buildGateway({
-    config,
+    settings: gatewaySettings(config),
     logger,
     catalog: stores.catalog,
     invocationLog: stores.invocationLog,
     codeStore: stores.codeStore,
     pool: pool.pool,
     managers,
-    runtimes: ['node20', 'python3.11'],
     liveWorkers: () => running,
   });
   const url = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });

@@ -1,7 +1,24 @@
+/** The areas of the API and platform; every code is `NUBO_ERR_<AREA>_<WHAT>`. */
+export const errorAreas = [
+  'REQUEST',
+  'AUTH',
+  'KEY',
+  'FUNCTION',
+  'DEPLOY',
+  'INVOKE',
+  'INVOCATION',
+  'WORKER',
+  'POOL',
+  'STORE',
+  'MANAGER',
+  'CONFIG',
+  'SERVER',
+] as const;
+
 /**
  * The one error catalogue of Nubo: every condition has a stable code and the HTTP status it maps
- * to. Throw `new NuboError(code, message)`; the gateway's error handler is the only place that
- * turns it into an HTTP answer.
+ * to (docs/errors.md explains each; a test keeps the two equal). Throw `new NuboError(code,
+ * message)`; @nubo/http's error mapper is the only place that turns it into an HTTP answer.
  */
 export const errorCatalogue = {
   NUBO_ERR_REQUEST_INVALID: 400,
@@ -40,11 +57,10 @@ export const errorCatalogue = {
   NUBO_ERR_POOL_UNAVAILABLE: 503,
   NUBO_ERR_STORE_UNAVAILABLE: 503,
   NUBO_ERR_MANAGER_UNAVAILABLE: 503,
-  NUBO_ERR_NO_CAPACITY: 503,
+  NUBO_ERR_MANAGER_NO_CAPACITY: 503,
   NUBO_ERR_MANAGER_UNAUTHORIZED: 401,
-  NUBO_ERR_WORKER_NOT_FOUND: 404,
   NUBO_ERR_CONFIG_INVALID: 500,
-  NUBO_ERR_INTERNAL: 500,
+  NUBO_ERR_SERVER_INTERNAL: 500,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -66,4 +82,9 @@ export class NuboError extends Error {
 
 export function isNuboError(err: unknown, code?: ErrorCode): err is NuboError {
   return err instanceof NuboError && (code === undefined || err.code === code);
+}
+
+/** Whether a string off the wire is one of the catalogue's codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalogue, value);
 }

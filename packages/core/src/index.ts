@@ -12,3 +12,4 @@ export * from './ports/sandbox.js';
 export * from './ports/manager-client.js';
 export * from './code-bundle.js';
 export * from './ports/manager-registry.js';
+export * from './recurring-task.js';

@@ -3,15 +3,17 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newRequestId } from '@nubo/core';
+import { installErrorHandlers } from '@nubo/http';
 import type { GatewayDeps } from './deps.js';
 import { Authenticator } from './auth/authenticate.js';
+import { authenticatedRoutes } from './auth/authenticated-routes.js';
 import { Deployer } from './deployer.js';
 import { FunctionResolver } from './function-resolver.js';
-import { installErrorHandlers } from './error-handler.js';
 import { Invoker } from './invoke/invoker.js';
+import { WorkerSupply } from './invoke/worker-supply.js';
 import { InvocationMetrics } from './metrics.js';
 import { Prewarmer } from './prewarmer.js';
-import { authRoutes } from './routes/auth-routes.js';
+import { keyRoutes, signInRoutes } from './routes/auth-routes.js';
 import { functionRoutes } from './routes/function-routes.js';
 import { invokeRoutes } from './routes/invoke-routes.js';
 import { logRoutes } from './routes/log-routes.js';
@@ -28,6 +30,7 @@ export interface Gateway {
 
 /** Builds the gateway (the seed's Main): the HTTP API, and the only caller of functions. */
 export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
+  const { settings } = deps;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One structured line per invocation replaces Fastify's two lines per request.
@@ -38,7 +41,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandlers(app);
+  installErrorHandlers(app, { notFoundHint: 'see GET /openapi.json for the API' });
 
   await app.register(swagger, {
     openapi: {
@@ -54,32 +57,36 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   });
 
   const metrics = new InvocationMetrics(deps.liveWorkers, () => deps.invocationLog.dropped);
-  const invoker = new Invoker({
-    pool: deps.pool,
-    managers: deps.managers,
-    invocationLog: deps.invocationLog,
-    metrics,
-    maxLogBytes: deps.config.NUBO_MAX_LOG_BYTES,
-    maxQueueWaitMs: deps.config.NUBO_MAX_QUEUE_WAIT_MS,
-    leaseMarginMs: deps.config.NUBO_LEASE_MARGIN_MS,
-    logger: deps.logger as FastifyBaseLogger,
-  });
-  const prewarmer = new Prewarmer({
-    catalog: deps.catalog,
+  const supply = new WorkerSupply({
     pool: deps.pool,
     managers: deps.managers,
     logger: deps.logger,
-    intervalMs: deps.config.NUBO_PREWARM_INTERVAL_MS,
+    maxQueueWaitMs: settings.maxQueueWaitMs,
+    waitingForRoom: metrics.waitingForRoom,
   });
+  const invoker = new Invoker({
+    supply,
+    invocationLog: deps.invocationLog,
+    metrics,
+    maxLogBytes: settings.maxLogBytes,
+    leaseMarginMs: settings.leaseMarginMs,
+    logger: deps.logger,
+  });
+  const prewarmer = new Prewarmer({ catalog: deps.catalog, supply, logger: deps.logger, intervalMs: settings.prewarmIntervalMs });
   const deployer = new Deployer(deps, () => prewarmer.kick());
   const auth = new Authenticator(deps.catalog);
   const resolver = new FunctionResolver(deps.catalog);
 
   await app.register(systemRoutes(metrics));
-  await app.register(authRoutes(deps, auth));
-  await app.register(functionRoutes(deps, auth, deployer, resolver));
-  await app.register(invokeRoutes(deps, auth, invoker, resolver));
-  await app.register(logRoutes(deps, auth));
+  await app.register(signInRoutes(deps.catalog, settings.allowSignup));
+  await app.register(
+    authenticatedRoutes(auth, [
+      keyRoutes(deps.catalog, auth),
+      functionRoutes(deps, deployer, resolver),
+      invokeRoutes(deps, invoker, resolver),
+      logRoutes(deps),
+    ]),
+  );
   await app.register(triggerRoutes(deps, auth, invoker, resolver));
   await app.ready();
   prewarmer.start();

@@ -19,10 +19,10 @@ import {
   type User,
 } from '@nubo/core';
 import type { GatewayDeps } from './deps.js';
-import { specOf } from './invoke/invoker.js';
-import type { deployRequest } from './schemas.js';
+import { specOf } from './invoke/worker-spec.js';
+import type { deployRequestSchema } from './schemas.js';
 
-export type DeployRequest = z.infer<typeof deployRequest>;
+export type DeployRequest = z.infer<typeof deployRequestSchema>;
 
 const initErrorCodes: Record<string, ErrorCode> = {
   HandlerFileMissing: 'NUBO_ERR_DEPLOY_HANDLER_FILE_MISSING',
@@ -41,7 +41,7 @@ export class Deployer {
     /** Told after each deploy, so the new version's warm workers start at once. */
     private readonly deployed: () => void = () => undefined,
   ) {
-    this.limits = { maxBytes: deps.config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: deps.config.NUBO_MAX_CODE_UNZIPPED_BYTES };
+    this.limits = deps.settings.bundleLimits;
   }
 
   async deploy(
@@ -49,14 +49,16 @@ export class Deployer {
     name: string,
     request: DeployRequest,
   ): Promise<{ fn: FunctionRecord; version: FunctionVersion; created: boolean }> {
-    const { catalog, codeStore, managers, config } = this.deps;
+    const { catalog, codeStore, managers, settings } = this.deps;
     assertFunctionName(name);
     assertRuntime(request.runtime);
     const runtime = request.runtime;
-    if (!this.deps.runtimes.includes(runtime)) {
+    // With no manager alive there is nothing to compare against: the probe start answers 503 then.
+    const runtimes = await managers.runtimes();
+    if (runtimes.length > 0 && !runtimes.includes(runtime)) {
       throw new NuboError(
         'NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME',
-        `The runtime "${runtime}" is not available on this Nubo (available: ${this.deps.runtimes.join(', ')}).`,
+        `The runtime "${runtime}" is not available on this Nubo (available: ${runtimes.join(', ')}).`,
       );
     }
     const handler = parseHandler(request.handler);
@@ -80,16 +82,16 @@ export class Deployer {
       env: request.env,
       public: request.public,
       limits: {
-        memoryMb: request.memoryMb ?? config.NUBO_DEFAULT_MEMORY_MB,
-        timeoutMs: request.timeoutMs ?? config.NUBO_DEFAULT_TIMEOUT_MS,
-        maxConcurrency: request.maxConcurrency ?? config.NUBO_DEFAULT_MAX_CONCURRENCY,
+        memoryMb: request.memoryMb ?? settings.defaultLimits.memoryMb,
+        timeoutMs: request.timeoutMs ?? settings.defaultLimits.timeoutMs,
+        maxConcurrency: request.maxConcurrency ?? settings.defaultLimits.maxConcurrency,
         minWarm: request.minWarm ?? 0,
-        idleTtlMs: request.idleTtlMs ?? config.NUBO_DEFAULT_IDLE_TTL_MS,
+        idleTtlMs: request.idleTtlMs ?? settings.defaultLimits.idleTtlMs,
       },
     });
 
     try {
-      const probe = await managers.startWorker(specOf(fn, version));
+      const probe = await managers.startWorker(specOf({ fn, version }));
       await managers.destroyWorker(probe);
     } catch (err) {
       await catalog.discardVersion(fn.id, version.version);

@@ -1,16 +1,16 @@
-import type { Catalog, CodeStore, InvocationLog, Logger, ManagerClient, RuntimeId, ServerConfig, WorkerPool } from '@nubo/core';
+import type { Catalog, CodeStore, InvocationLog, Logger, ManagerClient, WorkerPool } from '@nubo/core';
+import type { GatewaySettings } from './settings.js';
 
 /** Everything the gateway needs, each behind its port so any adapter can be plugged in. */
 export interface GatewayDeps {
-  config: ServerConfig;
+  settings: GatewaySettings;
   logger: Logger;
   catalog: Catalog;
   invocationLog: InvocationLog;
   codeStore: CodeStore;
   pool: WorkerPool;
+  /** Where workers come from; also tells which runtimes its sandboxes run. */
   managers: ManagerClient;
-  /** Runtimes the configured sandbox can run. */
-  runtimes: readonly RuntimeId[];
   /** Live worker count for the nubo_workers metric, where the gateway can know it. */
   liveWorkers?: () => number;
 }

@@ -1,2 +1,3 @@
 export { buildGateway, type Gateway } from './app.js';
 export type { GatewayDeps } from './deps.js';
+export type { GatewaySettings } from './settings.js';

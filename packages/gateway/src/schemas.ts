@@ -3,18 +3,18 @@ import { invocationStatuses } from '@nubo/core';
 
 /** The request and response shapes of the HTTP API: they validate requests and generate /openapi.json. */
 
-export const errorBody = z.object({
+export const errorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).catchall(z.unknown()),
 });
 
-export const credentials = z.object({
+export const credentialsSchema = z.object({
   username: z.string().min(1).max(64).describe('lowercase letters, digits, "_" and "-", 2 to 32 characters'),
   password: z.string().min(8, 'use at least 8 characters').max(1024),
 });
 
-export const userView = z.object({ id: z.string(), username: z.string(), isAdmin: z.boolean(), createdAt: z.number() });
+export const userSchema = z.object({ id: z.string(), username: z.string(), isAdmin: z.boolean(), createdAt: z.number() });
 
-export const apiKeyView = z.object({
+export const apiKeySchema = z.object({
   id: z.string(),
   name: z.string(),
   prefix: z.string(),
@@ -22,14 +22,18 @@ export const apiKeyView = z.object({
   lastUsedAt: z.number().nullable(),
 });
 
-export const issuedKey = z.object({ user: userView, apiKey: z.string().describe('shown once; store it'), keyId: z.string() });
+export const issuedKeySchema = z.object({
+  user: userSchema,
+  apiKey: z.string().describe('shown once; store it'),
+  keyId: z.string(),
+});
 
-export const newKeyRequest = z.object({ name: z.string().min(1).max(64).default('api') });
+export const newKeyRequestSchema = z.object({ name: z.string().min(1).max(64).default('api') });
 
-export const functionNameParams = z.object({ name: z.string() });
-export const keyIdParams = z.object({ id: z.string() });
+export const functionNameParamsSchema = z.object({ name: z.string() });
+export const keyIdParamsSchema = z.object({ id: z.string() });
 
-export const deployRequest = z
+export const deployRequestSchema = z
   .object({
     runtime: z.string().describe('node20 or python3.11'),
     handler: z.string().describe('<file>.<export>, e.g. index.handler'),
@@ -47,7 +51,7 @@ export const deployRequest = z
   })
   .strict();
 
-export const limitsView = z.object({
+export const limitsSchema = z.object({
   memoryMb: z.number(),
   timeoutMs: z.number(),
   maxConcurrency: z.number(),
@@ -55,18 +59,18 @@ export const limitsView = z.object({
   idleTtlMs: z.number(),
 });
 
-export const versionView = z.object({
+export const versionSchema = z.object({
   version: z.number(),
   runtime: z.string(),
   handler: z.string(),
   codeDigest: z.string(),
   codeSize: z.number(),
   envNames: z.array(z.string()),
-  limits: limitsView,
+  limits: limitsSchema,
   createdAt: z.number(),
 });
 
-export const functionView = z.object({
+export const functionSchema = z.object({
   name: z.string(),
   owner: z.string(),
   public: z.boolean(),
@@ -77,19 +81,19 @@ export const functionView = z.object({
   triggerUrl: z.string(),
 });
 
-export const functionDetail = functionView.extend({
+export const functionDetailSchema = functionSchema.extend({
   id: z.string().describe('internal id; pool keys are {id}:{version}'),
   runtime: z.string(),
   handler: z.string(),
-  limits: limitsView,
+  limits: limitsSchema,
   envNames: z.array(z.string()),
   liveWorkers: z.number(),
-  versions: z.array(versionView),
+  versions: z.array(versionSchema),
 });
 
-export const deployResponse = z.object({ function: functionView, version: versionView, created: z.boolean() });
+export const deployResponseSchema = z.object({ function: functionSchema, version: versionSchema, created: z.boolean() });
 
-export const invocationView = z.object({
+export const invocationSchema = z.object({
   requestId: z.string(),
   functionName: z.string(),
   version: z.number(),
@@ -109,7 +113,7 @@ export const invocationView = z.object({
   workerId: z.string().nullable(),
 });
 
-export const logsQuery = z.object({
+export const logsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   before: z.coerce.number().int().min(0).optional().describe('only invocations that started before this time (ms since epoch)'),
   cold: z
@@ -118,7 +122,7 @@ export const logsQuery = z.object({
     .optional(),
 });
 
-export const statsView = z.object({
+export const statsSchema = z.object({
   name: z.string(),
   count: z.number(),
   errorCount: z.number(),
@@ -130,5 +134,5 @@ export const statsView = z.object({
   byStatus: z.record(z.string(), z.number()),
 });
 
-export const requestIdParams = z.object({ requestId: z.string() });
-export const triggerParams = z.object({ owner: z.string(), name: z.string(), '*': z.string().optional() });
+export const requestIdParamsSchema = z.object({ requestId: z.string() });
+export const triggerParamsSchema = z.object({ owner: z.string(), name: z.string(), '*': z.string().optional() });

@@ -1,4 +1,4 @@
-import type { Logger, ManagerRegistry, WorkerPool } from '@nubo/core';
+import { RecurringTask, type Logger, type ManagerRegistry, type WorkerPool } from '@nubo/core';
 import type { Manager } from './manager.js';
 
 export interface MembershipOptions {
@@ -16,12 +16,17 @@ export interface MembershipOptions {
  * cleans up after managers whose heartbeat stopped (their workers leave the pool).
  */
 export class ClusterMembership {
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
+  private readonly heartbeats: RecurringTask;
   /** Heartbeats that succeeded in a row; other managers are judged only after two. */
   private beatsInARow = 0;
 
-  constructor(private readonly options: MembershipOptions) {}
+  constructor(private readonly options: MembershipOptions) {
+    this.heartbeats = new RecurringTask({
+      intervalMs: options.heartbeatMs,
+      run: () => this.tick(),
+      onError: (err) => options.logger.error({ err: err.message }, 'heartbeat failed'),
+    });
+  }
 
   private async beat(): Promise<void> {
     const { manager, registry } = this.options;
@@ -36,6 +41,7 @@ export class ClusterMembership {
       memoryMb: load.capacity.memoryMb,
       memoryUsedMb: load.memoryMb,
       draining: load.draining,
+      runtimes: [...manager.runtimes],
     });
     if (!registered && this.beatsInARow > 0) {
       // Another manager judged this one dead (Redis was unreachable too long) and took its workers
@@ -76,12 +82,7 @@ export class ClusterMembership {
     if (stale > 0) this.options.logger.warn({ stale }, 'dropped workers of an earlier run of this manager from the pool');
     await this.beat();
     this.beatsInARow = 1;
-    this.timer = setInterval(() => {
-      this.ticking ??= this.tick()
-        .catch((err: Error) => this.options.logger.error({ err: err.message }, 'heartbeat failed'))
-        .finally(() => (this.ticking = undefined));
-    }, this.options.heartbeatMs);
-    this.timer.unref();
+    this.heartbeats.start();
   }
 
   /** Tells the gateways at once to start no more workers here; heartbeats go on while busy workers finish. */
@@ -91,8 +92,7 @@ export class ClusterMembership {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.ticking;
+    await this.heartbeats.stop();
     await this.options.registry.deregister(this.options.manager.id).catch(() => undefined);
   }
 }

@@ -1,79 +1,92 @@
 import { Agent } from 'undici';
+import type { z } from 'zod';
 import {
   NuboError,
+  isErrorCode,
   type ManagerClient,
   type ManagerRecord,
   type ManagerRegistry,
+  type RuntimeId,
   type WorkerExit,
   type WorkerInfo,
   type WorkerSpec,
 } from '@nubo/core';
+import { destroyReplySchema, managerErrorSchema, managerRoutes, workerInfoSchema, workerPath } from './api/manager-api.js';
+import { placementOrder } from './placement.js';
 
 const startTimeoutMs = 30_000;
 const destroyTimeoutMs = 15_000;
 
+/** An error answer off the wire, as the NuboError the manager threw (an unknown code is an internal error). */
+function errorFromWire(status: number, body: unknown): NuboError {
+  const parsed = managerErrorSchema.safeParse(body);
+  if (!parsed.success)
+    return new NuboError('NUBO_ERR_SERVER_INTERNAL', `The manager answered HTTP ${status} without an error body.`);
+  const { code, message, errorType } = parsed.data.error;
+  return new NuboError(isErrorCode(code) ? code : 'NUBO_ERR_SERVER_INTERNAL', message, errorType ? { errorType } : undefined);
+}
+
 /**
- * The gateway's side of the manager API. Cold starts go to the live manager with the most free
- * capacity; a manager that does not answer is skipped for the next one.
+ * The gateway's side of the manager API. Cold starts go to the live managers in placement order; a
+ * manager that does not answer is skipped for the next one.
  */
 export class HttpManagerClient implements ManagerClient {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 2000 } });
+  private turn = 0;
 
   constructor(
     private readonly registry: ManagerRegistry,
     private readonly token: string,
   ) {}
 
-  private async call(
+  private async call<S extends z.ZodType>(
     manager: ManagerRecord,
-    method: 'POST' | 'DELETE',
-    path: string,
-    body: unknown,
-    timeoutMs: number,
-  ): Promise<unknown> {
+    request: { method: 'POST' | 'DELETE'; path: string; body?: unknown; timeoutMs: number },
+    reply: S,
+  ): Promise<z.infer<S>> {
     const response = await this.agent.request({
       origin: manager.url,
-      path,
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      path: request.path,
+      method: request.method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+      headersTimeout: request.timeoutMs,
+      bodyTimeout: request.timeoutMs,
     });
-    const parsed = (await response.body.json()) as { error?: { code: string; message: string; errorType?: string } };
-    if (response.statusCode >= 400) {
-      const error = parsed.error ?? { code: 'NUBO_ERR_INTERNAL', message: `manager answered ${response.statusCode}` };
-      throw new NuboError(error.code as never, error.message, error.errorType ? { errorType: error.errorType } : undefined);
-    }
-    return parsed;
+    const body: unknown = await response.body.json().catch(() => null);
+    if (response.statusCode >= 400) throw errorFromWire(response.statusCode, body);
+    return reply.parse(body);
   }
 
   /**
-   * Tries the live managers that are not draining, most free room first. A full manager (it could
-   * not even evict an idle worker) or one that does not answer is skipped for the next one.
+   * Tries the live managers in placement order. A full manager (it could not even evict an idle
+   * worker) or one that does not answer is skipped for the next one.
    */
   async startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
-    // Most free worker slots first, then most free memory; equal managers in random order.
-    const room = (m: ManagerRecord) => [m.capacity - m.running, m.memoryMb - m.memoryUsedMb] as const;
-    const candidates = (await this.registry.alive())
-      .filter((m) => !m.draining)
-      .sort((a, b) => room(b)[0] - room(a)[0] || room(b)[1] - room(a)[1] || Math.random() - 0.5);
+    const candidates = placementOrder(await this.registry.alive(), this.turn++);
     const failures: string[] = [];
     let full = 0;
     for (const manager of candidates) {
       try {
-        return (await this.call(manager, 'POST', '/v1/workers', { spec }, startTimeoutMs)) as WorkerInfo;
+        return await this.call(
+          manager,
+          { method: 'POST', path: managerRoutes.startWorker, body: { spec }, timeoutMs: startTimeoutMs },
+          workerInfoSchema,
+        );
       } catch (err) {
         // The function's own load error is an answer, not a manager failure.
         if (err instanceof NuboError && err.status < 500) throw err;
         if (err instanceof NuboError && err.code === 'NUBO_ERR_DEPLOY_INIT_FAILED') throw err;
-        if (err instanceof NuboError && err.code === 'NUBO_ERR_NO_CAPACITY') full += 1;
+        if (err instanceof NuboError && err.code === 'NUBO_ERR_MANAGER_NO_CAPACITY') full += 1;
         failures.push(`${manager.id}: ${(err as Error).message}`);
       }
     }
     if (candidates.length > 0 && full === candidates.length) {
       throw new NuboError(
-        'NUBO_ERR_NO_CAPACITY',
+        'NUBO_ERR_MANAGER_NO_CAPACITY',
         `No manager has room for another ${spec.memoryMb} MB worker, and none has an idle worker to evict (${failures.join('; ')}).`,
       );
     }
@@ -91,17 +104,20 @@ export class HttpManagerClient implements ManagerClient {
     if (!manager) return null;
     const query = options.graceMs ? `?graceMs=${options.graceMs}` : '';
     try {
-      const { exit } = (await this.call(
+      const { exit } = await this.call(
         manager,
-        'DELETE',
-        `/v1/workers/${encodeURIComponent(worker.id)}${query}`,
-        undefined,
-        destroyTimeoutMs,
-      )) as { exit: WorkerExit | null };
+        { method: 'DELETE', path: `${workerPath(worker.id)}${query}`, timeoutMs: destroyTimeoutMs },
+        destroyReplySchema,
+      );
       return exit;
     } catch {
       return null;
     }
+  }
+
+  /** What the live managers' sandboxes run, together. */
+  async runtimes(): Promise<readonly RuntimeId[]> {
+    return [...new Set((await this.registry.alive()).flatMap((m) => m.runtimes ?? []))];
   }
 
   async close(): Promise<void> {

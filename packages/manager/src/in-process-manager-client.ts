@@ -1,4 +1,4 @@
-import type { ManagerClient, WorkerExit, WorkerInfo, WorkerSpec } from '@nubo/core';
+import type { ManagerClient, RuntimeId, WorkerExit, WorkerInfo, WorkerSpec } from '@nubo/core';
 import type { Manager } from './manager.js';
 
 /** Embedded mode: the gateway calls the manager in the same process. */
@@ -11,6 +11,10 @@ export class InProcessManagerClient implements ManagerClient {
 
   destroyWorker(worker: WorkerInfo, options?: { graceMs?: number }): Promise<WorkerExit | null> {
     return this.manager.destroyWorker(worker.id, options);
+  }
+
+  async runtimes(): Promise<readonly RuntimeId[]> {
+    return this.manager.runtimes;
   }
 
   async close(): Promise<void> {}

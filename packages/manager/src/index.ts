@@ -7,3 +7,6 @@ export { ClusterMembership, type MembershipOptions } from './cluster-membership.
 export { HttpManagerClient } from './http-manager-client.js';
 export { DockerSandbox, type DockerSandboxOptions } from './docker/docker-sandbox.js';
 export { buildRuntimeImage, defaultImages } from './docker/runtime-images.js';
+export { placementOrder } from './placement.js';
+export * from './api/manager-api.js';
+export type { StartTimings } from './docker/docker-sandbox.js';

@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import {
   NuboError,
+  RecurringTask,
   newId,
   type Logger,
+  type RuntimeId,
   type Sandbox,
   type SandboxWorker,
   type WorkerExit,
@@ -64,13 +66,24 @@ export class Manager {
   private readonly starts: StartGate;
   private draining = false;
   private onEmpty: (() => void) | undefined;
-  private reapTimer: NodeJS.Timeout | undefined;
-  private reaping: Promise<unknown> | undefined;
+  private readonly reaper: RecurringTask;
 
   constructor(private readonly options: ManagerOptions) {
     this.id = options.id;
     this.starts = new StartGate(options.maxConcurrentStarts);
     options.sandbox.onUnexpectedExit((workerId, exit) => void this.dropDeadWorker(workerId, exit));
+    this.reaper = new RecurringTask({
+      intervalMs: options.reapIntervalMs,
+      run: async () => {
+        await Promise.all([this.reapIdle(), this.reclaimLeases()]);
+      },
+      onError: (err) => options.logger.error({ err: err.message }, 'idle reaper failed'),
+    });
+  }
+
+  /** The runtimes this node's sandbox runs. */
+  get runtimes(): readonly RuntimeId[] {
+    return this.options.sandbox.runtimes;
   }
 
   /** A worker that died while idle leaves the pool at once, so no request is sent to it. */
@@ -86,12 +99,7 @@ export class Manager {
   }
 
   start(): void {
-    this.reapTimer = setInterval(() => {
-      this.reaping ??= Promise.all([this.reapIdle(), this.reclaimLeases()])
-        .catch((err: unknown) => this.options.logger.error({ err: (err as Error).message }, 'idle reaper failed'))
-        .finally(() => (this.reaping = undefined));
-    }, this.options.reapIntervalMs);
-    this.reapTimer.unref();
+    this.reaper.start();
   }
 
   /**
@@ -146,7 +154,7 @@ export class Manager {
       if (!evicted) {
         const load = this.load();
         throw new NuboError(
-          'NUBO_ERR_NO_CAPACITY',
+          'NUBO_ERR_MANAGER_NO_CAPACITY',
           `Manager ${this.id} has no room for another ${memoryMb} MB worker: ${load.workers}/${load.capacity.workers} workers and ${load.memoryMb}/${load.capacity.memoryMb} MB in use, none idle. Add a manager, or raise NUBO_MANAGER_CAPACITY / NUBO_MANAGER_MEMORY_MB.`,
         );
       }
@@ -261,8 +269,7 @@ export class Manager {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.reapTimer);
-    await this.reaping;
+    await this.reaper.stop();
     this.workers.clear();
     this.memoryOf.clear();
     await this.options.sandbox.destroyAll();

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NuboError, type Logger, type Sandbox, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
-import { nodeRuntimeScript, pythonRuntimeScript } from '@nubo/runtime';
+import { NuboError, type Logger, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
+import { nodeRuntimeScript, pythonRuntimeScript, type ReadyMessage } from '@nubo/runtime';
+import { TrackedSandbox } from './tracked-sandbox.js';
+import { workerEnvironment } from './worker-environment.js';
 
 const stderrTailBytes = 4096;
 const startTimeoutMs = 15_000;
@@ -16,24 +18,26 @@ interface RunningWorker {
   exited: Promise<WorkerExit>;
 }
 
-type ReadyMessage =
-  | { type: 'ready'; port: number }
-  | { type: 'init-error'; port: number; error: { type: string; message: string } };
-
 /**
  * Workers as local child processes: the runtime server on 127.0.0.1 and an ephemeral port, in the
  * function's code directory, with the function's environment and nothing of the platform's.
  */
-export class ProcessSandbox implements Sandbox {
+export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
   readonly kind = 'process';
-  private readonly workers = new Map<string, RunningWorker>();
   private get host(): string {
     return this.options.host ?? '127.0.0.1';
   }
 
-  private readonly exitListeners: ((workerId: string, exit: WorkerExit) => void)[] = [];
-
-  constructor(private readonly options: { workDir: string; logger: Logger /** Address workers listen on. */; host?: string }) {}
+  constructor(
+    private readonly options: {
+      workDir: string;
+      logger: Logger;
+      /** Address workers listen on. */
+      host?: string;
+    },
+  ) {
+    super();
+  }
 
   async start({ workerId, spec, codeDir }: SandboxStartRequest): Promise<SandboxWorker> {
     const tmpDir = join(this.options.workDir, workerId);
@@ -52,12 +56,7 @@ export class ProcessSandbox implements Sandbox {
         HOME: tmpDir,
         TMPDIR: tmpDir,
         LANG: 'C.UTF-8',
-        NUBO_CODE_DIR: codeDir,
-        NUBO_HANDLER: spec.handler,
-        NUBO_FUNCTION_NAME: spec.functionName,
-        NUBO_FUNCTION_VERSION: String(spec.version),
-        NUBO_MEMORY_MB: String(spec.memoryMb),
-        NUBO_RUNTIME_HOST: this.host,
+        ...workerEnvironment(spec, { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.host }),
       },
     });
     const worker: RunningWorker = {
@@ -79,7 +78,7 @@ export class ProcessSandbox implements Sandbox {
         };
         resolve(worker.exit);
         if (this.workers.get(workerId) === worker && !worker.destroying) {
-          for (const listener of this.exitListeners) listener(workerId, worker.exit);
+          this.reportUnexpectedExit(workerId, worker.exit);
         }
       });
     });
@@ -146,17 +145,5 @@ export class ProcessSandbox implements Sandbox {
     this.workers.delete(workerId);
     await rm(worker.tmpDir, { recursive: true, force: true });
     return exit;
-  }
-
-  onUnexpectedExit(listener: (workerId: string, exit: WorkerExit) => void): void {
-    this.exitListeners.push(listener);
-  }
-
-  running(): string[] {
-    return [...this.workers.keys()];
-  }
-
-  async destroyAll(): Promise<void> {
-    await Promise.all(this.running().map((id) => this.destroy(id)));
   }
 }

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
+export type { HealthReply, InvokeRequest, ReadyMessage, RuntimeError, RuntimeReply, WorkerEnvironment } from './protocol.js';
+
 /** Absolute path of the Node.js runtime server script, to run in a worker. */
 export const nodeRuntimeScript = fileURLToPath(new URL('./node/server.js', import.meta.url));
 

@@ -10,7 +10,7 @@ export class FsCodeStore implements CodeStore {
   constructor(private readonly dir: string) {}
 
   private pathOf(digest: string): string {
-    if (!digestPattern.test(digest)) throw new NuboError('NUBO_ERR_INTERNAL', `Not a code digest: "${digest}".`);
+    if (!digestPattern.test(digest)) throw new NuboError('NUBO_ERR_SERVER_INTERNAL', `Not a code digest: "${digest}".`);
     return join(this.dir, digest.slice(0, 2), `${digest}.zip`);
   }
 
@@ -31,7 +31,10 @@ export class FsCodeStore implements CodeStore {
       return await readFile(this.pathOf(digest));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new NuboError('NUBO_ERR_INTERNAL', `Code bundle ${digest} is missing from ${this.dir}: deploy the function again.`);
+        throw new NuboError(
+          'NUBO_ERR_SERVER_INTERNAL',
+          `Code bundle ${digest} is missing from ${this.dir}: deploy the function again.`,
+        );
       }
       throw err;
     }

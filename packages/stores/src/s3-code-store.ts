@@ -69,7 +69,7 @@ export class S3CodeStore implements CodeStore {
   }
 
   private key(digest: string): string {
-    if (!/^[0-9a-f]{64}$/.test(digest)) throw new NuboError('NUBO_ERR_INTERNAL', `Not a code digest: "${digest}".`);
+    if (!/^[0-9a-f]{64}$/.test(digest)) throw new NuboError('NUBO_ERR_SERVER_INTERNAL', `Not a code digest: "${digest}".`);
     return `code/${digest}.zip`;
   }
 
@@ -89,7 +89,7 @@ export class S3CodeStore implements CodeStore {
     } catch (err) {
       if (statusOf(err) === 404 || (err as Error).name === 'NoSuchKey') {
         throw new NuboError(
-          'NUBO_ERR_INTERNAL',
+          'NUBO_ERR_SERVER_INTERNAL',
           `Code bundle ${digest} is missing from bucket ${this.bucket}: deploy the function again.`,
         );
       }

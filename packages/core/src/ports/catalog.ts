@@ -1,13 +1,7 @@
-import type { ApiKey, FunctionLimits, FunctionRecord, FunctionVersion, RuntimeId, User } from '../types.js';
+import type { ApiKey, FunctionRecord, FunctionVersion, User } from '../types.js';
 
-export interface NewVersion {
-  runtime: RuntimeId;
-  handler: string;
-  codeDigest: string;
-  codeSize: number;
-  env: Record<string, string>;
-  limits: FunctionLimits;
-}
+/** A version as a deploy describes it; the catalog numbers and dates it. */
+export type NewVersion = Omit<FunctionVersion, 'functionId' | 'version' | 'createdAt'>;
 
 export interface DeployedVersion {
   fn: FunctionRecord;

@@ -2,7 +2,7 @@
 export interface CodeStore {
   /** Stores a bundle and returns its digest (hex sha256). Storing the same bytes twice is a no-op. */
   put(bundle: Uint8Array): Promise<string>;
-  /** The bundle's bytes; NUBO_ERR_INTERNAL if it is missing. */
+  /** The bundle's bytes; NUBO_ERR_SERVER_INTERNAL if it is missing. */
   get(digest: string): Promise<Uint8Array>;
   has(digest: string): Promise<boolean>;
   delete(digest: string): Promise<void>;

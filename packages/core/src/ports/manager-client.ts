@@ -1,4 +1,4 @@
-import type { WorkerExit, WorkerInfo, WorkerSpec } from '../types.js';
+import type { RuntimeId, WorkerExit, WorkerInfo, WorkerSpec } from '../types.js';
 
 /** How the gateway asks a manager for workers. The manager never runs an invocation itself. */
 export interface ManagerClient {
@@ -6,5 +6,7 @@ export interface ManagerClient {
   startWorker(spec: WorkerSpec): Promise<WorkerInfo>;
   /** Destroys a worker; see `Sandbox.destroy` for `graceMs`. */
   destroyWorker(worker: WorkerInfo, options?: { graceMs?: number }): Promise<WorkerExit | null>;
+  /** The runtimes the managers' sandboxes can run now (for a deploy's check). */
+  runtimes(): Promise<readonly RuntimeId[]>;
   close(): Promise<void>;
 }

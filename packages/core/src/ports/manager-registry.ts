@@ -1,3 +1,5 @@
+import type { RuntimeId } from '../types.js';
+
 /** A manager as the cluster sees it. */
 export interface ManagerRecord {
   id: string;
@@ -12,6 +14,8 @@ export interface ManagerRecord {
   memoryUsedMb: number;
   /** A stopping manager: gateways start no worker there but may still destroy its workers. */
   draining: boolean;
+  /** The runtimes its sandbox runs. */
+  runtimes: RuntimeId[];
   heartbeatAt: number;
 }
 

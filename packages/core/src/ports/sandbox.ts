@@ -1,4 +1,4 @@
-import type { WorkerExit, WorkerSpec } from '../types.js';
+import type { RuntimeId, WorkerExit, WorkerSpec } from '../types.js';
 
 export interface SandboxStartRequest {
   workerId: string;
@@ -19,6 +19,8 @@ export interface SandboxWorker {
  */
 export interface Sandbox {
   readonly kind: string;
+  /** The runtimes this sandbox can run. */
+  readonly runtimes: readonly RuntimeId[];
   start(request: SandboxStartRequest): Promise<SandboxWorker>;
   /**
    * Ends a worker and tells how it ended. `graceMs` lets a worker that is already dying finish by

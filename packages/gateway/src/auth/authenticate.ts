@@ -1,14 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { NuboError, type Catalog, type User } from '@nubo/core';
+import { bearerCredential } from '@nubo/http';
 import { TtlCache } from '../ttl-cache.js';
 import { hashApiKey } from './secrets.js';
-
-function bearerKey(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match ? match[1]! : null;
-}
 
 /**
  * Resolves the user behind a request's API key. Lookups are trusted for 2 s: a key revoked on this
@@ -21,7 +15,7 @@ export class Authenticator {
 
   /** The user behind the request's API key, or null when it sends none. A wrong key is an error. */
   async optionalUser(request: FastifyRequest): Promise<User | null> {
-    const key = bearerKey(request);
+    const key = bearerCredential(request.headers.authorization);
     if (key === null) {
       if (request.headers.authorization) {
         throw new NuboError('NUBO_ERR_AUTH_INVALID_KEY', 'The Authorization header must be "Bearer <api key>".');

@@ -1,15 +1,7 @@
+import type { RuntimeReply } from '@nubo/runtime';
 import type { Agent } from 'undici';
 
-/** What the runtime answers for one invocation (DESIGN.md §3). */
-export interface RuntimeReply {
-  ok: boolean;
-  result?: unknown;
-  error?: { type: string; message: string; stack?: string };
-  logs: string;
-  logsTruncated: boolean;
-  durationMs: number;
-  memoryMb: number;
-}
+export type { RuntimeReply };
 
 export type CallResult =
   | { kind: 'reply'; reply: RuntimeReply }

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { NuboError, type ErrorCode, type InvocationStatus } from '@nubo/core';
-import type { InvokeError, InvokeOutcome } from './invoker.js';
-import { sendError } from '../error-handler.js';
+import type { InvokeError, InvokeOutcome } from './invocation-types.js';
+import { sendError } from '@nubo/http';
 
 const failureCodes: Record<Exclude<InvocationStatus, 'ok'>, ErrorCode> = {
   error: 'NUBO_ERR_INVOKE_FUNCTION_ERROR',

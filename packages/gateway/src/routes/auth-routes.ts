@@ -1,20 +1,26 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NuboError, isValidUsername, usernameRule, type User } from '@nubo/core';
-import type { GatewayDeps } from '../deps.js';
+import { NuboError, isValidUsername, usernameRule, type Catalog, type User } from '@nubo/core';
 import type { Authenticator } from '../auth/authenticate.js';
 import { hashPassword, newApiKey, verifyPassword } from '../auth/secrets.js';
-import { apiKeyView, credentials, errorBody, issuedKey, keyIdParams, newKeyRequest, userView } from '../schemas.js';
+import {
+  apiKeySchema,
+  credentialsSchema,
+  errorBodySchema,
+  issuedKeySchema,
+  keyIdParamsSchema,
+  newKeyRequestSchema,
+  userSchema,
+} from '../schemas.js';
 
-export function authRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPluginAsyncZod {
-  const { catalog, config } = deps;
+async function issueKey(catalog: Catalog, user: User, name: string) {
+  const { key, hash, prefix } = newApiKey();
+  const record = await catalog.createApiKey({ userId: user.id, name, keyHash: hash, prefix });
+  return { user, apiKey: key, keyId: record.id };
+}
 
-  async function issueKey(user: User, name: string) {
-    const { key, hash, prefix } = newApiKey();
-    const record = await catalog.createApiKey({ userId: user.id, name, keyHash: hash, prefix });
-    return { user, apiKey: key, keyId: record.id };
-  }
-
+/** Sign-up and login: the routes that give out API keys, so they need none. */
+export function signInRoutes(catalog: Catalog, allowSignup: boolean): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       '/v1/auth/signup',
@@ -22,21 +28,21 @@ export function authRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugi
         schema: {
           tags: ['auth'],
           summary: 'Create a user and its first API key (the first user is the admin)',
-          body: credentials,
-          response: { 201: issuedKey, '4xx': errorBody },
+          body: credentialsSchema,
+          response: { 201: issuedKeySchema, '4xx': errorBodySchema },
         },
       },
       async (request, reply) => {
         const { username, password } = request.body;
         if (!isValidUsername(username))
           throw new NuboError('NUBO_ERR_REQUEST_INVALID', `Invalid username "${username}": use ${usernameRule}.`);
-        if (!config.NUBO_ALLOW_SIGNUP && (await catalog.hasUsers()))
+        if (!allowSignup && (await catalog.hasUsers()))
           throw new NuboError(
             'NUBO_ERR_AUTH_SIGNUP_DISABLED',
             'Sign-up is switched off on this Nubo (NUBO_ALLOW_SIGNUP=false): ask its admin for an account.',
           );
         const user = await catalog.createUser({ username, passwordHash: await hashPassword(password) });
-        return reply.code(201).send(await issueKey(user, 'signup'));
+        return reply.code(201).send(await issueKey(catalog, user, 'signup'));
       },
     );
 
@@ -46,8 +52,8 @@ export function authRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugi
         schema: {
           tags: ['auth'],
           summary: 'Exchange username and password for a new API key',
-          body: credentials,
-          response: { 200: issuedKey, '4xx': errorBody },
+          body: credentialsSchema,
+          response: { 200: issuedKeySchema, '4xx': errorBodySchema },
         },
       },
       async (request) => {
@@ -56,14 +62,21 @@ export function authRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugi
           throw new NuboError('NUBO_ERR_AUTH_BAD_CREDENTIALS', 'Wrong username or password.');
         }
         const { passwordHash: _hash, ...user } = found;
-        return issueKey(user, 'login');
+        return issueKey(catalog, user, 'login');
       },
     );
+  };
+}
 
+/** The caller and its API keys (inside the authenticated routes). */
+export function keyRoutes(catalog: Catalog, auth: Authenticator): FastifyPluginAsyncZod {
+  return async (app) => {
     app.get(
       '/v1/auth/me',
-      { schema: { tags: ['auth'], summary: 'The user behind the API key', response: { 200: userView, '4xx': errorBody } } },
-      async (request) => auth.requireUser(request),
+      {
+        schema: { tags: ['auth'], summary: 'The user behind the API key', response: { 200: userSchema, '4xx': errorBodySchema } },
+      },
+      async (request) => request.user,
     );
 
     app.get(
@@ -72,13 +85,10 @@ export function authRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugi
         schema: {
           tags: ['auth'],
           summary: "List the caller's API keys",
-          response: { 200: apiKeyView.array(), '4xx': errorBody },
+          response: { 200: apiKeySchema.array(), '4xx': errorBodySchema },
         },
       },
-      async (request) => {
-        const user = await auth.requireUser(request);
-        return catalog.listApiKeys(user.id);
-      },
+      async (request) => catalog.listApiKeys(request.user.id),
     );
 
     app.post(
@@ -87,14 +97,11 @@ export function authRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugi
         schema: {
           tags: ['auth'],
           summary: 'Create another API key',
-          body: newKeyRequest.optional(),
-          response: { 201: issuedKey, '4xx': errorBody },
+          body: newKeyRequestSchema.optional(),
+          response: { 201: issuedKeySchema, '4xx': errorBodySchema },
         },
       },
-      async (request, reply) => {
-        const user = await auth.requireUser(request);
-        return reply.code(201).send(await issueKey(user, request.body?.name ?? 'api'));
-      },
+      async (request, reply) => reply.code(201).send(await issueKey(catalog, request.user, request.body?.name ?? 'api')),
     );
 
     app.delete(
@@ -103,13 +110,12 @@ export function authRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugi
         schema: {
           tags: ['auth'],
           summary: 'Revoke an API key',
-          params: keyIdParams,
-          response: { 204: z.null(), '4xx': errorBody },
+          params: keyIdParamsSchema,
+          response: { 204: z.null(), '4xx': errorBodySchema },
         },
       },
       async (request, reply) => {
-        const user = await auth.requireUser(request);
-        const deleted = await catalog.deleteApiKey(user.id, request.params.id);
+        const deleted = await catalog.deleteApiKey(request.user.id, request.params.id);
         auth.forgetKeys();
         if (!deleted)
           throw new NuboError(

@@ -3,8 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayDeps } from '../deps.js';
 import type { Invoker } from '../invoke/invoker.js';
-import type { Authenticator } from '../auth/authenticate.js';
-import { errorBody, functionNameParams } from '../schemas.js';
+import { errorBodySchema, functionNameParamsSchema } from '../schemas.js';
 import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
 import { activeVersion } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
@@ -15,30 +14,26 @@ function eventOf(request: FastifyRequest): unknown {
   return noBody ? {} : request.body;
 }
 
-export function invokeRoutes(
-  deps: GatewayDeps,
-  auth: Authenticator,
-  invoker: Invoker,
-  resolver: FunctionResolver,
-): FastifyPluginAsyncZod {
-  const { catalog, config } = deps;
+export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: FunctionResolver): FastifyPluginAsyncZod {
+  const { catalog, settings } = deps;
   return async (app) => {
     app.post(
       '/v1/functions/:name/invoke',
       {
-        bodyLimit: config.NUBO_MAX_EVENT_BYTES,
+        bodyLimit: settings.maxEventBytes,
+        config: { errorArea: 'invoke' },
         schema: {
           tags: ['invoke'],
           summary: "Invoke a function: the body is the event, the answer is the handler's result",
           description:
             'Headers x-nubo-request-id, x-nubo-cold-start, x-nubo-duration-ms. Function error or crash → 502, timeout → 504, at capacity → 429.',
-          params: functionNameParams,
+          params: functionNameParamsSchema,
           body: z.unknown().optional().describe('any JSON value: the event'),
-          response: { 200: z.unknown().describe("the handler's result"), '4xx': errorBody, '5xx': errorBody },
+          response: { 200: z.unknown().describe("the handler's result"), '4xx': errorBodySchema, '5xx': errorBodySchema },
         },
       },
       async (request, reply) => {
-        const user = await auth.requireUser(request);
+        const { user } = request;
         const target = async (fresh: boolean) => {
           const fn = await resolver.own(user.id, request.params.name, fresh);
           return { fn, version: await activeVersion(catalog, fn) };

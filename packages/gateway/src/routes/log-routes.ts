@@ -1,18 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NuboError, assertFunctionName } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
-import type { Authenticator } from '../auth/authenticate.js';
 import {
-  errorBody,
-  functionNameParams,
-  invocationView as invocationSchema,
-  logsQuery,
-  requestIdParams,
-  statsView,
+  errorBodySchema,
+  functionNameParamsSchema,
+  invocationSchema,
+  logsQuerySchema,
+  requestIdParamsSchema,
+  statsSchema,
 } from '../schemas.js';
 import { invocationView } from '../views.js';
 
-export function logRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPluginAsyncZod {
+export function logRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
   const { catalog, invocationLog } = deps;
 
   /** Logs outlive their function, so a name is known if it exists or has records. */
@@ -28,13 +27,13 @@ export function logRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugin
         schema: {
           tags: ['logs'],
           summary: 'Invocations of a function, newest first',
-          params: functionNameParams,
-          querystring: logsQuery,
-          response: { 200: invocationSchema.array(), '4xx': errorBody },
+          params: functionNameParamsSchema,
+          querystring: logsQuerySchema,
+          response: { 200: invocationSchema.array(), '4xx': errorBodySchema },
         },
       },
       async (request) => {
-        const user = await auth.requireUser(request);
+        const { user } = request;
         assertFunctionName(request.params.name);
         const { limit, before, cold } = request.query;
         const records = await invocationLog.list(user.id, request.params.name, {
@@ -53,12 +52,12 @@ export function logRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugin
         schema: {
           tags: ['logs'],
           summary: 'Count, errors, cold ratio and duration percentiles',
-          params: functionNameParams,
-          response: { 200: statsView, '4xx': errorBody },
+          params: functionNameParamsSchema,
+          response: { 200: statsSchema, '4xx': errorBodySchema },
         },
       },
       async (request) => {
-        const user = await auth.requireUser(request);
+        const { user } = request;
         assertFunctionName(request.params.name);
         const stats = await invocationLog.stats(user.id, request.params.name);
         await assertKnown(user.id, request.params.name, stats.count > 0);
@@ -72,12 +71,12 @@ export function logRoutes(deps: GatewayDeps, auth: Authenticator): FastifyPlugin
         schema: {
           tags: ['logs'],
           summary: 'One invocation by its request id',
-          params: requestIdParams,
-          response: { 200: invocationSchema, '4xx': errorBody },
+          params: requestIdParamsSchema,
+          response: { 200: invocationSchema, '4xx': errorBodySchema },
         },
       },
       async (request) => {
-        const user = await auth.requireUser(request);
+        const { user } = request;
         const record = await invocationLog.get(user.id, request.params.requestId);
         if (!record)
           throw new NuboError(

@@ -6,7 +6,7 @@ import type { Invoker } from '../invoke/invoker.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { buildHttpEvent, toHttpResult } from '../http-trigger.js';
 import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
-import { triggerParams } from '../schemas.js';
+import { triggerParamsSchema } from '../schemas.js';
 import { activeVersion } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
 
@@ -17,7 +17,7 @@ export function triggerRoutes(
   invoker: Invoker,
   resolver: FunctionResolver,
 ): FastifyPluginAsyncZod {
-  const { catalog, config } = deps;
+  const { catalog, settings } = deps;
   return async (app) => {
     // The handler gets the body as sent, whatever its type.
     app.removeAllContentTypeParsers();
@@ -59,9 +59,9 @@ export function triggerRoutes(
     const schema = {
       tags: ['invoke'],
       summary: 'HTTP trigger: the request becomes a Lambda HTTP event; public functions need no key',
-      params: triggerParams,
+      params: triggerParamsSchema,
     };
-    app.all('/fn/:owner/:name', { bodyLimit: config.NUBO_MAX_EVENT_BYTES, schema }, handle);
-    app.all('/fn/:owner/:name/*', { bodyLimit: config.NUBO_MAX_EVENT_BYTES, schema }, handle);
+    app.all('/fn/:owner/:name', { bodyLimit: settings.maxEventBytes, config: { errorArea: 'invoke' }, schema }, handle);
+    app.all('/fn/:owner/:name/*', { bodyLimit: settings.maxEventBytes, config: { errorArea: 'invoke' }, schema }, handle);
   };
 }

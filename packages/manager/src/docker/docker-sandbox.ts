@@ -4,11 +4,13 @@ import {
   NuboError,
   type Logger,
   type RuntimeId,
-  type Sandbox,
   type SandboxStartRequest,
   type SandboxWorker,
   type WorkerExit,
 } from '@nubo/core';
+import type { HealthReply } from '@nubo/runtime';
+import { TrackedSandbox } from '../tracked-sandbox.js';
+import { workerEnvironment } from '../worker-environment.js';
 import { containerPort, defaultImages } from './runtime-images.js';
 
 const MiB = 1024 * 1024;
@@ -23,6 +25,14 @@ export interface DockerSandboxOptions {
   ports: { from: number; to: number };
   images?: Partial<Record<RuntimeId, string>>;
   logger: Logger;
+  /** Told where each start spent its time (the cold-start benchmark listens). */
+  onStartTimings?: (timings: StartTimings) => void;
+}
+
+export interface StartTimings {
+  createMs: number;
+  startMs: number;
+  readyMs: number;
 }
 
 interface RunningContainer {
@@ -37,17 +47,14 @@ interface RunningContainer {
  * shares, pids and nofile limits, never privileged, never the host network, on a bridge network
  * without inter-container traffic. Each runtime port is published on the manager's advertise IP.
  */
-export class DockerSandbox implements Sandbox {
+export class DockerSandbox extends TrackedSandbox<RunningContainer> {
   readonly kind = 'docker';
-  private readonly workers = new Map<string, RunningContainer>();
   private readonly usedPorts = new Set<number>();
   private nextPort: number;
-  private readonly exitListeners: ((workerId: string, exit: WorkerExit) => void)[] = [];
   private events: NodeJS.ReadableStream | undefined;
-  /** Where the last start spent its time, for the cold-start benchmark. */
-  lastStart: { createMs: number; startMs: number; readyMs: number } | undefined;
 
   private constructor(private readonly options: DockerSandboxOptions) {
+    super();
     this.nextPort = options.ports.from;
   }
 
@@ -133,7 +140,7 @@ export class DockerSandbox implements Sandbox {
           signal: null,
           stderrTail: '',
         };
-        for (const listener of this.exitListeners) listener(workerId, exit);
+        this.reportUnexpectedExit(workerId, exit);
       }
     });
     stream.on('error', () => undefined);
@@ -169,11 +176,7 @@ export class DockerSandbox implements Sandbox {
             'HOME=/tmp',
             'TMPDIR=/tmp',
             'PATH=/usr/bin:/bin',
-            `NUBO_HANDLER=${spec.handler}`,
-            `NUBO_FUNCTION_NAME=${spec.functionName}`,
-            `NUBO_FUNCTION_VERSION=${spec.version}`,
-            `NUBO_MEMORY_MB=${spec.memoryMb}`,
-            'NUBO_MEMORY_SOURCE=cgroup',
+            ...Object.entries(workerEnvironment(spec, { NUBO_MEMORY_SOURCE: 'cgroup' })).map(([k, v]) => `${k}=${v}`),
           ],
           Labels: {
             'nubo.manager': managerId,
@@ -204,7 +207,7 @@ export class DockerSandbox implements Sandbox {
         await container.start();
         const t2 = performance.now();
         await this.waitUntilReady(workerId, container, hostPort);
-        this.lastStart = { createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 };
+        this.options.onStartTimings?.({ createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 });
         return { workerId, host: advertiseIp, port: hostPort };
       } catch (err) {
         await this.destroy(workerId).catch(() => undefined);
@@ -222,11 +225,11 @@ export class DockerSandbox implements Sandbox {
       const answer = await fetch(`http://${this.options.advertiseIp}:${hostPort}/healthz`, {
         signal: AbortSignal.timeout(1000),
       }).then(
-        async (r) => ({ status: r.status, body: (await r.json()) as { error?: { type: string; message: string } } }),
+        async (r) => ({ status: r.status, body: (await r.json()) as HealthReply }),
         () => null,
       );
       if (answer?.status === 200) return;
-      if (answer?.status === 500 && answer.body.error) {
+      if (answer && !answer.body.ready) {
         throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', answer.body.error.message, { errorType: answer.body.error.type });
       }
       const state = (await container.inspect()).State;
@@ -284,16 +287,8 @@ export class DockerSandbox implements Sandbox {
     return exit;
   }
 
-  onUnexpectedExit(listener: (workerId: string, exit: WorkerExit) => void): void {
-    this.exitListeners.push(listener);
-  }
-
-  running(): string[] {
-    return [...this.workers.keys()];
-  }
-
-  async destroyAll(): Promise<void> {
-    await Promise.all(this.running().map((id) => this.destroy(id)));
+  override async destroyAll(): Promise<void> {
+    await super.destroyAll();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
   }
 }

@@ -2,44 +2,39 @@
  * The Node.js worker runtime: serves one invocation at a time of the user's Lambda-style handler.
  * It is copied into worker images, so it imports nothing but Node's own modules.
  *
- *   POST /invoke  {event, context: {requestId, deadlineMs}}
- *     → {ok, result | error{type,message,stack}, logs, logsTruncated, durationMs, memoryMb}
- *   GET  /healthz → 200 {ready: true} | 500 {ready: false, error}
+ * The protocol (requests, replies, environment) is ../protocol.ts.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { InitError, loadHandler, type LambdaHandler } from './handler-loader.js';
 import { OutputCapture } from './output-capture.js';
+import type { InvokeRequest, ReadyMessage, RuntimeError, RuntimeReply, WorkerEnvironment } from '../protocol.js';
 
+const env = process.env as Partial<WorkerEnvironment>;
 const settings = {
-  codeDir: process.env.NUBO_CODE_DIR ?? process.cwd(),
-  handler: process.env.NUBO_HANDLER ?? 'index.handler',
-  functionName: process.env.NUBO_FUNCTION_NAME ?? 'function',
-  functionVersion: process.env.NUBO_FUNCTION_VERSION ?? '1',
-  memoryMb: Number(process.env.NUBO_MEMORY_MB ?? '128'),
-  host: process.env.NUBO_RUNTIME_HOST ?? '127.0.0.1',
-  port: Number(process.env.NUBO_RUNTIME_PORT ?? '0'),
-  maxLogBytes: Number(process.env.NUBO_RUNTIME_MAX_LOG_BYTES ?? String(256 * 1024)),
-  /** `cgroup` in a container: report the container's peak memory rather than this process's. */
-  memorySource: process.env.NUBO_MEMORY_SOURCE ?? 'process',
+  codeDir: env.NUBO_CODE_DIR ?? process.cwd(),
+  handler: env.NUBO_HANDLER ?? 'index.handler',
+  functionName: env.NUBO_FUNCTION_NAME ?? 'function',
+  functionVersion: env.NUBO_FUNCTION_VERSION ?? '1',
+  memoryMb: Number(env.NUBO_MEMORY_MB ?? '128'),
+  host: env.NUBO_RUNTIME_HOST ?? '127.0.0.1',
+  port: Number(env.NUBO_RUNTIME_PORT ?? '0'),
+  maxLogBytes: Number(env.NUBO_RUNTIME_MAX_LOG_BYTES ?? String(256 * 1024)),
+  memorySource: env.NUBO_MEMORY_SOURCE ?? 'process',
 };
 // The function sees its own environment only, not the runtime's settings.
 for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
 
-interface InvokeRequest {
-  event?: unknown;
-  context?: { requestId?: string; deadlineMs?: number };
-}
-
-type Outcome = { ok: true; result: unknown } | { ok: false; error: { type: string; message: string; stack?: string } };
+type Outcome = { ok: true; result: unknown } | { ok: false; error: RuntimeError };
+type IncomingInvoke = Omit<Partial<InvokeRequest>, 'context'> & { context?: Partial<InvokeRequest['context']> };
 
 const capture = new OutputCapture(settings.maxLogBytes);
 let handler: LambdaHandler | undefined;
 let initError: InitError | undefined;
 let busy = false;
 
-function describeError(err: unknown): { type: string; message: string; stack?: string } {
+function describeError(err: unknown): RuntimeError {
   if (err instanceof Error)
     return { type: err.name || 'Error', message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
   return { type: 'Error', message: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)) };
@@ -74,7 +69,7 @@ function runHandler(fn: LambdaHandler, event: unknown, context: unknown): Promis
   });
 }
 
-async function invoke(request: InvokeRequest): Promise<Record<string, unknown>> {
+async function invoke(request: IncomingInvoke): Promise<RuntimeReply> {
   const started = performance.now();
   const requestId = request.context?.requestId ?? 'local';
   const deadlineMs = request.context?.deadlineMs ?? Date.now() + 3_600_000;
@@ -130,10 +125,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<InvokeRequest> {
+async function readJson(req: IncomingMessage): Promise<IncomingInvoke> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as InvokeRequest);
+  return chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as IncomingInvoke);
 }
 
 const server = createServer((req, res) => {
@@ -173,7 +168,9 @@ async function main(): Promise<void> {
   server.listen(settings.port, settings.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;
-    const message = initError ? { type: 'init-error', port, error: describeError(initError) } : { type: 'ready', port };
+    const message: ReadyMessage = initError
+      ? { type: 'init-error', port, error: describeError(initError) }
+      : { type: 'ready', port };
     process.send?.(message);
     // The IPC channel closes when the manager dies: a worker never outlives its manager.
     process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,33 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ErrorCode, FunctionRecord, FunctionVersion, InvocationRecord, InvocationStatus } from '@nubo/core';
+
+/** A function and the version to run. */
+export interface InvokeTarget {
+  fn: FunctionRecord;
+  version: FunctionVersion;
+}
+
+export interface InvokeInput extends InvokeTarget {
+  event: unknown;
+  trigger: InvocationRecord['trigger'];
+  logger: FastifyBaseLogger;
+  /** Looks the function up afresh (and re-checks access) when its version turned out to be retired. */
+  reload: () => Promise<InvokeTarget>;
+}
+
+export interface InvokeOutcome {
+  requestId: string;
+  status: InvocationStatus;
+  cold: boolean;
+  durationMs: number;
+  result?: unknown;
+  error?: InvokeError;
+}
+
+/** What went wrong; `code` overrides the status's usual error code (a platform failure is a 503). */
+export interface InvokeError {
+  type: string;
+  message: string;
+  stack?: string;
+  code?: ErrorCode;
+}

@@ -1,0 +1,19 @@
+import type { WorkerSpec } from '@nubo/core';
+import type { InvokeTarget } from './invocation-types.js';
+
+/** What a manager needs to start a worker of one function version. */
+export function specOf({ fn, version }: InvokeTarget): WorkerSpec {
+  return {
+    functionId: fn.id,
+    functionName: fn.name,
+    version: version.version,
+    runtime: version.runtime,
+    handler: version.handler,
+    codeDigest: version.codeDigest,
+    env: version.env,
+    memoryMb: version.limits.memoryMb,
+    timeoutMs: version.limits.timeoutMs,
+    idleTtlMs: version.limits.idleTtlMs,
+    minWarm: version.limits.minWarm,
+  };
+}

@@ -1,0 +1,150 @@
+import { performance } from 'node:perf_hooks';
+import {
+  isNuboError,
+  poolKey,
+  type Logger,
+  type ManagerClient,
+  type WorkerExit,
+  type WorkerInfo,
+  type WorkerPool,
+} from '@nubo/core';
+import type { Gauge } from 'prom-client';
+import type { InvokeTarget } from './invocation-types.js';
+import { specOf } from './worker-spec.js';
+
+/** The result of asking for a worker to call. */
+export type Taken =
+  | { kind: 'worker'; worker: WorkerInfo; cold: boolean; queueMs: number }
+  /** A deploy or removal retired the version since it was looked up. */
+  | { kind: 'retired'; queueMs: number }
+  /** At maxConcurrency for the whole wait. */
+  | { kind: 'full'; queueMs: number }
+  /** A cold start was needed and failed (and no busy worker of the function came back in time). */
+  | { kind: 'start-failed'; error: Error; queueMs: number };
+
+export interface TakeOptions {
+  leaseMs: number;
+  /** `performance.now()` time after which the request no longer waits. */
+  deadline: number;
+}
+
+/**
+ * Makes workers available (OpenFaaS's "scaling" half, apart from calling them): takes an idle one
+ * under a lease or drives a cold start through the pool's start-slot protocol (reserve a slot,
+ * start, adopt — or cancel), prewarms idle workers through the same protocol, and gives workers
+ * back or destroys them. Used by the invoker and the prewarmer alike.
+ */
+export class WorkerSupply {
+  constructor(
+    private readonly deps: {
+      pool: WorkerPool;
+      managers: ManagerClient;
+      logger: Logger;
+      /** Longest wait for a worker at maxConcurrency; unset = until the request's deadline. */
+      maxQueueWaitMs: number | undefined;
+      /** Counts requests waiting for a busy worker of their own function because no manager has room. */
+      waitingForRoom: Gauge;
+    },
+  ) {}
+
+  /** How long a request may wait for a worker: until its deadline, at most NUBO_MAX_QUEUE_WAIT_MS. */
+  queueWaitMs(deadline: number): number {
+    const untilDeadline = Math.max(0, deadline - performance.now());
+    return Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline);
+  }
+
+  async take(target: InvokeTarget, options: TakeOptions): Promise<Taken> {
+    const { pool } = this.deps;
+    const key = poolKey(target.fn.id, target.version.version);
+    const acquired = await pool.acquire(key, {
+      leaseMs: options.leaseMs,
+      maxWorkers: target.version.limits.maxConcurrency,
+      waitMs: this.queueWaitMs(options.deadline),
+    });
+    switch (acquired.kind) {
+      case 'retired':
+      case 'full':
+        return { kind: acquired.kind, queueMs: acquired.waitedMs };
+      case 'warm':
+        return { kind: 'worker', worker: acquired.worker, cold: false, queueMs: acquired.waitedMs };
+    }
+    const started = await this.startOnTicket(key, acquired.ticket, target);
+    if (!(started instanceof Error)) {
+      await pool.adopt(key, acquired.ticket, started, options.leaseMs);
+      return { kind: 'worker', worker: started, cold: true, queueMs: acquired.waitedMs };
+    }
+    const ownWorker = isNuboError(started, 'NUBO_ERR_MANAGER_NO_CAPACITY') ? await this.waitForOwnWorker(key, options) : null;
+    if (!ownWorker) return { kind: 'start-failed', error: started, queueMs: acquired.waitedMs };
+    return { kind: 'worker', worker: ownWorker.worker, cold: false, queueMs: acquired.waitedMs + ownWorker.waitedMs };
+  }
+
+  /**
+   * Starts idle workers until the version has its minWarm ready (the pool's reserveWarm decides, so
+   * several gateways never start more than needed). Tells how many started and which failed.
+   */
+  async fillWarm(target: InvokeTarget, stopped: () => boolean): Promise<{ started: number; failures: Error[] }> {
+    const { pool, managers } = this.deps;
+    const key = poolKey(target.fn.id, target.version.version);
+    const options = { minIdle: target.version.limits.minWarm, maxWorkers: target.version.limits.maxConcurrency };
+    const starts: Promise<Error | null>[] = [];
+    for (let ticket = await pool.reserveWarm(key, options); ticket && !stopped(); ticket = await pool.reserveWarm(key, options)) {
+      const slot = ticket;
+      starts.push(
+        this.startOnTicket(key, slot, target).then(async (worker) => {
+          if (worker instanceof Error) return worker;
+          // A deploy or removal since the reservation retired the key: this worker has nothing to serve.
+          if (!(await pool.adoptIdle(key, slot, worker).catch(() => false)))
+            await managers.destroyWorker(worker).catch(() => null);
+          return null;
+        }),
+      );
+    }
+    const failures = (await Promise.all(starts)).filter((failure): failure is Error => failure !== null);
+    return { started: starts.length - failures.length, failures };
+  }
+
+  /** Back to the pool; if the pool is unreachable the lease runs out and the manager reclaims it. */
+  async giveBack(worker: WorkerInfo): Promise<void> {
+    try {
+      if (!(await this.deps.pool.giveBack(worker))) await this.destroy(worker);
+    } catch (err) {
+      this.deps.logger.warn(
+        { worker: worker.id, err: (err as Error).message },
+        'could not give the worker back; its manager will reclaim it when the lease ends',
+      );
+    }
+  }
+
+  /** Out of the pool and stopped; `graceMs` lets a dying worker end by itself so its cause is known. */
+  async destroy(worker: WorkerInfo, graceMs?: number): Promise<WorkerExit | null> {
+    await this.deps.pool.forget(worker).catch(() => undefined);
+    return this.deps.managers.destroyWorker(worker, graceMs ? { graceMs } : {}).catch(() => null);
+  }
+
+  /** Starts a worker on a reserved slot; on failure the slot is freed and the error returned. */
+  private async startOnTicket(key: string, ticket: string, target: InvokeTarget): Promise<WorkerInfo | Error> {
+    try {
+      return await this.deps.managers.startWorker(specOf(target));
+    } catch (err) {
+      await this.deps.pool.cancelStart(key, ticket).catch(() => undefined);
+      return err as Error;
+    }
+  }
+
+  /**
+   * No manager has room for another worker: wait (until the deadline) for one of this function's
+   * own busy workers to come back instead of failing at once. Null when it has none.
+   */
+  private async waitForOwnWorker(key: string, options: TakeOptions): Promise<{ worker: WorkerInfo; waitedMs: number } | null> {
+    const { pool } = this.deps;
+    const live = await pool.liveCount(key).catch(() => 0);
+    const waitMs = this.queueWaitMs(options.deadline);
+    if (live === 0 || waitMs === 0) return null;
+    this.deps.waitingForRoom.inc();
+    const again = await pool
+      .acquire(key, { leaseMs: options.leaseMs, maxWorkers: live, waitMs })
+      .finally(() => this.deps.waitingForRoom.dec());
+    if (again.kind === 'cold') await pool.cancelStart(key, again.ticket).catch(() => undefined);
+    return again.kind === 'warm' ? { worker: again.worker, waitedMs: again.waitedMs } : null;
+  }
+}

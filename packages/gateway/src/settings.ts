@@ -1,0 +1,20 @@
+import type { BundleLimits, FunctionLimits } from '@nubo/core';
+
+/** What the gateway takes from the configuration, built once in the composition root (nothing else of it). */
+export interface GatewaySettings {
+  /** Whether anyone may sign up (the first user, the admin, always may). */
+  allowSignup: boolean;
+  /** Largest invoke or HTTP trigger body. */
+  maxEventBytes: number;
+  /** Largest code, zipped and unzipped. */
+  bundleLimits: BundleLimits;
+  /** Handler output kept per invocation record. */
+  maxLogBytes: number;
+  /** Longest wait for a worker at maxConcurrency; unset = until the function's timeout. */
+  maxQueueWaitMs: number | undefined;
+  /** A worker's lease outlives its function's timeout by this much. */
+  leaseMarginMs: number;
+  prewarmIntervalMs: number;
+  /** Limits of a function deployed without them (minWarm defaults to 0). */
+  defaultLimits: Omit<FunctionLimits, 'minWarm'>;
+}

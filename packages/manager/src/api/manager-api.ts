@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { runtimeIds, type WorkerExit, type WorkerInfo, type WorkerSpec } from '@nubo/core';
+
+/**
+ * The gateway ↔ manager contract (docs/architecture.md, "Manager API"): routes and the shapes both
+ * the manager server validates and its client parses. Every call carries the cluster token as
+ * `Authorization: Bearer <NUBO_CLUSTER_TOKEN>`; errors are `{error: {code, message, errorType?}}`.
+ */
+export const managerRoutes = {
+  /** POST {spec} → 201 WorkerInfo (the worker's IP:Port, ready). */
+  startWorker: '/v1/workers',
+  /** DELETE ?graceMs=N → 200 {exit}. */
+  destroyWorker: '/v1/workers/:id',
+  /** GET → ManagerStatus. */
+  status: '/v1/status',
+} as const;
+
+export const workerPath = (workerId: string) => managerRoutes.destroyWorker.replace(':id', encodeURIComponent(workerId));
+
+/** A manager stops waiting for a dying worker after this, whatever a caller asks. */
+export const maxGraceMs = 10_000;
+
+export const workerSpecSchema = z.object({
+  functionId: z.string().min(1),
+  functionName: z.string().min(1),
+  version: z.number().int().min(1),
+  runtime: z.enum(runtimeIds),
+  handler: z.string().min(1),
+  codeDigest: z.string().regex(/^[0-9a-f]{64}$/),
+  env: z.record(z.string(), z.string()),
+  memoryMb: z.number().int().min(1),
+  timeoutMs: z.number().int().min(1),
+  idleTtlMs: z.number().int().min(0),
+  minWarm: z.number().int().min(0),
+});
+
+export const startWorkerBodySchema = z.object({ spec: workerSpecSchema });
+
+export const workerInfoSchema = z.object({
+  id: z.string(),
+  address: z.string(),
+  managerId: z.string(),
+  functionId: z.string(),
+  version: z.number(),
+  idleTtlMs: z.number(),
+  minWarm: z.number(),
+  startedAt: z.number(),
+  initMs: z.number(),
+});
+
+export const workerIdParamsSchema = z.object({ id: z.string().min(1) });
+export const destroyQuerySchema = z.object({ graceMs: z.coerce.number().int().min(0).optional() });
+
+export const workerExitSchema = z.object({
+  exitedByItself: z.boolean(),
+  oom: z.boolean(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  stderrTail: z.string(),
+});
+export const destroyReplySchema = z.object({ exit: workerExitSchema.nullable() });
+
+export const managerStatusSchema = z.object({
+  id: z.string(),
+  running: z.number(),
+  workers: z.number(),
+  memoryMb: z.number(),
+  capacity: z.object({ workers: z.number(), memoryMb: z.number() }),
+  starting: z.number(),
+  peakStarting: z.number(),
+  draining: z.boolean(),
+});
+
+export const managerErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), errorType: z.string().optional() }).catchall(z.unknown()),
+});
+
+// The wire shapes are the domain types: a change to one that the other lacks does not compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const contractMatches: [
+  Same<z.infer<typeof workerSpecSchema>, WorkerSpec>,
+  Same<z.infer<typeof workerInfoSchema>, WorkerInfo>,
+  Same<z.infer<typeof workerExitSchema>, WorkerExit>,
+] = [true, true, true];
+void contractMatches;

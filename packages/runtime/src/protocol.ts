@@ -1,0 +1,53 @@
+/**
+ * The contract between a manager's sandboxes, the gateway and a worker's runtime (docs/architecture.md,
+ * "Worker protocol"). Types only: the runtime servers import nothing at run time, and the Python
+ * runtime mirrors these names.
+ *
+ *   POST /invoke  InvokeRequest → 200 RuntimeReply (400 with {ok: false, error} on a malformed request)
+ *   GET  /healthz → 200 {ready: true} | 500 {ready: false, error}
+ */
+
+/** What the gateway sends for one invocation. */
+export interface InvokeRequest {
+  event: unknown;
+  context: { requestId: string; deadlineMs: number };
+}
+
+export interface RuntimeError {
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+/** What the runtime answers for one invocation. */
+export interface RuntimeReply {
+  ok: boolean;
+  result?: unknown;
+  error?: RuntimeError;
+  /** Everything the handler printed during this call (cut at NUBO_RUNTIME_MAX_LOG_BYTES). */
+  logs: string;
+  logsTruncated: boolean;
+  durationMs: number;
+  memoryMb: number;
+}
+
+export type HealthReply = { ready: true } | { ready: false; error: RuntimeError };
+
+/** The process sandbox's runtime tells its parent over IPC that it listens (and whether the handler loaded). */
+export type ReadyMessage = { type: 'ready'; port: number } | { type: 'init-error'; port: number; error: RuntimeError };
+
+/** The environment a sandbox gives a worker's runtime; the runtime removes these before the handler runs. */
+export interface WorkerEnvironment {
+  NUBO_HANDLER: string;
+  NUBO_FUNCTION_NAME: string;
+  NUBO_FUNCTION_VERSION: string;
+  NUBO_MEMORY_MB: string;
+  /** Where the code is; the runtime's working directory when unset. */
+  NUBO_CODE_DIR?: string;
+  /** Address and port to listen on (defaults 127.0.0.1 and any free port). */
+  NUBO_RUNTIME_HOST?: string;
+  NUBO_RUNTIME_PORT?: string;
+  NUBO_RUNTIME_MAX_LOG_BYTES?: string;
+  /** `cgroup` in a container: report the container's peak memory rather than the process's. */
+  NUBO_MEMORY_SOURCE?: 'process' | 'cgroup';
+}
