@@ -187,7 +187,7 @@ describe('scaling and lifecycle', () => {
     await eventually('every manager is full', async () => (await liveWorkersOf(nubo, key, 'big')) === room);
     const refused = await nubo.invoke(key, 'other');
     assert.equal(refused.status, 503, refused.text);
-    assert.equal(refused.body.error.code, 'NUBO_ERR_NO_CAPACITY');
+    assert.equal(refused.body.error.code, 'NUBO_ERR_MANAGER_NO_CAPACITY');
     assert.match(refused.body.error.message, /no room for another 128 MB worker/);
     assert.equal((await recordOf(nubo, key, refused.headers.get('x-nubo-request-id'))).status, 'rejected');
 
