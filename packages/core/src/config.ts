@@ -40,6 +40,7 @@ export const serverConfigSchema = z.object({
   NUBO_IMAGE_NODE20: z.string().min(1).optional(),
   NUBO_IMAGE_PYTHON311: z.string().min(1).optional(),
   NUBO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NUBO_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   NUBO_ALLOW_SIGNUP: bool.default(true),
   NUBO_MAX_EVENT_BYTES: int(1024, 64 * MiB).default(6 * MiB),
   NUBO_MAX_CODE_BYTES: int(1024, 512 * MiB).default(50 * MiB),

@@ -24,6 +24,17 @@ function nuboCli(env: Record<string, string>, ...args: string[]): Promise<Run> {
 }
 
 describe('the nubo CLI', () => {
+  it('is linked by npm as node_modules/.bin/nubo and runs from there', async () => {
+    const linked = fileURLToPath(new URL('../../../node_modules/.bin/nubo', import.meta.url));
+    const run = await new Promise<Run>((resolve) => {
+      execFile(linked, ['--help'], (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Usage: nubo/);
+  });
+
   it('signs up, deploys a directory, invokes cold then warm, shows logs and stats, lists and removes', async () => {
     const nubo = await startNubo();
     after(() => nubo.close());

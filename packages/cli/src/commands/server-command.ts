@@ -22,7 +22,7 @@ function configFrom(options: ServeOptions): ServerConfig {
 function serve(start: (config: ServerConfig, logger: Logger) => Promise<{ close(): Promise<void> }>) {
   return async (options: ServeOptions) => {
     const config = configFrom(options);
-    const logger = createLogger({ level: config.NUBO_LOG_LEVEL, name: 'nubo' });
+    const logger = createLogger({ level: config.NUBO_LOG_LEVEL, format: config.NUBO_LOG_FORMAT, name: 'nubo' });
     const node = await start(config, logger);
     // Busy workers get NUBO_DRAIN_TIMEOUT_MS; stopping them and closing the stores gets a little more.
     runUntilSignal(() => node.close(), logger, config.NUBO_DRAIN_TIMEOUT_MS + 10_000);

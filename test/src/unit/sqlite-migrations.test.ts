@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { migrateSqlite, openSqlite } from '@nubo/stores';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const tables = (db: Database.Database) =>
+  (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
+    (r) => r.name,
+  );
+
+describe('SQLite schema migrations', () => {
+  it('bring a new database to the latest version once, and apply nothing the second time', async () => {
+    const db = openSqlite(join(await tempDir('nubo-sqlite-'), 'catalog.db'), 'sqlite-catalog');
+    assert.ok((db.pragma('user_version', { simple: true }) as number) >= 1);
+    assert.deepEqual(tables(db), ['api_keys', 'functions', 'users', 'versions']);
+    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), []);
+    db.close();
+  });
+
+  it('adopt a database made before versioned migrations, keeping its rows', async () => {
+    const file = join(await tempDir('nubo-sqlite-'), 'catalog.db');
+    const old = new Database(file);
+    // The schema as the server created it before it was versioned (user_version 0).
+    old.exec(
+      readFileSync(new URL('../../../packages/stores/migrations/sqlite-catalog/001-initial.sql', import.meta.url), 'utf8'),
+    );
+    old
+      .prepare('INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES (?, ?, ?, 1, 0)')
+      .run('u1', 'ada', 'x');
+    old.close();
+    const db = new Database(file);
+    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), [1]);
+    assert.equal((db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n, 1);
+    db.close();
+  });
+});
