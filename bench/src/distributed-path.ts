@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { createPool } from 'mysql2/promise';
-import { nodeRuntimeScript } from '@nubo/runtime';
+import { nodeRuntimeScript, workerSecretHeader } from '@nubo/runtime';
 import { listeningPort } from './lib/listening-port.js';
 import { throughput, timeRequests } from './lib/measure.js';
 import { freePort, json, startManager, startServer } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
+import { bareSecret, workerSecretOf } from './lib/worker-secret.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
@@ -66,11 +67,13 @@ async function main(): Promise<void> {
     );
     const { pid } = await json(`${gateway.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
     const workerPort = await listeningPort(pid);
+    const secret = await workerSecretOf({ pid });
     const viaGatewayPool = new Pool(gateway.url, { connections: 1 });
     const directPool = new Pool(`http://127.0.0.2:${workerPort}`, { connections: 1 });
     const gatewayHeaders = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
     const directBody = JSON.stringify({ event: {}, context: { requestId: 'bench', deadlineMs: Date.now() + 3_600_000 } });
-    const directHeaders = { 'content-type': 'application/json' };
+    const directHeaders = { 'content-type': 'application/json', [workerSecretHeader]: secret };
+    const bareHeaders = { 'content-type': 'application/json', [workerSecretHeader]: bareSecret };
 
     await timeRequests(viaGatewayPool, '/v1/functions/noop/invoke', '{}', gatewayHeaders, 500);
     await timeRequests(directPool, '/invoke', directBody, directHeaders, 500);
@@ -103,13 +106,19 @@ async function main(): Promise<void> {
       bare.push(
         spawn(process.execPath, [nodeRuntimeScript], {
           cwd: codeDir,
-          env: { PATH: '/usr/bin:/bin', NUBO_CODE_DIR: codeDir, NUBO_HANDLER: 'index.handler', NUBO_RUNTIME_PORT: String(port) },
+          env: {
+            PATH: '/usr/bin:/bin',
+            NUBO_CODE_DIR: codeDir,
+            NUBO_HANDLER: 'index.handler',
+            NUBO_RUNTIME_PORT: String(port),
+            NUBO_WORKER_SECRET: bareSecret,
+          },
           stdio: 'ignore',
         }),
       );
       for (;;)
         if (
-          await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { [workerSecretHeader]: bareSecret } }).then(
             (r) => r.ok,
             () => false,
           )
@@ -118,7 +127,7 @@ async function main(): Promise<void> {
       directClients.push(new Pool(`http://127.0.0.1:${port}`, { connections: 1 }));
     }
     const directRps = await throughput(concurrency, throughputMs, async (loop) => {
-      const r = await directClients[loop]!.request({ path: '/invoke', method: 'POST', body: directBody, headers: directHeaders });
+      const r = await directClients[loop]!.request({ path: '/invoke', method: 'POST', body: directBody, headers: bareHeaders });
       await r.body.text();
     });
     const gatewayRps = await throughput(concurrency, throughputMs, async () => {

@@ -15,6 +15,8 @@ import { MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore } from '@nubo/stores';
 import { freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
+import { workerSecretHeader } from '@nubo/runtime';
+import { bareSecret } from './lib/worker-secret.js';
 
 const starts = Number(process.env.BENCH_COLD_STARTS ?? 20);
 const noop = 'export const handler = async () => ({ ok: true });\n';
@@ -24,7 +26,7 @@ async function plainDockerRun(docker: Docker, codeDir: string): Promise<number> 
   const started = performance.now();
   const container = await docker.createContainer({
     Image: defaultImages.node20,
-    Env: ['NUBO_HANDLER=index.handler'],
+    Env: ['NUBO_HANDLER=index.handler', `NUBO_WORKER_SECRET=${bareSecret}`],
     ExposedPorts: { '8080/tcp': {} },
     HostConfig: {
       PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
@@ -34,7 +36,7 @@ async function plainDockerRun(docker: Docker, codeDir: string): Promise<number> 
   await container.start();
   for (;;)
     if (
-      await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { [workerSecretHeader]: bareSecret } }).then(
         (r) => r.ok,
         () => false,
       )

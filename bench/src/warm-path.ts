@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { nodeRuntimeScript } from '@nubo/runtime';
+import { nodeRuntimeScript, workerSecretHeader } from '@nubo/runtime';
 import { listeningPort } from './lib/listening-port.js';
 import { json, startServer, freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
 import { timeRequests } from './lib/measure.js';
+import { bareSecret, workerSecretOf } from './lib/worker-secret.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
@@ -25,11 +26,17 @@ async function bareRuntimeColdStart(codeDir: string): Promise<number> {
   const started = performance.now();
   const child = spawn(process.execPath, [nodeRuntimeScript], {
     cwd: codeDir,
-    env: { PATH: '/usr/bin:/bin', NUBO_CODE_DIR: codeDir, NUBO_HANDLER: 'index.handler', NUBO_RUNTIME_PORT: String(port) },
+    env: {
+      PATH: '/usr/bin:/bin',
+      NUBO_CODE_DIR: codeDir,
+      NUBO_HANDLER: 'index.handler',
+      NUBO_RUNTIME_PORT: String(port),
+      NUBO_WORKER_SECRET: bareSecret,
+    },
     stdio: 'ignore',
   });
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { [workerSecretHeader]: bareSecret } }).then(
       (r) => r.ok,
       () => false,
     );
@@ -43,16 +50,16 @@ async function bareRuntimeColdStart(codeDir: string): Promise<number> {
 /** `BENCH_SANDBOX=docker` measures the same with workers in Docker containers. */
 const sandbox = process.env.BENCH_SANDBOX === 'docker' ? 'docker' : 'process';
 
-/** The port the worker listens on: found from its pid, or from its container's published port. */
-async function workerPortOf(pid: number): Promise<number> {
-  if (sandbox === 'process') return listeningPort(pid);
+/** The port the worker listens on and its secret: found from its pid, or from its container. */
+async function workerOf(pid: number): Promise<{ port: number; secret: string }> {
+  if (sandbox === 'process') return { port: await listeningPort(pid), secret: await workerSecretOf({ pid }) };
   const { default: Docker } = await import('dockerode');
-  const [newest] = (await new Docker().listContainers({ filters: { label: ['nubo.worker'] } })).sort(
-    (a, b) => b.Created - a.Created,
-  );
+  const docker = new Docker();
+  const [newest] = (await docker.listContainers({ filters: { label: ['nubo.worker'] } })).sort((a, b) => b.Created - a.Created);
   const port = newest?.Ports.find((p) => p.PrivatePort === 8080)?.PublicPort;
-  if (!port) throw new Error('no worker container found');
-  return port;
+  if (!newest || !port) throw new Error('no worker container found');
+  const { Config } = await docker.getContainer(newest.Id).inspect();
+  return { port, secret: await workerSecretOf({ containerEnv: Config.Env }) };
 }
 
 async function main(): Promise<void> {
@@ -66,7 +73,7 @@ async function main(): Promise<void> {
       apiKey,
     );
     const { pid } = await json(`${server.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
-    const workerPort = await workerPortOf(pid);
+    const { port: workerPort, secret } = await workerOf(pid);
 
     const gateway = new Pool(server.url, { connections: 1 });
     const direct = new Pool(`http://127.0.0.1:${workerPort}`, { connections: 1 });
@@ -75,12 +82,18 @@ async function main(): Promise<void> {
 
     // Warm both paths up, then alternate rounds so drift on the machine hits both alike.
     await timeRequests(gateway, '/v1/functions/noop/invoke', '{}', gatewayHeaders, 500);
-    await timeRequests(direct, '/invoke', directBody, { 'content-type': 'application/json' }, 500);
+    await timeRequests(direct, '/invoke', directBody, { 'content-type': 'application/json', [workerSecretHeader]: secret }, 500);
     const viaGateway: number[] = [];
     const viaDirect: number[] = [];
     for (let round = 0; round < rounds; round++) {
       viaDirect.push(
-        ...(await timeRequests(direct, '/invoke', directBody, { 'content-type': 'application/json' }, warmRequests / rounds)),
+        ...(await timeRequests(
+          direct,
+          '/invoke',
+          directBody,
+          { 'content-type': 'application/json', [workerSecretHeader]: secret },
+          warmRequests / rounds,
+        )),
       );
       viaGateway.push(...(await timeRequests(gateway, '/v1/functions/noop/invoke', '{}', gatewayHeaders, warmRequests / rounds)));
     }

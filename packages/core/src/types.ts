@@ -78,6 +78,8 @@ export interface WorkerInfo {
   startedAt: number;
   /** How long the cold start took, from request to ready. */
   initMs: number;
+  /** Every call to the worker must carry this (generated per worker by its manager; the runtime refuses calls without it). */
+  secret: string;
 }
 
 export const invocationStatuses = ['ok', 'error', 'timeout', 'oom', 'crash', 'rejected'] as const;

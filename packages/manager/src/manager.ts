@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { workerSecretHeader } from '@nubo/runtime';
 import {
   NuboError,
   RecurringTask,
@@ -15,9 +17,12 @@ import {
 import type { CodeCache } from './code-cache.js';
 import { StartGate } from './start-gate.js';
 
-async function isHealthy(address: string): Promise<boolean> {
+async function isHealthy(worker: WorkerInfo): Promise<boolean> {
   try {
-    const response = await fetch(`http://${address}/healthz`, { signal: AbortSignal.timeout(1000) });
+    const response = await fetch(`http://${worker.address}/healthz`, {
+      headers: { [workerSecretHeader]: worker.secret },
+      signal: AbortSignal.timeout(1000),
+    });
     await response.body?.cancel();
     return response.ok;
   } catch {
@@ -109,7 +114,7 @@ export class Manager {
   async reclaimLeases(now = Date.now()): Promise<number> {
     const reclaimed = await this.options.pool.reclaimExpired(this.id, now);
     for (const worker of reclaimed) {
-      const healthy = this.workers.has(worker.id) && (await isHealthy(worker.address));
+      const healthy = this.workers.has(worker.id) && (await isHealthy(worker));
       if (healthy && (await this.options.pool.restore(worker))) continue;
       await this.options.pool.forget(worker);
       await this.destroyWorker(worker.id);
@@ -170,12 +175,13 @@ export class Manager {
       );
     const started = performance.now();
     const workerId = newId('wrk');
+    const secret = randomBytes(32).toString('base64url');
     await this.reserveRoom(workerId, spec.memoryMb);
     const leave = await this.starts.enter();
     let placed: SandboxWorker;
     try {
       const codeDir = await this.options.codeCache.dirFor(spec.codeDigest);
-      placed = await this.options.sandbox.start({ workerId, spec, codeDir });
+      placed = await this.options.sandbox.start({ workerId, spec, codeDir, secret });
     } catch (err) {
       this.release(workerId);
       throw err;
@@ -192,6 +198,7 @@ export class Manager {
       minWarm: spec.minWarm,
       startedAt: Date.now(),
       initMs: Math.round((performance.now() - started) * 1000) / 1000,
+      secret,
     };
     this.workers.set(workerId, worker);
     this.options.logger.debug(

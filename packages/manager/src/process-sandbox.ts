@@ -39,7 +39,7 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     super();
   }
 
-  async start({ workerId, spec, codeDir }: SandboxStartRequest): Promise<SandboxWorker> {
+  async start({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
     const tmpDir = join(this.options.workDir, workerId);
     await mkdir(tmpDir, { recursive: true });
     // Node's heap limit stands in for a memory limit; Python gets none in this sandbox.
@@ -56,7 +56,7 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
         HOME: tmpDir,
         TMPDIR: tmpDir,
         LANG: 'C.UTF-8',
-        ...workerEnvironment(spec, { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.host }),
+        ...workerEnvironment(spec, secret, { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.host }),
       },
     });
     const worker: RunningWorker = {

@@ -4,13 +4,15 @@ import type { WorkerEnvironment } from '@nubo/runtime';
 /** The runtime's settings for one worker (the runtime's protocol), plus what the sandbox adds. */
 export function workerEnvironment(
   spec: WorkerSpec,
-  extra: Omit<Partial<WorkerEnvironment>, keyof WorkerSpec>,
+  secret: string,
+  extra: Omit<Partial<WorkerEnvironment>, 'NUBO_WORKER_SECRET'>,
 ): WorkerEnvironment {
   return {
     NUBO_HANDLER: spec.handler,
     NUBO_FUNCTION_NAME: spec.functionName,
     NUBO_FUNCTION_VERSION: String(spec.version),
     NUBO_MEMORY_MB: String(spec.memoryMb),
+    NUBO_WORKER_SECRET: secret,
     ...extra,
   };
 }

@@ -25,6 +25,8 @@ export function toHashFields(worker: WorkerInfo, lastUsedAt: number): string[] {
     poolKeyOf(worker),
     'lastUsedAt',
     String(lastUsedAt),
+    'secret',
+    worker.secret,
   ];
 }
 
@@ -43,6 +45,7 @@ export function fromHashFields(flat: string[]): WorkerInfo & { lastUsedAt: numbe
     startedAt: Number(h.startedAt),
     initMs: Number(h.initMs),
     lastUsedAt: Number(h.lastUsedAt),
+    secret: h.secret ?? '',
   };
 }
 

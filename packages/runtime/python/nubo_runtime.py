@@ -5,7 +5,11 @@ It is copied into worker images, so it uses the standard library only.
   POST /invoke  {event, context: {requestId, deadlineMs}}
     -> {ok, result | error{type,message,stack}, logs, logsTruncated, durationMs, memoryMb}
   GET  /healthz -> 200 {ready: true} | 500 {ready: false, error}
+Every call must carry the worker's secret (NUBO_WORKER_SECRET) in x-nubo-worker-secret, else 401
+(the contract is packages/runtime/src/protocol.ts).
 """
+import hashlib
+import hmac
 import importlib.util
 import io
 import json
@@ -30,6 +34,9 @@ SETTINGS = {
     # "cgroup" in a container: report the container's peak memory rather than this process's.
     "memory_source": os.environ.get("NUBO_MEMORY_SOURCE", "process"),
 }
+SECRET_HEADER = "x-nubo-worker-secret"
+# Without a secret no call is accepted (fail closed).
+SECRET_DIGEST = hashlib.sha256(os.environ["NUBO_WORKER_SECRET"].encode()).digest() if os.environ.get("NUBO_WORKER_SECRET") else None
 # The manager's IPC channel (a Node.js "ipc" stdio pipe): the ready signal goes out on it, and its
 # end means the manager died, so the worker ends too.
 IPC_FD = int(os.environ["NODE_CHANNEL_FD"]) if "NODE_CHANNEL_FD" in os.environ else None
@@ -157,13 +164,26 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def from_the_platform(self):
+        """Whether the call carries this worker's secret (compared in constant time); answers 401 if not."""
+        presented = self.headers.get(SECRET_HEADER)
+        if SECRET_DIGEST is not None and presented is not None and hmac.compare_digest(hashlib.sha256(presented.encode()).digest(), SECRET_DIGEST):
+            return True
+        self.close_connection = True
+        self.send_json(401, {"ok": False, "error": {"type": "Unauthorized", "message": "This worker answers its platform only."}})
+        return False
+
     def do_GET(self):
+        if not self.from_the_platform():
+            return
         if self.path == "/healthz":
             self.send_json(500 if INIT_ERROR else 200, {"ready": False, "error": describe(INIT_ERROR)} if INIT_ERROR else {"ready": True})
         else:
             self.send_json(404, {"ok": False, "error": {"type": "NotFound", "message": "Use POST /invoke or GET /healthz."}})
 
     def do_POST(self):
+        if not self.from_the_platform():
+            return
         if self.path != "/invoke":
             self.send_json(404, {"ok": False, "error": {"type": "NotFound", "message": "Use POST /invoke or GET /healthz."}})
             return

@@ -1,6 +1,17 @@
 import { fileURLToPath } from 'node:url';
 
-export type { HealthReply, InvokeRequest, ReadyMessage, RuntimeError, RuntimeReply, WorkerEnvironment } from './protocol.js';
+export type {
+  HealthReply,
+  InvokeRequest,
+  ReadyMessage,
+  RuntimeError,
+  RuntimeReply,
+  WorkerEnvironment,
+  WorkerSecretHeader,
+} from './protocol.js';
+
+/** The header name of the per-worker secret (protocol.ts's WorkerSecretHeader). */
+export const workerSecretHeader: import('./protocol.js').WorkerSecretHeader = 'x-nubo-worker-secret';
 
 /** Absolute path of the Node.js runtime server script, to run in a worker. */
 export const nodeRuntimeScript = fileURLToPath(new URL('./node/server.js', import.meta.url));

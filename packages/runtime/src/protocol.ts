@@ -5,7 +5,12 @@
  *
  *   POST /invoke  InvokeRequest → 200 RuntimeReply (400 with {ok: false, error} on a malformed request)
  *   GET  /healthz → 200 {ready: true} | 500 {ready: false, error}
+ * Every call carries the worker's secret in the WorkerSecretHeader; without it (compared in constant
+ * time) the runtime answers 401 and closes the connection, whatever the path.
  */
+
+/** The header that carries the per-worker secret (NUBO_WORKER_SECRET) on every call to a worker. */
+export type WorkerSecretHeader = 'x-nubo-worker-secret';
 
 /** What the gateway sends for one invocation. */
 export interface InvokeRequest {
@@ -42,6 +47,8 @@ export interface WorkerEnvironment {
   NUBO_FUNCTION_NAME: string;
   NUBO_FUNCTION_VERSION: string;
   NUBO_MEMORY_MB: string;
+  /** The secret every call must carry; generated per worker by its manager. */
+  NUBO_WORKER_SECRET: string;
   /** Where the code is; the runtime's working directory when unset. */
   NUBO_CODE_DIR?: string;
   /** Address and port to listen on (defaults 127.0.0.1 and any free port). */

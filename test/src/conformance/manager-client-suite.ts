@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { workerSecretHeader } from '@nubo/runtime';
 import { bundleFromFiles, type CodeStore, type ManagerClient, type WorkerSpec } from '@nubo/core';
 
 export interface ManagerClientFixture {
@@ -35,7 +36,10 @@ export function managerClientConformance(adapter: string, create: () => Promise<
       assert.equal(worker.version, 1);
       assert.ok(worker.initMs > 0);
       assert.ok(worker.managerId.length > 0);
-      const res = await fetch(`http://${worker.address}/invoke`, { method: 'POST', body: JSON.stringify({ event: { n: 21 } }) });
+      const call = (headers: Record<string, string>) =>
+        fetch(`http://${worker.address}/invoke`, { method: 'POST', headers, body: JSON.stringify({ event: { n: 21 } }) });
+      assert.equal((await call({})).status, 401, 'the address alone is not enough');
+      const res = await call({ [workerSecretHeader]: worker.secret });
       assert.deepEqual(((await res.json()) as any).result, { doubled: 42 });
       await client.destroyWorker(worker);
       await assert.rejects(fetch(`http://${worker.address}/healthz`));

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isNuboError, type Sandbox, type WorkerSpec } from '@nubo/core';
+import { workerSecretHeader } from '@nubo/runtime';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** Every Sandbox adapter must pass this suite unchanged. */
@@ -29,9 +30,13 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
     return dir;
   }
 
-  async function invoke(host: string, port: number, event: unknown) {
+  /** What the manager would hand the sandbox; every call below must carry it. */
+  const secret = 'conformance-worker-secret';
+
+  async function invoke(host: string, port: number, event: unknown, presented: string | null = secret) {
     const res = await fetch(`http://${host}:${port}/invoke`, {
       method: 'POST',
+      headers: presented === null ? {} : { [workerSecretHeader]: presented },
       body: JSON.stringify({ event, context: { requestId: 'r1', deadlineMs: Date.now() + 5000 } }),
     });
     return (await res.json()) as any;
@@ -44,7 +49,7 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
         'export const handler = async (e, ctx) => ({ e, env: process.env, v: ctx.functionVersion, name: ctx.functionName });',
       );
       process.env.NUBO_PLATFORM_SECRET = 'must-not-leak';
-      const w = await sandbox.start({ workerId: 'w-env', spec: spec(), codeDir: dir });
+      const w = await sandbox.start({ workerId: 'w-env', spec: spec(), codeDir: dir, secret });
       assert.deepEqual(sandbox.running(), ['w-env']);
       const reply = await invoke(w.host, w.port, { a: 1 });
       assert.equal(reply.ok, true);
@@ -54,7 +59,8 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       assert.equal(reply.result.v, '3');
       assert.equal(reply.result.name, 'probe');
       assert.ok(reply.memoryMb > 0);
-      const health = await fetch(`http://${w.host}:${w.port}/healthz`);
+      assert.equal(reply.result.env.NUBO_WORKER_SECRET, undefined, 'the handler does not see the secret in its environment');
+      const health = await fetch(`http://${w.host}:${w.port}/healthz`, { headers: { [workerSecretHeader]: secret } });
       assert.equal(health.status, 200);
       const exit = await sandbox.destroy('w-env');
       assert.equal(exit?.exitedByItself, false);
@@ -62,11 +68,33 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       await assert.rejects(fetch(`http://${w.host}:${w.port}/healthz`));
     });
 
+    it('answers only calls that carry its secret, and runs nothing for the others', async () => {
+      const sandbox = await create();
+      const dir = await codeDir('let runs = 0; export const handler = async () => ++runs;');
+      const w = await sandbox.start({ workerId: 'w-secret', spec: spec(), codeDir: dir, secret });
+      for (const presented of [null, '', 'wrong', `${secret}x`, secret.slice(0, -1)]) {
+        const res = await fetch(`http://${w.host}:${w.port}/invoke`, {
+          method: 'POST',
+          headers: presented === null ? {} : { [workerSecretHeader]: presented },
+          body: JSON.stringify({ event: {}, context: { requestId: 'r', deadlineMs: Date.now() + 5000 } }),
+        });
+        assert.equal(res.status, 401, `a call with secret ${JSON.stringify(presented)} is refused`);
+        assert.equal(((await res.json()) as any).error.type, 'Unauthorized');
+        const health = await fetch(`http://${w.host}:${w.port}/healthz`, {
+          headers: presented === null ? {} : { [workerSecretHeader]: presented },
+        });
+        assert.equal(health.status, 401);
+      }
+      const reply = await invoke(w.host, w.port, {});
+      assert.equal(reply.result, 1, 'the refused calls ran nothing; the platform call is the first run');
+      await sandbox.destroy('w-secret');
+    });
+
     it('fails to start with the init error when the handler cannot load', async () => {
       const sandbox = await create();
       const dir = await codeDir('export const other = 1;');
       await assert.rejects(
-        sandbox.start({ workerId: 'w-bad', spec: spec(), codeDir: dir }),
+        sandbox.start({ workerId: 'w-bad', spec: spec(), codeDir: dir, secret }),
         (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED') && err.details?.errorType === 'HandlerExportMissing',
       );
       assert.deepEqual(sandbox.running(), [], 'nothing is left running');
@@ -76,7 +104,7 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       const sandbox = await create();
       const dir = await codeDir('export const handler = async () => process.exit(7);');
       const ended = new Promise<string>((resolve) => sandbox.onUnexpectedExit((id) => resolve(id)));
-      const w = await sandbox.start({ workerId: 'w-exit', spec: spec(), codeDir: dir });
+      const w = await sandbox.start({ workerId: 'w-exit', spec: spec(), codeDir: dir, secret });
       await invoke(w.host, w.port, {}).catch(() => null);
       assert.equal(await ended, 'w-exit');
       const exit = await sandbox.destroy('w-exit');
@@ -88,7 +116,7 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
     it('destroys every worker at once', async () => {
       const sandbox = await create();
       const dir = await codeDir('export const handler = async () => 1;');
-      await Promise.all(['a', 'b', 'c'].map((id) => sandbox.start({ workerId: id, spec: spec(), codeDir: dir })));
+      await Promise.all(['a', 'b', 'c'].map((id) => sandbox.start({ workerId: id, spec: spec(), codeDir: dir, secret })));
       assert.equal(sandbox.running().length, 3);
       await sandbox.destroyAll();
       assert.deepEqual(sandbox.running(), []);

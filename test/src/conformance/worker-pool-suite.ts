@@ -15,6 +15,7 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
     minWarm: 0,
     startedAt: Date.now(),
     initMs: 1,
+    secret: `secret-${counter}`,
   });
   const opts = { leaseMs: 10_000, maxWorkers: 100, waitMs: 0 };
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { bundleFromFiles, createLogger, poolKey, type WorkerSpec } from '@nubo/core';
+import { bundleFromFiles, createLogger, poolKey, type WorkerInfo, type WorkerSpec } from '@nubo/core';
+import { workerSecretHeader } from '@nubo/runtime';
 import { CodeCache, Manager, ProcessSandbox } from '@nubo/manager';
 import { MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore } from '@nubo/stores';
@@ -48,8 +49,16 @@ describe('idle reaper', () => {
     const key = poolKey('f', 1);
     const opts = { leaseMs: 60_000, maxWorkers: 10, waitMs: 0 };
 
-    const pidOf = async (address: string) =>
-      ((await (await fetch(`http://${address}/invoke`, { method: 'POST', body: '{}' })).json()) as { result: number }).result;
+    const pidOf = async (worker: WorkerInfo) =>
+      (
+        (await (
+          await fetch(`http://${worker.address}/invoke`, {
+            method: 'POST',
+            headers: { [workerSecretHeader]: worker.secret },
+            body: '{}',
+          })
+        ).json()) as { result: number }
+      ).result;
     const adoptNew = async () => {
       const slot = await pool.acquire(key, opts);
       const worker = await manager.startWorker(spec);
@@ -58,15 +67,15 @@ describe('idle reaper', () => {
     };
     const idle = await adoptNew();
     const busy = await adoptNew();
-    const idlePid = await pidOf(idle.address);
-    const busyPid = await pidOf(busy.address);
+    const idlePid = await pidOf(idle);
+    const busyPid = await pidOf(busy);
     await pool.giveBack(idle);
 
     assert.equal(await manager.reapIdle(Date.now()), 0, 'nothing is past its TTL yet');
     assert.equal(await manager.reapIdle(Date.now() + 5000), 1);
     assert.equal(processAlive(idlePid), false, 'the idle worker is gone');
     assert.equal(processAlive(busyPid), true, 'the busy worker, held past its TTL, is still serving');
-    assert.equal(await pidOf(busy.address), busyPid);
+    assert.equal(await pidOf(busy), busyPid);
 
     await pool.giveBack(busy);
     assert.equal(await manager.reapIdle(Date.now() + 5000), 1);

@@ -5,6 +5,8 @@ export interface SandboxStartRequest {
   spec: WorkerSpec;
   /** Directory holding the function's extracted code, to be used read-only. */
   codeDir: string;
+  /** The secret the worker's runtime must demand of every call. */
+  secret: string;
 }
 
 export interface SandboxWorker {

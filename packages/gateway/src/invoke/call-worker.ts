@@ -1,4 +1,5 @@
-import type { RuntimeReply } from '@nubo/runtime';
+import type { WorkerInfo } from '@nubo/core';
+import { workerSecretHeader, type RuntimeReply } from '@nubo/runtime';
 import type { Agent } from 'undici';
 
 export type { RuntimeReply };
@@ -14,15 +15,20 @@ export type CallResult =
 
 const unreachableCodes = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-export async function callWorker(agent: Agent, address: string, payload: string, timeoutMs: number): Promise<CallResult> {
+export async function callWorker(
+  agent: Agent,
+  worker: Pick<WorkerInfo, 'address' | 'secret'>,
+  payload: string,
+  timeoutMs: number,
+): Promise<CallResult> {
   const timeout = Math.max(1, Math.ceil(timeoutMs));
   try {
     // undici's own timers bound the wait for the answer: cheaper than an AbortController per call.
     const response = await agent.request({
-      origin: `http://${address}`,
+      origin: `http://${worker.address}`,
       path: '/invoke',
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', [workerSecretHeader]: worker.secret },
       body: payload,
       headersTimeout: timeout,
       bodyTimeout: timeout,

@@ -158,7 +158,7 @@ export class Invoker {
         return { kind: 'done', call: 'not-called', cold: true, queueMs: taken.queueMs, ...startFailure(taken.error) };
     }
     const { worker, cold, queueMs } = taken;
-    const result = await callWorker(this.agent, worker.address, payload, Math.max(1, deadline - performance.now()));
+    const result = await callWorker(this.agent, worker, payload, Math.max(1, deadline - performance.now()));
     const common = { kind: 'done', call: result.kind, worker, cold, queueMs } as const;
     switch (result.kind) {
       case 'reply': {

@@ -46,6 +46,7 @@ export const workerInfoSchema = z.object({
   minWarm: z.number(),
   startedAt: z.number(),
   initMs: z.number(),
+  secret: z.string(),
 });
 
 export const workerIdParamsSchema = z.object({ id: z.string().min(1) });

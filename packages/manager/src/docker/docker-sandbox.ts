@@ -8,7 +8,7 @@ import {
   type SandboxWorker,
   type WorkerExit,
 } from '@nubo/core';
-import type { HealthReply } from '@nubo/runtime';
+import { workerSecretHeader, type HealthReply } from '@nubo/runtime';
 import { TrackedSandbox } from '../tracked-sandbox.js';
 import { workerEnvironment } from '../worker-environment.js';
 import { containerPort, defaultImages } from './runtime-images.js';
@@ -159,7 +159,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `No free host port in ${from}-${to}: widen NUBO_WORKER_PORT_RANGE.`);
   }
 
-  async start({ workerId, spec, codeDir }: SandboxStartRequest): Promise<SandboxWorker> {
+  async start({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
     const { docker, managerId, advertiseIp } = this.options;
     for (let attempt = 0; ; attempt++) {
       const hostPort = this.allocatePort();
@@ -176,7 +176,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
             'HOME=/tmp',
             'TMPDIR=/tmp',
             'PATH=/usr/bin:/bin',
-            ...Object.entries(workerEnvironment(spec, { NUBO_MEMORY_SOURCE: 'cgroup' })).map(([k, v]) => `${k}=${v}`),
+            ...Object.entries(workerEnvironment(spec, secret, { NUBO_MEMORY_SOURCE: 'cgroup' })).map(([k, v]) => `${k}=${v}`),
           ],
           Labels: {
             'nubo.manager': managerId,
@@ -206,7 +206,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         const t1 = performance.now();
         await container.start();
         const t2 = performance.now();
-        await this.waitUntilReady(workerId, container, hostPort);
+        await this.waitUntilReady(container, hostPort, secret);
         this.options.onStartTimings?.({ createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 });
         return { workerId, host: advertiseIp, port: hostPort };
       } catch (err) {
@@ -219,10 +219,11 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     }
   }
 
-  private async waitUntilReady(_workerId: string, container: Docker.Container, hostPort: number): Promise<void> {
+  private async waitUntilReady(container: Docker.Container, hostPort: number, secret: string): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
       const answer = await fetch(`http://${this.options.advertiseIp}:${hostPort}/healthz`, {
+        headers: { [workerSecretHeader]: secret },
         signal: AbortSignal.timeout(1000),
       }).then(
         async (r) => ({ status: r.status, body: (await r.json()) as HealthReply }),

@@ -4,12 +4,20 @@
  *
  * The protocol (requests, replies, environment) is ../protocol.ts.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { InitError, loadHandler, type LambdaHandler } from './handler-loader.js';
 import { OutputCapture } from './output-capture.js';
-import type { InvokeRequest, ReadyMessage, RuntimeError, RuntimeReply, WorkerEnvironment } from '../protocol.js';
+import type {
+  InvokeRequest,
+  ReadyMessage,
+  RuntimeError,
+  RuntimeReply,
+  WorkerEnvironment,
+  WorkerSecretHeader,
+} from '../protocol.js';
 
 const env = process.env as Partial<WorkerEnvironment>;
 const settings = {
@@ -23,6 +31,9 @@ const settings = {
   maxLogBytes: Number(env.NUBO_RUNTIME_MAX_LOG_BYTES ?? String(256 * 1024)),
   memorySource: env.NUBO_MEMORY_SOURCE ?? 'process',
 };
+const secretHeader: WorkerSecretHeader = 'x-nubo-worker-secret';
+// Without a secret no call is accepted (fail closed).
+const secretDigest = env.NUBO_WORKER_SECRET ? createHash('sha256').update(env.NUBO_WORKER_SECRET).digest() : null;
 // The function sees its own environment only, not the runtime's settings.
 for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
 
@@ -131,7 +142,19 @@ async function readJson(req: IncomingMessage): Promise<IncomingInvoke> {
   return chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as IncomingInvoke);
 }
 
+/** Whether a call carries this worker's secret (compared in constant time, as digests of equal length). */
+function fromThePlatform(req: IncomingMessage): boolean {
+  const presented = req.headers[secretHeader];
+  if (!secretDigest || typeof presented !== 'string') return false;
+  return timingSafeEqual(createHash('sha256').update(presented).digest(), secretDigest);
+}
+
 const server = createServer((req, res) => {
+  if (!fromThePlatform(req)) {
+    res.shouldKeepAlive = false;
+    send(res, 401, { ok: false, error: { type: 'Unauthorized', message: 'This worker answers its platform only.' } });
+    return;
+  }
   if (req.method === 'GET' && req.url === '/healthz') {
     send(res, initError ? 500 : 200, initError ? { ready: false, error: describeError(initError) } : { ready: true });
     return;
