@@ -4,19 +4,19 @@
  * 1. Warm latency, sequential: through the gateway against calling the same worker directly.
  * 2. Throughput at concurrency 32: through the gateway against 32 bare runtime workers called directly.
  */
-import { spawn } from 'node:child_process';
+import type { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { createPool } from 'mysql2/promise';
-import { nodeRuntimeScript, workerSecretHeader } from '@nubo/runtime';
+import { workerSecretHeader } from '@nubo/runtime';
 import { listeningPort } from './lib/listening-port.js';
 import { throughput, timeRequests } from './lib/measure.js';
 import { freePort, json, startManager, startServer } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
-import { bareSecret, workerSecretOf } from './lib/worker-secret.js';
+import { bareHeaders, spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
@@ -73,7 +73,6 @@ async function main(): Promise<void> {
     const gatewayHeaders = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
     const directBody = JSON.stringify({ event: {}, context: { requestId: 'bench', deadlineMs: Date.now() + 3_600_000 } });
     const directHeaders = { 'content-type': 'application/json', [workerSecretHeader]: secret };
-    const bareHeaders = { 'content-type': 'application/json', [workerSecretHeader]: bareSecret };
 
     await timeRequests(viaGatewayPool, '/v1/functions/noop/invoke', '{}', gatewayHeaders, 500);
     await timeRequests(directPool, '/invoke', directBody, directHeaders, 500);
@@ -103,27 +102,8 @@ async function main(): Promise<void> {
     const directClients: Pool[] = [];
     for (let i = 0; i < concurrency; i++) {
       const port = await freePort();
-      bare.push(
-        spawn(process.execPath, [nodeRuntimeScript], {
-          cwd: codeDir,
-          env: {
-            PATH: '/usr/bin:/bin',
-            NUBO_CODE_DIR: codeDir,
-            NUBO_HANDLER: 'index.handler',
-            NUBO_RUNTIME_PORT: String(port),
-            NUBO_WORKER_SECRET: bareSecret,
-          },
-          stdio: 'ignore',
-        }),
-      );
-      for (;;)
-        if (
-          await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { [workerSecretHeader]: bareSecret } }).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break;
+      bare.push(spawnBareRuntime(codeDir, port));
+      await untilHealthy(`http://127.0.0.1:${port}`);
       directClients.push(new Pool(`http://127.0.0.1:${port}`, { connections: 1 }));
     }
     const directRps = await throughput(concurrency, throughputMs, async (loop) => {

@@ -15,8 +15,7 @@ import { MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore } from '@nubo/stores';
 import { freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
-import { workerSecretHeader } from '@nubo/runtime';
-import { bareSecret } from './lib/worker-secret.js';
+import { bareSecret, untilHealthy } from './lib/bare-runtime.js';
 
 const starts = Number(process.env.BENCH_COLD_STARTS ?? 20);
 const noop = 'export const handler = async () => ({ ok: true });\n';
@@ -34,14 +33,7 @@ async function plainDockerRun(docker: Docker, codeDir: string): Promise<number> 
     },
   });
   await container.start();
-  for (;;)
-    if (
-      await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { [workerSecretHeader]: bareSecret } }).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
+  await untilHealthy(`http://127.0.0.1:${port}`);
   const elapsed = performance.now() - started;
   await container.remove({ force: true });
   return elapsed;

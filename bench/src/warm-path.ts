@@ -1,20 +1,14 @@
-/**
- * Embedded-mode benchmark (`npm run bench`): warm invoke latency through the gateway against
- * calling the same worker's runtime directly (the floor), and cold starts of the process sandbox
- * against a bare `node` runtime spawned to its first answer. Everything is measured in this run.
- */
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { nodeRuntimeScript, workerSecretHeader } from '@nubo/runtime';
+import { workerSecretHeader } from '@nubo/runtime';
 import { listeningPort } from './lib/listening-port.js';
 import { json, startServer, freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
 import { timeRequests } from './lib/measure.js';
-import { bareSecret, workerSecretOf } from './lib/worker-secret.js';
+import { spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
@@ -24,24 +18,8 @@ const noop = 'export const handler = async () => ({ ok: true, pid: process.pid }
 async function bareRuntimeColdStart(codeDir: string): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [nodeRuntimeScript], {
-    cwd: codeDir,
-    env: {
-      PATH: '/usr/bin:/bin',
-      NUBO_CODE_DIR: codeDir,
-      NUBO_HANDLER: 'index.handler',
-      NUBO_RUNTIME_PORT: String(port),
-      NUBO_WORKER_SECRET: bareSecret,
-    },
-    stdio: 'ignore',
-  });
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { [workerSecretHeader]: bareSecret } }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-  }
+  const child = spawnBareRuntime(codeDir, port);
+  await untilHealthy(`http://127.0.0.1:${port}`);
   const elapsed = performance.now() - started;
   child.kill('SIGKILL');
   return elapsed;
@@ -78,23 +56,16 @@ async function main(): Promise<void> {
     const gateway = new Pool(server.url, { connections: 1 });
     const direct = new Pool(`http://127.0.0.1:${workerPort}`, { connections: 1 });
     const gatewayHeaders = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
+    const directHeaders = { 'content-type': 'application/json', [workerSecretHeader]: secret };
     const directBody = JSON.stringify({ event: {}, context: { requestId: 'bench', deadlineMs: Date.now() + 3_600_000 } });
 
     // Warm both paths up, then alternate rounds so drift on the machine hits both alike.
     await timeRequests(gateway, '/v1/functions/noop/invoke', '{}', gatewayHeaders, 500);
-    await timeRequests(direct, '/invoke', directBody, { 'content-type': 'application/json', [workerSecretHeader]: secret }, 500);
+    await timeRequests(direct, '/invoke', directBody, directHeaders, 500);
     const viaGateway: number[] = [];
     const viaDirect: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      viaDirect.push(
-        ...(await timeRequests(
-          direct,
-          '/invoke',
-          directBody,
-          { 'content-type': 'application/json', [workerSecretHeader]: secret },
-          warmRequests / rounds,
-        )),
-      );
+      viaDirect.push(...(await timeRequests(direct, '/invoke', directBody, directHeaders, warmRequests / rounds)));
       viaGateway.push(...(await timeRequests(gateway, '/v1/functions/noop/invoke', '{}', gatewayHeaders, warmRequests / rounds)));
     }
     await gateway.close();

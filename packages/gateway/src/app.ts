@@ -70,7 +70,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     metrics,
     maxLogBytes: settings.maxLogBytes,
     leaseMarginMs: settings.leaseMarginMs,
-    logger: deps.logger,
   });
   const prewarmer = new Prewarmer({ catalog: deps.catalog, supply, logger: deps.logger, intervalMs: settings.prewarmIntervalMs });
   const deployer = new Deployer(deps, () => prewarmer.kick());

@@ -2,7 +2,16 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { NuboError, type Logger } from '@nubo/core';
 import { bearerCredential, installErrorHandlers } from '@nubo/http';
-import { destroyQuerySchema, managerRoutes, maxGraceMs, startWorkerBodySchema, workerIdParamsSchema } from './api/manager-api.js';
+import {
+  destroyQuerySchema,
+  destroyReplySchema,
+  managerRoutes,
+  managerStatusSchema,
+  maxGraceMs,
+  startWorkerBodySchema,
+  workerIdParamsSchema,
+  workerInfoSchema,
+} from './api/manager-api.js';
 import { tokenMatches } from './cluster-token.js';
 import type { Manager } from './manager.js';
 
@@ -28,17 +37,23 @@ export function buildManagerServer(options: { manager: Manager; token: string; l
       );
   });
 
-  app.post(managerRoutes.startWorker, { schema: { body: startWorkerBodySchema } }, async (request, reply) =>
-    reply.code(201).send(await manager.startWorker(request.body.spec)),
+  app.post(
+    managerRoutes.startWorker,
+    { schema: { body: startWorkerBodySchema, response: { 201: workerInfoSchema } } },
+    async (request, reply) => reply.code(201).send(await manager.startWorker(request.body.spec)),
   );
   app.delete(
     managerRoutes.destroyWorker,
-    { schema: { params: workerIdParamsSchema, querystring: destroyQuerySchema } },
+    { schema: { params: workerIdParamsSchema, querystring: destroyQuerySchema, response: { 200: destroyReplySchema } } },
     async (request) => {
       const graceMs = Math.min(request.query.graceMs ?? 0, maxGraceMs);
       return { exit: await manager.destroyWorker(request.params.id, graceMs > 0 ? { graceMs } : {}) };
     },
   );
-  app.get(managerRoutes.status, async () => ({ id: manager.id, running: manager.liveWorkers().length, ...manager.load() }));
+  app.get(managerRoutes.status, { schema: { response: { 200: managerStatusSchema } } }, async () => ({
+    id: manager.id,
+    running: manager.liveWorkers().length,
+    ...manager.load(),
+  }));
   return app;
 }

@@ -42,7 +42,7 @@ type AcquireRaw = [number, string?, string[]?];
  */
 export class RedisWorkerPool implements WorkerPool {
   private readonly signals: FreedSignals;
-  readonly keys: RedisKeys;
+  private readonly keys: RedisKeys;
 
   constructor(
     private readonly redis: Redis,

@@ -2,8 +2,6 @@ import type { WorkerInfo } from '@nubo/core';
 import { workerSecretHeader, type RuntimeReply } from '@nubo/runtime';
 import type { Agent } from 'undici';
 
-export type { RuntimeReply };
-
 export type CallResult =
   | { kind: 'reply'; reply: RuntimeReply }
   /** The deadline passed before the worker answered. */

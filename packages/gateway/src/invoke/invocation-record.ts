@@ -1,5 +1,5 @@
 import type { InvocationRecord, InvocationStatus, WorkerInfo } from '@nubo/core';
-import type { RuntimeReply } from './call-worker.js';
+import type { RuntimeReply } from '@nubo/runtime';
 import type { InvokeError, InvokeInput } from './invocation-types.js';
 
 /** What one invocation came to, as the log record needs it. */
@@ -7,12 +7,12 @@ export interface InvocationFacts {
   requestId: string;
   startedAt: number;
   durationMs: number;
-  worker: WorkerInfo | undefined;
+  worker?: WorkerInfo;
   cold: boolean;
   queueMs: number;
   status: InvocationStatus;
-  reply: RuntimeReply | undefined;
-  error: InvokeError | undefined;
+  reply?: RuntimeReply;
+  error?: InvokeError;
 }
 
 /** The one log record of an invocation; the handler's output is cut at `maxLogBytes`. */

@@ -1,16 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import {
-  NuboError,
-  isNuboError,
-  newRequestId,
-  type InvocationLog,
-  type InvocationStatus,
-  type Logger,
-  type WorkerInfo,
-} from '@nubo/core';
-import type { InvokeRequest } from '@nubo/runtime';
+import { NuboError, isNuboError, newRequestId, type InvocationLog, type InvocationStatus, type WorkerInfo } from '@nubo/core';
+import type { InvokeRequest, RuntimeReply } from '@nubo/runtime';
 import type { InvocationMetrics } from '../metrics.js';
-import { callWorker, type CallResult, type RuntimeReply } from './call-worker.js';
+import { callWorker, type CallResult } from './call-worker.js';
 import { invocationRecord } from './invocation-record.js';
 import type { InvokeError, InvokeInput, InvokeOutcome } from './invocation-types.js';
 import { createWorkerAgent } from './worker-connections.js';
@@ -66,7 +58,6 @@ export class Invoker {
       maxLogBytes: number;
       /** A lease outlives the function's timeout by this much, so a live caller never loses its worker. */
       leaseMarginMs: number;
-      logger: Logger;
     },
   ) {}
 
@@ -106,11 +97,7 @@ export class Invoker {
             error: { type: 'VersionRetired', message: 'The function changed during the call: retry.' },
           };
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    const record = invocationRecord(
-      input,
-      { requestId, startedAt, durationMs, ...done, worker: done.worker, reply: done.reply, error: done.error },
-      this.deps.maxLogBytes,
-    );
+    const record = invocationRecord(input, { requestId, startedAt, durationMs, ...done }, this.deps.maxLogBytes);
     this.deps.invocationLog.append(record);
     this.deps.metrics.observe(record);
     input.logger.info(

@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { nodeRuntimeScript, workerSecretHeader } from '@nubo/runtime';
+
+/** The secret of the bare runtimes the benchmarks start themselves (their baseline). */
+export const bareSecret = 'bench-bare-runtime-secret';
+
+/** Headers for calling a bare runtime directly. */
+export const bareHeaders = { 'content-type': 'application/json', [workerSecretHeader]: bareSecret };
+
+/** Resolves once a runtime at `origin` answers its health check (it polls without pause: the wait is what is measured). */
+export async function untilHealthy(origin: string, secret = bareSecret): Promise<void> {
+  for (;;) {
+    const ok = await fetch(`${origin}/healthz`, { headers: { [workerSecretHeader]: secret } }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+  }
+}
+
+/** Nubo's Node runtime as a plain child process serving the handler in `codeDir` on `port`, no sandbox around it. */
+export function spawnBareRuntime(codeDir: string, port: number): ChildProcess {
+  return spawn(process.execPath, [nodeRuntimeScript], {
+    cwd: codeDir,
+    env: {
+      PATH: '/usr/bin:/bin',
+      NUBO_CODE_DIR: codeDir,
+      NUBO_HANDLER: 'index.handler',
+      NUBO_RUNTIME_PORT: String(port),
+      NUBO_WORKER_SECRET: bareSecret,
+    },
+    stdio: 'ignore',
+  });
+}
+
+/**
+ * The secret of a worker the benchmark did not start, to call it directly for the baseline: read
+ * from its process's environment (the operator's own machine), or from its container's.
+ */
+export async function workerSecretOf(worker: { pid: number } | { containerEnv: string[] }): Promise<string> {
+  const env = 'pid' in worker ? (await readFile(`/proc/${worker.pid}/environ`, 'utf8')).split('\0') : worker.containerEnv;
+  const entry = env.find((e) => e.startsWith('NUBO_WORKER_SECRET='));
+  if (!entry) throw new Error('the worker has no NUBO_WORKER_SECRET');
+  return entry.slice('NUBO_WORKER_SECRET='.length);
+}
