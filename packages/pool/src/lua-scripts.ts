@@ -40,7 +40,8 @@ export function expandIncludes(source: string, seen = new Set<string>()): string
 /** A script's header: its leading comment lines, which document KEYS, ARGV and the reply. */
 export function scriptHeader(name: ScriptName): string {
   const lines = readLua(`${name}.lua`).split('\n');
-  return lines.filter((line, i) => line.startsWith('--') && lines.slice(0, i).every((l) => l.startsWith('--'))).join('\n');
+  const end = lines.findIndex((line) => !line.startsWith('--'));
+  return lines.slice(0, end < 0 ? lines.length : end).join('\n');
 }
 
 export const luaScripts: Record<ScriptName, string> = Object.fromEntries(
