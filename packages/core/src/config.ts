@@ -45,6 +45,7 @@ export const serverConfigSchema = z.object({
   NUBO_MAX_EVENT_BYTES: int(1024, 64 * MiB).default(6 * MiB),
   NUBO_MAX_CODE_BYTES: int(1024, 512 * MiB).default(50 * MiB),
   NUBO_MAX_CODE_UNZIPPED_BYTES: int(1024, 2048 * MiB).default(250 * MiB),
+  NUBO_MAX_RESPONSE_BYTES: int(1024, 64 * MiB).default(6 * MiB),
   NUBO_MAX_LOG_BYTES: int(0, MiB).default(4096),
   NUBO_REAP_INTERVAL_MS: int(50, 3_600_000).default(5000),
   NUBO_DEFAULT_MEMORY_MB: int(64, 10240).default(256),

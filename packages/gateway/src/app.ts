@@ -69,6 +69,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     invocationLog: deps.invocationLog,
     metrics,
     maxLogBytes: settings.maxLogBytes,
+    maxResponseBytes: settings.maxResponseBytes,
     leaseMarginMs: settings.leaseMarginMs,
   });
   const prewarmer = new Prewarmer({ catalog: deps.catalog, supply, logger: deps.logger, intervalMs: settings.prewarmIntervalMs });

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { NuboError } from '@nubo/core';
+import { NuboError, isNuboError } from '@nubo/core';
+import type { ShapedResult } from './invoke/invocation-types.js';
 
 const textualType = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i;
 
@@ -62,7 +63,45 @@ export interface HttpResult {
   body: Buffer;
 }
 
-/** Turns a handler's result into an HTTP answer the way Lambda function URLs do. */
+/** Headers that frame or route the connection: Nubo sets them itself, never the handler. */
+const hopByHopHeaders = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
+/** A header name as HTTP allows it (RFC 9110 token), lowercase. */
+const headerName = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+const unsafeValue = /[\r\n\0]/;
+
+function badResponse(message: string): never {
+  throw new NuboError('NUBO_ERR_INVOKE_BAD_RESPONSE', `The handler's HTTP response is not valid: ${message}.`);
+}
+
+/** The handler's headers that may reach the client: checked, without framing headers and without Nubo's own. */
+function safeHeaders(raw: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (typeof raw !== 'object' || raw === null) return headers;
+  for (const [rawName, rawValue] of Object.entries(raw)) {
+    const name = rawName.toLowerCase();
+    const value = String(rawValue);
+    if (!headerName.test(name)) badResponse(`header name ${JSON.stringify(rawName)} has characters HTTP does not allow`);
+    if (unsafeValue.test(value)) badResponse(`header ${rawName} has a line break or NUL in its value`);
+    if (hopByHopHeaders.has(name) || name.startsWith('x-nubo-')) continue;
+    headers[name] = value;
+  }
+  return headers;
+}
+
+/**
+ * Turns a handler's result into an HTTP answer the way Lambda function URLs do. An answer that is
+ * no valid HTTP response (status outside 200–599, headers with invalid names or line breaks) is
+ * refused with NUBO_ERR_INVOKE_BAD_RESPONSE; framing headers and `x-nubo-*` headers are dropped.
+ */
 export function toHttpResult(result: unknown): HttpResult {
   const isStructured = typeof result === 'object' && result !== null && 'statusCode' in result;
   if (!isStructured) {
@@ -81,16 +120,10 @@ export function toHttpResult(result: unknown): HttpResult {
     cookies?: unknown;
   };
   const status = Number(shaped.statusCode);
-  if (!Number.isInteger(status) || status < 100 || status > 599) {
-    throw new NuboError(
-      'NUBO_ERR_INVOKE_BAD_RESPONSE',
-      `The handler returned statusCode ${JSON.stringify(shaped.statusCode)}: use an integer from 100 to 599.`,
-    );
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    badResponse(`statusCode ${JSON.stringify(shaped.statusCode)} is not an integer from 200 to 599`);
   }
-  const headers: Record<string, string> = {};
-  if (typeof shaped.headers === 'object' && shaped.headers !== null) {
-    for (const [name, value] of Object.entries(shaped.headers)) headers[name.toLowerCase()] = String(value);
-  }
+  const headers = safeHeaders(shaped.headers);
   let body: Buffer;
   if (shaped.body === undefined || shaped.body === null) body = Buffer.alloc(0);
   else if (typeof shaped.body === 'string') body = Buffer.from(shaped.body, shaped.isBase64Encoded === true ? 'base64' : 'utf8');
@@ -98,6 +131,20 @@ export function toHttpResult(result: unknown): HttpResult {
     body = Buffer.from(JSON.stringify(shaped.body));
     headers['content-type'] ??= 'application/json';
   }
-  if (Array.isArray(shaped.cookies) && shaped.cookies.length > 0) headers['set-cookie'] = shaped.cookies.map(String).join(', ');
+  if (Array.isArray(shaped.cookies) && shaped.cookies.length > 0) {
+    const cookies = shaped.cookies.map(String);
+    if (cookies.some((cookie) => unsafeValue.test(cookie))) badResponse('a cookie has a line break or NUL');
+    headers['set-cookie'] = cookies.join(', ');
+  }
   return { statusCode: status, headers, body };
+}
+
+/** The HTTP trigger's check of a result, for the invoker: a refused result makes the invocation an error. */
+export function shapeHttpResult(result: unknown): ShapedResult {
+  try {
+    return { ok: true, value: toHttpResult(result) };
+  } catch (err) {
+    if (!isNuboError(err, 'NUBO_ERR_INVOKE_BAD_RESPONSE')) throw err;
+    return { ok: false, error: { type: 'BadResponse', message: err.message, code: err.code } };
+  }
 }

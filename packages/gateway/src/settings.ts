@@ -8,6 +8,8 @@ export interface GatewaySettings {
   maxEventBytes: number;
   /** Largest code, zipped and unzipped. */
   bundleLimits: BundleLimits;
+  /** Largest result a function may answer. */
+  maxResponseBytes: number;
   /** Handler output kept per invocation record. */
   maxLogBytes: number;
   /** Longest wait for a worker at maxConcurrency; unset = until the function's timeout. */

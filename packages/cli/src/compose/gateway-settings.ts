@@ -7,6 +7,7 @@ export function gatewaySettings(config: ServerConfig): GatewaySettings {
     allowSignup: config.NUBO_ALLOW_SIGNUP,
     maxEventBytes: config.NUBO_MAX_EVENT_BYTES,
     bundleLimits: { maxBytes: config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: config.NUBO_MAX_CODE_UNZIPPED_BYTES },
+    maxResponseBytes: config.NUBO_MAX_RESPONSE_BYTES,
     maxLogBytes: config.NUBO_MAX_LOG_BYTES,
     maxQueueWaitMs: config.NUBO_MAX_QUEUE_WAIT_MS,
     leaseMarginMs: config.NUBO_LEASE_MARGIN_MS,

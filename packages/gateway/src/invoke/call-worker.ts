@@ -1,11 +1,14 @@
+import { performance } from 'node:perf_hooks';
 import type { WorkerInfo } from '@nubo/core';
 import { workerSecretHeader, type RuntimeReply } from '@nubo/runtime';
-import type { Agent } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 
 export type CallResult =
   | { kind: 'reply'; reply: RuntimeReply }
-  /** The deadline passed before the worker answered. */
+  /** The deadline passed before the worker's whole answer arrived. */
   | { kind: 'timeout' }
+  /** The worker's answer is over the size the gateway reads; reading stopped there. */
+  | { kind: 'too-large'; limitBytes: number }
   /** The request never reached the worker (connection refused): safe to retry elsewhere. */
   | { kind: 'unreachable'; message: string }
   /** The worker broke the connection or answered garbage after getting the request. */
@@ -13,15 +16,59 @@ export type CallResult =
 
 const unreachableCodes = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/**
+ * Reads an answer up to `maxBytes` and until `deadline` (`performance.now()` time): a worker that
+ * drips its answer or sends too much is cut off, so a call never outlives its timeout and the
+ * gateway never holds more than the limit.
+ */
+async function readBounded(
+  body: Dispatcher.ResponseData['body'],
+  declaredBytes: number,
+  maxBytes: number,
+  deadline: number,
+): Promise<Buffer | 'too-large' | 'timeout'> {
+  if (declaredBytes > maxBytes) {
+    body.destroy();
+    return 'too-large';
+  }
+  let timedOut = false;
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      body.destroy();
+    },
+    Math.max(1, deadline - performance.now()),
+  );
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        body.destroy();
+        return 'too-large';
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (timedOut) return 'timeout';
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return timedOut ? 'timeout' : Buffer.concat(chunks, size);
+}
+
 export async function callWorker(
   agent: Agent,
   worker: Pick<WorkerInfo, 'address' | 'secret'>,
   payload: string,
-  timeoutMs: number,
+  options: { timeoutMs: number; maxReplyBytes: number },
 ): Promise<CallResult> {
-  const timeout = Math.max(1, Math.ceil(timeoutMs));
+  const timeout = Math.max(1, Math.ceil(options.timeoutMs));
+  const deadline = performance.now() + timeout;
   try {
-    // undici's own timers bound the wait for the answer: cheaper than an AbortController per call.
+    // undici's own timer bounds the wait for the headers; one timer bounds the whole body.
     const response = await agent.request({
       origin: `http://${worker.address}`,
       path: '/invoke',
@@ -31,7 +78,11 @@ export async function callWorker(
       headersTimeout: timeout,
       bodyTimeout: timeout,
     });
-    const text = await response.body.text();
+    const declared = Number(response.headers['content-length'] ?? 0);
+    const body = await readBounded(response.body, declared, options.maxReplyBytes, deadline);
+    if (body === 'timeout') return { kind: 'timeout' };
+    if (body === 'too-large') return { kind: 'too-large', limitBytes: options.maxReplyBytes };
+    const text = body.toString('utf8');
     if (response.statusCode !== 200)
       return { kind: 'broken', message: `worker answered HTTP ${response.statusCode}: ${text.slice(0, 200)}` };
     return { kind: 'reply', reply: JSON.parse(text) as RuntimeReply };

@@ -13,7 +13,14 @@ export interface InvokeInput extends InvokeTarget {
   logger: FastifyBaseLogger;
   /** Looks the function up afresh (and re-checks access) when its version turned out to be retired. */
   reload: () => Promise<InvokeTarget>;
+  /**
+   * Checks and converts a successful result for its trigger (the HTTP trigger's response shape);
+   * a result it refuses makes the invocation an `error`, recorded as such.
+   */
+  shapeResult?: (result: unknown) => ShapedResult;
 }
+
+export type ShapedResult = { ok: true; value: unknown } | { ok: false; error: InvokeError };
 
 export interface InvokeOutcome {
   requestId: string;

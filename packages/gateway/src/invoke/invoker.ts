@@ -4,7 +4,7 @@ import type { InvokeRequest, RuntimeReply } from '@nubo/runtime';
 import type { InvocationMetrics } from '../metrics.js';
 import { callWorker, type CallResult } from './call-worker.js';
 import { invocationRecord } from './invocation-record.js';
-import type { InvokeError, InvokeInput, InvokeOutcome } from './invocation-types.js';
+import type { InvokeError, InvokeInput, InvokeOutcome, ShapedResult } from './invocation-types.js';
 import { createWorkerAgent } from './worker-connections.js';
 import type { WorkerSupply } from './worker-supply.js';
 
@@ -23,8 +23,13 @@ type Attempt =
       queueMs: number;
       status: InvocationStatus;
       reply?: RuntimeReply;
+      /** The handler's result, as the trigger shaped it. */
+      result?: unknown;
       error?: InvokeError;
     };
+
+/** Room in a worker's answer for the captured output (the runtimes keep at most 256 KiB) and the reply's other fields. */
+const replyEnvelopeBytes = 300 * 1024;
 
 /** Why a cold start failed, as the invocation reports it. */
 function startFailure(err: Error): { status: InvocationStatus; error: InvokeError } {
@@ -56,6 +61,8 @@ export class Invoker {
       invocationLog: InvocationLog;
       metrics: InvocationMetrics;
       maxLogBytes: number;
+      /** Largest result a function may answer (JSON-encoded); the worker's answer is read up to this plus the envelope. */
+      maxResponseBytes: number;
       /** A lease outlives the function's timeout by this much, so a live caller never loses its worker. */
       leaseMarginMs: number;
     },
@@ -117,7 +124,7 @@ export class Invoker {
       status: done.status,
       cold: done.cold,
       durationMs,
-      ...(done.status === 'ok' ? { result: done.reply?.result ?? null } : {}),
+      ...(done.status === 'ok' ? { result: done.result ?? null } : {}),
       ...(done.error ? { error: done.error } : {}),
     };
   }
@@ -145,7 +152,10 @@ export class Invoker {
         return { kind: 'done', call: 'not-called', cold: true, queueMs: taken.queueMs, ...startFailure(taken.error) };
     }
     const { worker, cold, queueMs } = taken;
-    const result = await callWorker(this.agent, worker, payload, Math.max(1, deadline - performance.now()));
+    const result = await callWorker(this.agent, worker, payload, {
+      timeoutMs: Math.max(1, deadline - performance.now()),
+      maxReplyBytes: this.deps.maxResponseBytes + replyEnvelopeBytes,
+    });
     const common = { kind: 'done', call: result.kind, worker, cold, queueMs } as const;
     switch (result.kind) {
       case 'reply': {
@@ -153,8 +163,23 @@ export class Invoker {
         // before any later take from this gateway, so a client's next call still finds the worker.
         this.track(supply.giveBack(worker));
         const { reply } = result;
-        return { ...common, reply, status: reply.ok ? 'ok' : 'error', ...(reply.error ? { error: reply.error } : {}) };
+        if (!reply.ok) return { ...common, reply, status: 'error', ...(reply.error ? { error: reply.error } : {}) };
+        const shaped: ShapedResult = input.shapeResult ? input.shapeResult(reply.result) : { ok: true, value: reply.result };
+        return shaped.ok
+          ? { ...common, reply, status: 'ok', result: shaped.value }
+          : { ...common, reply, status: 'error', error: shaped.error };
       }
+      case 'too-large':
+        await supply.destroy(worker);
+        return {
+          ...common,
+          status: 'error',
+          error: {
+            type: 'ResponseTooLarge',
+            message: `The function's answer is larger than NUBO_MAX_RESPONSE_BYTES (${this.deps.maxResponseBytes} bytes): return less, or store the data elsewhere and return a reference.`,
+            code: 'NUBO_ERR_INVOKE_RESPONSE_TOO_LARGE',
+          },
+        };
       case 'timeout':
         await supply.destroy(worker);
         return {

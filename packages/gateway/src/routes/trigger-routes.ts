@@ -4,7 +4,7 @@ import { NuboError, newRequestId } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { Authenticator } from '../auth/authenticate.js';
-import { buildHttpEvent, toHttpResult } from '../http-trigger.js';
+import { buildHttpEvent, shapeHttpResult, type HttpResult } from '../http-trigger.js';
 import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
 import { triggerParamsSchema } from '../schemas.js';
 import { activeVersion } from './lookup.js';
@@ -49,10 +49,11 @@ export function triggerRoutes(
         event,
         trigger: 'http',
         logger: request.log,
+        shapeResult: shapeHttpResult,
       });
       setInvocationHeaders(reply, outcome);
       if (outcome.status !== 'ok') return sendFailure(reply, outcome);
-      const result = toHttpResult(outcome.result);
+      const result = outcome.result as HttpResult;
       return reply.code(result.statusCode).headers(result.headers).send(result.body);
     };
 

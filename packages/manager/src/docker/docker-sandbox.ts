@@ -225,10 +225,10 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
       const answer = await fetch(`http://${this.options.advertiseIp}:${hostPort}/healthz`, {
         headers: { [workerSecretHeader]: secret },
         signal: AbortSignal.timeout(1000),
-      }).then(
-        async (r) => ({ status: r.status, body: (await r.json()) as HealthReply }),
-        () => null,
-      );
+      })
+        .then(async (r) => ({ status: r.status, body: (await r.json()) as HealthReply }))
+        // Not listening yet, or an answer that is not a health reply in time: not ready yet.
+        .catch(() => null);
       if (answer?.status === 200) return;
       if (answer && !answer.body.ready) {
         throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', answer.body.error.message, { errorType: answer.body.error.type });
