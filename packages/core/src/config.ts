@@ -42,6 +42,8 @@ export const serverConfigSchema = z.object({
   NUBO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NUBO_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   NUBO_ALLOW_SIGNUP: bool.default(true),
+  NUBO_AUTH_RATE_PER_CLIENT: int(1, 1_000_000).default(30),
+  NUBO_AUTH_RATE_PER_USERNAME: int(1, 1_000_000).default(10),
   NUBO_MAX_EVENT_BYTES: int(1024, 64 * MiB).default(6 * MiB),
   NUBO_MAX_CODE_BYTES: int(1024, 512 * MiB).default(50 * MiB),
   NUBO_MAX_CODE_UNZIPPED_BYTES: int(1024, 2048 * MiB).default(250 * MiB),

@@ -78,7 +78,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const resolver = new FunctionResolver(deps.catalog);
 
   await app.register(systemRoutes(metrics));
-  await app.register(signInRoutes(deps.catalog, settings.allowSignup));
+  await app.register(signInRoutes(deps.catalog, settings.allowSignup, settings.signInLimits));
   await app.register(
     authenticatedRoutes(auth, [
       keyRoutes(deps.catalog, auth),

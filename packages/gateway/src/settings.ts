@@ -1,9 +1,11 @@
 import type { BundleLimits, FunctionLimits } from '@nubo/core';
+import type { SignInLimits } from './auth/sign-in-limits.js';
 
 /** What the gateway takes from the configuration, built once in the composition root (nothing else of it). */
 export interface GatewaySettings {
   /** Whether anyone may sign up (the first user, the admin, always may). */
   allowSignup: boolean;
+  signInLimits: SignInLimits;
   /** Largest invoke or HTTP trigger body. */
   maxEventBytes: number;
   /** Largest code, zipped and unzipped. */

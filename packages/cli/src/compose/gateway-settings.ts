@@ -5,6 +5,7 @@ import type { GatewaySettings } from '@nubo/gateway';
 export function gatewaySettings(config: ServerConfig): GatewaySettings {
   return {
     allowSignup: config.NUBO_ALLOW_SIGNUP,
+    signInLimits: { perClient: config.NUBO_AUTH_RATE_PER_CLIENT, perUsername: config.NUBO_AUTH_RATE_PER_USERNAME },
     maxEventBytes: config.NUBO_MAX_EVENT_BYTES,
     bundleLimits: { maxBytes: config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: config.NUBO_MAX_CODE_UNZIPPED_BYTES },
     maxResponseBytes: config.NUBO_MAX_RESPONSE_BYTES,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NuboError, isValidUsername, usernameRule, type Catalog, type User } from '@nubo/core';
 import type { Authenticator } from '../auth/authenticate.js';
 import { hashPassword, newApiKey, verifyPassword } from '../auth/secrets.js';
+import { signInLimiter, type SignInLimits } from '../auth/sign-in-limits.js';
 import {
   apiKeySchema,
   credentialsSchema,
@@ -20,11 +21,13 @@ async function issueKey(catalog: Catalog, user: User, name: string) {
 }
 
 /** Sign-up and login: the routes that give out API keys, so they need none. */
-export function signInRoutes(catalog: Catalog, allowSignup: boolean): FastifyPluginAsyncZod {
+export function signInRoutes(catalog: Catalog, allowSignup: boolean, limits: SignInLimits): FastifyPluginAsyncZod {
   return async (app) => {
+    const limited = { preHandler: await signInLimiter(app, limits) };
     app.post(
       '/v1/auth/signup',
       {
+        ...limited,
         schema: {
           tags: ['auth'],
           summary: 'Create a user and its first API key (the first user is the admin)',
@@ -49,6 +52,7 @@ export function signInRoutes(catalog: Catalog, allowSignup: boolean): FastifyPlu
     app.post(
       '/v1/auth/login',
       {
+        ...limited,
         schema: {
           tags: ['auth'],
           summary: 'Exchange username and password for a new API key',
