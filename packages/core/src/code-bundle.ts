@@ -19,6 +19,11 @@ export interface Bundle {
   unzippedBytes: number;
 }
 
+/** Limits of a bundle's file names (Linux's) and count (documented in the README). */
+export const maxNameBytes = 255;
+export const maxPathBytes = 4096;
+export const maxCodeFiles = 10_000;
+
 function safePath(raw: string): string {
   const unified = raw.replace(/\\/g, '/');
   const normal = posix.normalize(unified);
@@ -34,15 +39,49 @@ function safePath(raw: string): string {
       `Code path "${raw}" escapes the code directory: use relative paths without "..".`,
     );
   }
-  return normal.replace(/^\.\//, '');
+  const path = normal.replace(/^\.\//, '').replace(/\/$/, '');
+  if (path === '' || path === '.') {
+    throw new NuboError('NUBO_ERR_DEPLOY_INVALID_PATH', `Code path "${raw}" names no file: give every file a name.`);
+  }
+  const tooLong = path.split('/').find((part) => Buffer.byteLength(part) > maxNameBytes);
+  if (tooLong !== undefined || Buffer.byteLength(path) > maxPathBytes) {
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_INVALID_PATH',
+      `Code path "${raw.slice(0, 80)}…" is too long: at most ${maxNameBytes} bytes a name and ${maxPathBytes} bytes a path.`,
+    );
+  }
+  return path;
+}
+
+/** A path that is a file and also the folder of another file cannot be written. */
+function assertNoFileFolderClash(files: string[]): void {
+  const fileSet = new Set(files);
+  for (const file of files) {
+    const parts = file.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join('/');
+      if (fileSet.has(folder)) {
+        throw new NuboError(
+          'NUBO_ERR_DEPLOY_INVALID_PATH',
+          `Code path "${folder}" is both a file and the folder of "${file}": rename one.`,
+        );
+      }
+    }
+  }
 }
 
 function checkEntries(entries: Record<string, Uint8Array>, limits: BundleLimits): { files: string[]; unzippedBytes: number } {
   let unzippedBytes = 0;
   const files: string[] = [];
   for (const [name, data] of Object.entries(entries)) {
-    const path = safePath(name);
     if (name.endsWith('/')) continue;
+    const path = safePath(name);
+    if (files.length >= maxCodeFiles) {
+      throw new NuboError(
+        'NUBO_ERR_DEPLOY_TOO_MANY_FILES',
+        `The code has more than ${maxCodeFiles} files: leave out what the function does not need.`,
+      );
+    }
     unzippedBytes += data.length;
     if (unzippedBytes > limits.maxUnzippedBytes) {
       throw new NuboError(
@@ -52,6 +91,7 @@ function checkEntries(entries: Record<string, Uint8Array>, limits: BundleLimits)
     }
     files.push(path);
   }
+  assertNoFileFolderClash(files);
   if (files.length === 0)
     throw new NuboError('NUBO_ERR_DEPLOY_EMPTY_CODE', 'The code has no files: send at least the handler file.');
   return { files, unzippedBytes };

@@ -50,7 +50,11 @@ export function handlerFileCandidates(runtime: RuntimeId, module: string): strin
   return runtime === 'node20' ? [`${module}.js`, `${module}.mjs`, `${module}.cjs`] : [`${module}.py`];
 }
 
+/** All of a function's environment variables together (names and values) fit in this. */
+export const maxEnvBytes = 32 * 1024;
+
 export function assertEnv(env: Record<string, string>): void {
+  let total = 0;
   for (const [name, value] of Object.entries(env)) {
     if (!envNamePattern.test(name)) {
       throw new NuboError(
@@ -64,8 +68,15 @@ export function assertEnv(env: Record<string, string>): void {
         `Environment variable "${name}" is reserved by Nubo: choose another name.`,
       );
     }
+    total += Buffer.byteLength(name) + Buffer.byteLength(String(value)) + 2;
     if (typeof value !== 'string' || value.includes('\0')) {
       throw new NuboError('NUBO_ERR_DEPLOY_INVALID_ENV', `Environment variable "${name}" must be a string without NUL bytes.`);
     }
+  }
+  if (total > maxEnvBytes) {
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_INVALID_ENV',
+      `The environment variables add up to ${total} bytes, over the limit of ${maxEnvBytes}: keep large values in the code or in a store the function reads.`,
+    );
   }
 }

@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newRequestId } from '@nubo/core';
-import { installErrorHandlers } from '@nubo/http';
+import { frameworkErrors, installErrorHandlers } from '@nubo/http';
 import type { GatewayDeps } from './deps.js';
 import { Authenticator } from './auth/authenticate.js';
 import { authenticatedRoutes } from './auth/authenticated-routes.js';
@@ -38,6 +38,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     genReqId: () => newRequestId(),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -44,6 +44,13 @@ export function toNuboError(err: unknown, request: FastifyRequest): NuboError {
         area ? invalidJsonCodes[area] : 'NUBO_ERR_REQUEST_INVALID',
         `The body is not valid JSON (${fastifyError.message}): send a JSON document with Content-Type: application/json.`,
       );
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new NuboError(
+        'NUBO_ERR_REQUEST_URI_TOO_LONG',
+        'A part of the path is longer than 100 characters: check the name in the URL.',
+      );
+    case 'FST_ERR_BAD_URL':
+      return new NuboError('NUBO_ERR_REQUEST_INVALID', 'The URL is malformed (bad percent-encoding): encode it properly.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new NuboError(
         'NUBO_ERR_REQUEST_INVALID',
@@ -65,6 +72,14 @@ export function toNuboError(err: unknown, request: FastifyRequest): NuboError {
 /** Every error answer: `{error: {code, message, ...details}}` with the code's HTTP status. */
 export function sendError(reply: FastifyReply, error: NuboError, extra: Record<string, unknown> = {}): FastifyReply {
   return reply.code(error.status).send({ error: { code: error.code, message: error.message, ...error.details, ...extra } });
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: errors its router raises before any route runs (a path
+ * part over maxParamLength, a malformed URL) get the same `{error: {code, message}}` answers.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  sendError(reply, toNuboError(err, request));
 }
 
 /** Installs the error and not-found handlers on a Fastify app (the gateway's and the manager's alike). */

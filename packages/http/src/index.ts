@@ -1,2 +1,2 @@
 export { bearerCredential } from './bearer.js';
-export { installErrorHandlers, sendError, toNuboError, type ErrorArea } from './error-mapper.js';
+export { frameworkErrors, installErrorHandlers, sendError, toNuboError, type ErrorArea } from './error-mapper.js';

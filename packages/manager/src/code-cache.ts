@@ -34,7 +34,13 @@ export class CodeCache {
     const staging = `${target}.${process.pid}.tmp`;
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
-    await extractBundle(zip, staging, this.options.limits);
+    try {
+      await extractBundle(zip, staging, this.options.limits);
+    } catch (err) {
+      // A bundle that cannot be unpacked leaves nothing behind.
+      await rm(staging, { recursive: true, force: true });
+      throw err;
+    }
     await rename(staging, target).catch(async (err: NodeJS.ErrnoException) => {
       // Another process of this node won the race; its copy is identical.
       if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;

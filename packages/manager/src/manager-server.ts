@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { NuboError, type Logger } from '@nubo/core';
-import { bearerCredential, installErrorHandlers } from '@nubo/http';
+import { bearerCredential, frameworkErrors, installErrorHandlers } from '@nubo/http';
 import {
   destroyQuerySchema,
   destroyReplySchema,
@@ -25,6 +25,7 @@ export function buildManagerServer(options: { manager: Manager; token: string; l
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

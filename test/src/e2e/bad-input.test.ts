@@ -164,3 +164,70 @@ describe('bad input gets a clear 4xx, never a crash', () => {
     assert.deepEqual((await nubo.invoke(key, 'good')).body, { tag: 'ok' });
   });
 });
+
+describe('bad input at the limits gets a clear 4xx, never a 500', () => {
+  let nubo: TestNubo;
+  let key: string;
+
+  after(() => nubo.close());
+  before(async () => {
+    nubo = await startNubo();
+    key = await nubo.signup('limits');
+    await nubo.deploy(key, 'good', ok);
+  });
+
+  const deployZip = (name: string, entries: Record<string, Uint8Array>) =>
+    nubo.call('PUT', `/v1/functions/${name}`, {
+      key,
+      body: {
+        runtime: 'node20',
+        handler: 'index.handler',
+        code: { zip: zipBase64({ 'index.mjs': strToU8(versionHandler('z')), ...entries }) },
+      },
+    });
+
+  const expectCode = (res: { status: number; body: any; text: string }, status: number, code: string) => {
+    assert.equal(res.status, status, res.text.slice(0, 300));
+    assert.equal(res.body.error.code, code, res.text.slice(0, 300));
+  };
+
+  it('refuses an event nested 100,000 levels deep with 400, and keeps serving', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const res = await nubo.call('POST', '/v1/functions/good/invoke', {
+      key,
+      raw: { data: deep, contentType: 'application/json' },
+    });
+    expectCode(res, 400, 'NUBO_ERR_INVOKE_INVALID_JSON');
+    assert.equal((await nubo.invoke(key, 'good', { fine: true })).status, 200);
+  });
+
+  it('refuses an environment over 32 KiB in all with 400, deploying nothing', async () => {
+    const res = await nubo.call('PUT', '/v1/functions/envy', {
+      key,
+      body: { runtime: 'node20', handler: 'index.handler', code: { files: ok }, env: { BIG: 'x'.repeat(300_000) } },
+    });
+    expectCode(res, 400, 'NUBO_ERR_DEPLOY_INVALID_ENV');
+    assert.equal((await nubo.call('GET', '/v1/functions/envy', { key })).status, 404);
+  });
+
+  it('refuses zip entries that name no file, clash, are too long or too many', async () => {
+    const one = strToU8('x');
+    expectCode(await deployZip('z1', { 'a/..': one }), 400, 'NUBO_ERR_DEPLOY_INVALID_PATH');
+    expectCode(await deployZip('z2', { '': one }), 400, 'NUBO_ERR_DEPLOY_INVALID_PATH');
+    expectCode(await deployZip('z3', { lib: one, 'lib/x.js': one }), 400, 'NUBO_ERR_DEPLOY_INVALID_PATH');
+    expectCode(await deployZip('z4', { [`${'n'.repeat(300)}.js`]: one }), 400, 'NUBO_ERR_DEPLOY_INVALID_PATH');
+    const many: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 10_001; i++) many[`f/${i}.txt`] = one;
+    expectCode(await deployZip('z5', many), 400, 'NUBO_ERR_DEPLOY_TOO_MANY_FILES');
+    for (const name of ['z1', 'z2', 'z3', 'z4', 'z5'])
+      assert.equal((await nubo.call('GET', `/v1/functions/${name}`, { key })).status, 404);
+  });
+
+  it('answers over-long path parts with 414 in the error shape', async () => {
+    for (const path of [`/v1/functions/${'a'.repeat(500)}`, `/fn/limits/${'b'.repeat(500)}/x`]) {
+      const res = await nubo.call('GET', path, { key });
+      expectCode(res, 414, 'NUBO_ERR_REQUEST_URI_TOO_LONG');
+      assert.equal(typeof res.body.error.message, 'string');
+    }
+  });
+});

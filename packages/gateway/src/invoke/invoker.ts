@@ -8,6 +8,19 @@ import type { InvokeError, InvokeInput, InvokeOutcome, ShapedResult } from './in
 import { createWorkerAgent } from './worker-connections.js';
 import type { WorkerSupply } from './worker-supply.js';
 
+/** The request for the worker; an event too deeply nested to serialise is the caller's error, not a crash. */
+function serialise(request: InvokeRequest): string {
+  try {
+    return JSON.stringify(request);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new NuboError(
+      'NUBO_ERR_INVOKE_INVALID_JSON',
+      'The event is nested too deeply to pass on to a worker: send a flatter document.',
+    );
+  }
+}
+
 /** A worker whose connection broke gets this long to finish dying, so its cause (crash, OOM) is known. */
 const crashGraceMs = 1000;
 
@@ -77,7 +90,7 @@ export class Invoker {
       event: input.event,
       context: { requestId, deadlineMs: startedAt + input.version.limits.timeoutMs },
     };
-    const payload = JSON.stringify(request);
+    const payload = serialise(request);
 
     let attempt = await this.attempt(input, payload, deadline);
     if (attempt.kind === 'retired') {
