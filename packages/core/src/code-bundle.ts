@@ -1,7 +1,8 @@
-import { strToU8, unzipSync, zipSync, type Unzipped } from 'fflate';
+import { strToU8, zipSync } from 'fflate';
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { NuboError } from './errors.js';
+import { unzipOffThread } from './unzip-off-thread.js';
 
 /**
  * A function's code travels and is stored as one zip archive (the bundle). These helpers build it
@@ -97,38 +98,30 @@ function checkEntries(entries: Record<string, Uint8Array>, limits: BundleLimits)
   return { files, unzippedBytes };
 }
 
-function unzip(zip: Uint8Array, limits: BundleLimits): Unzipped {
+/** Unpacks an archive off the event loop, counting what it really inflates (see unzip-worker.ts). */
+async function unzip(zip: Uint8Array, limits: BundleLimits): Promise<Record<string, Uint8Array>> {
   if (zip.length > limits.maxBytes) {
     throw new NuboError(
       'NUBO_ERR_DEPLOY_CODE_TOO_LARGE',
       `Code is ${zip.length} bytes zipped, over the limit of ${limits.maxBytes}.`,
     );
   }
-  let declared = 0;
-  try {
-    // Refuse zip bombs from the sizes the archive declares, before inflating anything.
-    return unzipSync(zip, {
-      filter: (file) => {
-        declared += file.originalSize;
-        if (declared > limits.maxUnzippedBytes)
-          throw new NuboError(
-            'NUBO_ERR_DEPLOY_CODE_TOO_LARGE',
-            `Code unzips to more than ${limits.maxUnzippedBytes} bytes: remove files you do not need.`,
-          );
-        return true;
-      },
-    });
-  } catch (err) {
-    if (err instanceof NuboError) throw err;
+  const answer = await unzipOffThread(zip, limits.maxUnzippedBytes);
+  if (answer.ok) return Object.fromEntries(answer.names.map((name, i) => [name, answer.contents[i]!]));
+  if (answer.reason === 'too-large') {
     throw new NuboError(
-      'NUBO_ERR_DEPLOY_INVALID_ZIP',
-      `The code is not a valid zip archive (${(err as Error).message}): zip the function's directory and send it base64-encoded.`,
+      'NUBO_ERR_DEPLOY_CODE_TOO_LARGE',
+      `Code unzips to more than ${limits.maxUnzippedBytes} bytes: remove files you do not need.`,
     );
   }
+  throw new NuboError(
+    'NUBO_ERR_DEPLOY_INVALID_ZIP',
+    `The code is not a valid zip archive (${answer.message}): zip the function's directory and send it base64-encoded.`,
+  );
 }
 
-export function bundleFromZip(zip: Uint8Array, limits: BundleLimits): Bundle {
-  return { zip, ...checkEntries(unzip(zip, limits), limits) };
+export async function bundleFromZip(zip: Uint8Array, limits: BundleLimits): Promise<Bundle> {
+  return { zip, ...checkEntries(await unzip(zip, limits), limits) };
 }
 
 export function bundleFromFiles(files: Record<string, string>, limits: BundleLimits): Bundle {
@@ -160,7 +153,7 @@ export function decodeBase64(text: string): Uint8Array {
 
 /** Writes a bundle's files below `dir`, read-only. */
 export async function extractBundle(zip: Uint8Array, dir: string, limits: BundleLimits): Promise<void> {
-  const entries = unzip(zip, limits);
+  const entries = await unzip(zip, limits);
   checkEntries(entries, limits);
   for (const [name, data] of Object.entries(entries)) {
     if (name.endsWith('/')) continue;

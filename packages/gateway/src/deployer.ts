@@ -63,7 +63,7 @@ export class Deployer {
     }
     const handler = parseHandler(request.handler);
     assertEnv(request.env);
-    const bundle = this.bundle(request.code);
+    const bundle = await this.bundle(request.code);
     const candidates = handlerFileCandidates(runtime, handler.module);
     if (!candidates.some((file) => bundle.files.includes(file))) {
       throw new NuboError(
@@ -124,7 +124,7 @@ export class Deployer {
     await Promise.all(idle.map((worker) => this.deps.managers.destroyWorker(worker).catch(() => null)));
   }
 
-  private bundle(code: DeployRequest['code']): Bundle {
+  private async bundle(code: DeployRequest['code']): Promise<Bundle> {
     if ('zip' in code) return bundleFromZip(decodeBase64(code.zip), this.limits);
     if (Object.keys(code.files).length === 0)
       throw new NuboError('NUBO_ERR_DEPLOY_EMPTY_CODE', 'code.files is empty: send at least the handler file.');

@@ -8,6 +8,21 @@ import { startNubo, type TestNubo } from '../helpers/nubo.js';
 const ok = { 'index.mjs': versionHandler('ok') };
 const zipBase64 = (entries: Record<string, Uint8Array>) => Buffer.from(zipSync(entries)).toString('base64');
 
+/** A zip whose entry `name` claims `claimedBytes` in its local and central headers, whatever it holds. */
+function lyingZip(entries: Record<string, Uint8Array>, name: string, claimedBytes: number): string {
+  const zip = zipSync(entries, { level: 9 });
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  for (let at = 0; at < zip.length - 46; at++) {
+    const signature = view.getUint32(at, true);
+    const local = signature === 0x04034b50;
+    if (!local && signature !== 0x02014b50) continue;
+    const nameStart = at + (local ? 30 : 46);
+    const entryName = Buffer.from(zip.subarray(nameStart, nameStart + view.getUint16(at + (local ? 26 : 28), true))).toString();
+    if (entryName === name) view.setUint32(at + (local ? 22 : 24), claimedBytes, true);
+  }
+  return Buffer.from(zip).toString('base64');
+}
+
 describe('bad input gets a clear 4xx, never a crash', () => {
   let nubo: TestNubo;
   let key: string;
@@ -53,6 +68,20 @@ describe('bad input gets a clear 4xx, never a crash', () => {
       400,
       'NUBO_ERR_DEPLOY_INIT_FAILED',
       /failed to load/,
+    );
+  });
+
+  it('counts the bytes a zip really inflates: a bomb that lies about its size is stopped at the limit', async () => {
+    const bomb = lyingZip({ 'index.mjs': strToU8(versionHandler('b')), 'bomb.bin': new Uint8Array(1024 * 1024) }, 'bomb.bin', 10);
+    assert.ok(bomb.length < 4096, 'the bomb fits the zipped limit');
+    const res = await deploy('bomb', { code: { zip: bomb } });
+    expectError(res, 413, 'NUBO_ERR_DEPLOY_CODE_TOO_LARGE', /65536/);
+    const liar = lyingZip({ 'index.mjs': strToU8(versionHandler('l')), 'data.bin': new Uint8Array(1000) }, 'data.bin', 100);
+    expectError(
+      await deploy('liar', { code: { zip: liar } }),
+      400,
+      'NUBO_ERR_DEPLOY_INVALID_ZIP',
+      /declares 100 bytes but holds 1000/,
     );
   });
 
@@ -186,6 +215,9 @@ describe('bad input at the limits gets a clear 4xx, never a 500', () => {
       },
     });
 
+  const deployZipRaw = (name: string, zip: string) =>
+    nubo.call('PUT', `/v1/functions/${name}`, { key, body: { runtime: 'node20', handler: 'index.handler', code: { zip } } });
+
   const expectCode = (res: { status: number; body: any; text: string }, status: number, code: string) => {
     assert.equal(res.status, status, res.text.slice(0, 300));
     assert.equal(res.body.error.code, code, res.text.slice(0, 300));
@@ -221,6 +253,24 @@ describe('bad input at the limits gets a clear 4xx, never a 500', () => {
     expectCode(await deployZip('z5', many), 400, 'NUBO_ERR_DEPLOY_TOO_MANY_FILES');
     for (const name of ['z1', 'z2', 'z3', 'z4', 'z5'])
       assert.equal((await nubo.call('GET', `/v1/functions/${name}`, { key })).status, 404);
+  });
+
+  it('unpacks code off the event loop: /healthz answers while a 240 MiB bomb is being inflated', async () => {
+    const bomb = lyingZip(
+      { 'index.mjs': strToU8(versionHandler('b')), 'bomb.bin': new Uint8Array(240 * 1024 * 1024) },
+      'bomb.bin',
+      10,
+    );
+    let deployDone = false;
+    const deploying = deployZipRaw('bomb', bomb).then((res) => {
+      deployDone = true;
+      return res;
+    });
+    // Started after the deploy's request went out; a server busy inflating on its event loop could not answer before it.
+    const health = await nubo.call('GET', '/healthz');
+    assert.equal(health.status, 200);
+    assert.equal(deployDone, false, '/healthz answered while the deploy was still unpacking');
+    expectCode(await deploying, 400, 'NUBO_ERR_DEPLOY_INVALID_ZIP');
   });
 
   it('answers over-long path parts with 414 in the error shape', async () => {

@@ -13,7 +13,7 @@ describe('code bundles', () => {
     const b = bundleFromFiles({ 'index.js': 'x', 'lib/u.js': 'y' }, limits);
     assert.deepEqual(a.zip, b.zip);
     assert.deepEqual(a.files.sort(), ['index.js', 'lib/u.js']);
-    const again = bundleFromZip(a.zip, limits);
+    const again = await bundleFromZip(a.zip, limits);
     assert.deepEqual(again.files.sort(), ['index.js', 'lib/u.js']);
     const dir = await tempDir();
     await extractBundle(a.zip, dir, limits);
