@@ -41,7 +41,7 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
     pool: pool.pool,
     logger,
     ...managerSettings(config),
-    codeCache: new CodeCache({ dir: join(dataDir, 'code-cache'), store: codeStore, limits }),
+    codeCache: new CodeCache({ dir: join(dataDir, 'code-cache'), store: codeStore, limits, logger }),
   });
   const server = buildManagerServer({ manager, token, logger });
   await server.listen({ host: listen.hostname, port: Number(listen.port || 80) });

@@ -1,57 +1,91 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extractBundle, type BundleLimits, type CodeStore } from '@nubo/core';
+import { extractBundle, type BundleLimits, type CodeStore, type Logger } from '@nubo/core';
+
+interface Extracted {
+  dir: string;
+  /** Every entry's inode, size, times and mode when it was extracted. */
+  manifest: string;
+}
 
 /**
- * Extracted code per bundle digest on this node's disk: a cold start fetches and unpacks each
- * version once, and concurrent starts of one version share that work.
+ * A tree's fingerprint from `lstat` alone: any write, chmod, rename, addition or removal changes an
+ * entry's ctime, inode, size or the listing, and ctime cannot be set back by a process.
+ */
+async function fingerprint(dir: string): Promise<string> {
+  const paths = ['', ...((await readdir(dir, { recursive: true })) as string[])].sort();
+  const lines = await Promise.all(
+    paths.map(async (path) => {
+      const s = await lstat(join(dir, path));
+      return `${path}\t${s.ino}\t${s.size}\t${s.mtimeMs}\t${s.ctimeMs}\t${s.mode}`;
+    }),
+  );
+  return lines.join('\n');
+}
+
+/**
+ * Extracted code per bundle digest on this node's disk: a version is fetched and unpacked once, and
+ * concurrent starts share that work. A cold start runs exactly the deployed bytes: each start checks
+ * the copy's fingerprint and unpacks a fresh one if anything changed it; a copy from an earlier run
+ * of the process is never trusted.
  */
 export class CodeCache {
-  private readonly pending = new Map<string, Promise<string>>();
+  private readonly extracted = new Map<string, Promise<Extracted>>();
 
-  constructor(private readonly options: { dir: string; store: CodeStore; limits: BundleLimits }) {}
+  constructor(private readonly options: { dir: string; store: CodeStore; limits: BundleLimits; logger?: Logger }) {}
 
-  dirFor(digest: string): Promise<string> {
-    let dir = this.pending.get(digest);
-    if (!dir) {
-      dir = this.materialise(digest);
-      this.pending.set(digest, dir);
-      dir.catch(() => this.pending.delete(digest));
+  async dirFor(digest: string): Promise<string> {
+    const known = this.extracted.get(digest);
+    if (known) {
+      const copy = await known.catch(() => null);
+      if (copy && (await fingerprint(copy.dir).catch(() => '')) === copy.manifest) return copy.dir;
+      if (copy && this.extracted.get(digest) === known) {
+        this.options.logger?.warn(
+          { digest, dir: copy.dir },
+          'extracted code was changed after it was unpacked; unpacking it again',
+        );
+        this.extracted.delete(digest);
+        void rm(copy.dir, { recursive: true, force: true });
+      }
     }
-    return dir;
+    let pending = this.extracted.get(digest);
+    if (!pending) {
+      pending = this.extract(digest);
+      this.extracted.set(digest, pending);
+      pending.catch(() => this.extracted.delete(digest));
+    }
+    return (await pending).dir;
   }
 
-  private async materialise(digest: string): Promise<string> {
-    const target = join(this.options.dir, digest);
-    if (
-      await stat(target).then(
-        () => true,
-        () => false,
-      )
-    )
-      return target;
+  private async extract(digest: string): Promise<Extracted> {
+    // Copies left by an earlier run (or a tampered one) go; each extraction gets a directory of its own.
+    await this.removeCopies(digest);
     const zip = await this.options.store.get(digest);
-    const staging = `${target}.${process.pid}.tmp`;
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
+    const dir = join(this.options.dir, `${digest}.${randomBytes(6).toString('hex')}`);
+    await mkdir(dir, { recursive: true });
     try {
-      await extractBundle(zip, staging, this.options.limits);
+      await extractBundle(zip, dir, this.options.limits);
+      return { dir, manifest: await fingerprint(dir) };
     } catch (err) {
       // A bundle that cannot be unpacked leaves nothing behind.
-      await rm(staging, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
       throw err;
     }
-    await rename(staging, target).catch(async (err: NodeJS.ErrnoException) => {
-      // Another process of this node won the race; its copy is identical.
-      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-      await rm(staging, { recursive: true, force: true });
-    });
-    return target;
+  }
+
+  private async removeCopies(digest: string): Promise<void> {
+    const names = await readdir(this.options.dir).catch(() => [] as string[]);
+    await Promise.all(
+      names
+        .filter((name) => name.startsWith(digest))
+        .map((name) => rm(join(this.options.dir, name), { recursive: true, force: true })),
+    );
   }
 
   /** Drops the extracted copy of a bundle nobody deploys any more. */
   async evict(digest: string): Promise<void> {
-    this.pending.delete(digest);
-    await rm(join(this.options.dir, digest), { recursive: true, force: true });
+    this.extracted.delete(digest);
+    await this.removeCopies(digest);
   }
 }

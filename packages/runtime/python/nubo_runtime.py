@@ -22,6 +22,9 @@ import traceback
 from contextlib import redirect_stderr, redirect_stdout
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# The code directory is the deployed version, byte for byte: no __pycache__ is written into it.
+sys.dont_write_bytecode = True
+
 SETTINGS = {
     "code_dir": os.environ.get("NUBO_CODE_DIR", os.getcwd()),
     "handler": os.environ.get("NUBO_HANDLER", "app.handler"),
