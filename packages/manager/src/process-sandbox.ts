@@ -18,6 +18,17 @@ interface RunningWorker {
   exited: Promise<WorkerExit>;
 }
 
+/** Ends a worker and every process of its group (children it left running, even after it exited itself). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+  child.kill('SIGKILL');
+}
+
 /**
  * Workers as local child processes: the runtime server on 127.0.0.1 and an ephemeral port, in the
  * function's code directory, with the function's environment and nothing of the platform's.
@@ -50,6 +61,8 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     const child = spawn(command!, args, {
       cwd: codeDir,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // Its own process group, so destroying the worker also ends what its function started in the background.
+      detached: true,
       env: {
         ...spec.env,
         PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -138,10 +151,8 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
         new Promise<null>((resolve) => setTimeout(() => resolve(null), options.graceMs).unref()),
       ]);
     }
-    if (!exit) {
-      worker.child.kill('SIGKILL');
-      exit = { ...(await worker.exited), exitedByItself: false };
-    }
+    killGroup(worker.child);
+    if (!exit) exit = { ...(await worker.exited), exitedByItself: false };
     this.workers.delete(workerId);
     await rm(worker.tmpDir, { recursive: true, force: true });
     return exit;
