@@ -7,7 +7,7 @@ import { RedisManagerRegistry, connectRedis } from '@nubo/pool';
 import { PoolInspector } from '../helpers/pool-inspector.js';
 import { MongoInvocationLog } from '@nubo/stores';
 import { probeHandler } from '../helpers/handlers.js';
-import { freePort, startDistributedStack, type DistributedStack } from '../helpers/distributed-stack.js';
+import { freePort, freePortSet, startDistributedStack, type DistributedStack } from '../helpers/distributed-stack.js';
 import { call } from '../helpers/http.js';
 import { eventually, startChild, startNuboProcess } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -164,7 +164,7 @@ describe('faults in a distributed stack', () => {
 
   it('keeps serving through a Sentinel failover after a bounded pause', { timeout: 120_000 }, async () => {
     const dir = await tempDir('nubo-sentinel-');
-    const base = await freePort('127.0.0.1');
+    const base = await freePortSet('127.0.0.1', [0, 1, 20_000, 20_001, 20_002]);
     const script = new URL('../../../scripts/services/redis-set.sh', import.meta.url).pathname;
     const started = startChild('bash', [script, 'start', String(base), dir], {});
     assert.equal(await started.exited, 0, started.output());

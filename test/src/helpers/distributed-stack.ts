@@ -17,6 +17,28 @@ export async function freePort(host: string): Promise<number> {
   });
 }
 
+function isFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port such that base + each offset is free and within 65535 (scripts/services/redis-set.sh
+ * puts a set's replica at +1 and its sentinels at +20000..+20002).
+ */
+export async function freePortSet(host: string, offsets: number[]): Promise<number> {
+  const highest = Math.max(...offsets);
+  for (let tries = 0; tries < 200; tries++) {
+    const base = 20_000 + Math.floor(Math.random() * (65_535 - highest - 20_000));
+    const free = await Promise.all(offsets.map((offset) => isFree(host, base + offset)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no free set of ports at offsets ${offsets.join(', ')} on ${host}`);
+}
+
 export interface DistributedStack {
   gateways: GatewayNode[];
   managers: ManagerNode[];
