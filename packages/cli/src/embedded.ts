@@ -33,13 +33,19 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
   const pool = await openPool(config, logger);
   // Stable for one data directory, so a restart finds (and removes) the containers of a crashed run.
   const managerId = config.NUBO_MANAGER_ID ?? `embedded-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
-  const sandbox = await openSandbox(config, logger, { managerId, advertiseIp: '127.0.0.1', workDir });
+  const { sandbox, notIsolatedReason } = await openSandbox(config, logger, {
+    managerId,
+    advertiseIp: '127.0.0.1',
+    workDir,
+    codeCacheDir: join(dataDir, 'code-cache'),
+    embedded: true,
+  });
   const codeCache = new CodeCache({ dir: join(dataDir, 'code-cache'), store: stores.codeStore, limits, logger });
   const manager = new Manager({ id: managerId, sandbox, codeCache, pool: pool.pool, logger, ...managerSettings(config) });
   manager.start();
 
   const gateway = await buildGateway({
-    settings: gatewaySettings(config),
+    settings: gatewaySettings(config, notIsolatedReason),
     logger,
     catalog: stores.catalog,
     invocationLog: stores.invocationLog,

@@ -27,7 +27,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
   }, config.NUBO_HEARTBEAT_MS);
   refresh.unref();
   const gateway = await buildGateway({
-    settings: gatewaySettings(config),
+    settings: gatewaySettings(config, config.NUBO_ISOLATION === 'off' ? 'NUBO_ISOLATION=off' : null),
     logger,
     catalog: stores.catalog,
     invocationLog: stores.invocationLog,

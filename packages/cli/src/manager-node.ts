@@ -34,7 +34,18 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
 
   const pool = await openPool(config, logger);
   const codeStore = await openCodeStore(config);
-  const sandbox = await openSandbox(config, logger, { managerId: id, advertiseIp, workDir: join(dataDir, 'workers') });
+  const { sandbox, notIsolatedReason } = await openSandbox(config, logger, {
+    managerId: id,
+    advertiseIp,
+    workDir: join(dataDir, 'workers'),
+    codeCacheDir: join(dataDir, 'code-cache'),
+    embedded: false,
+  });
+  if (notIsolatedReason && config.NUBO_ISOLATION !== 'off')
+    throw new NuboError(
+      'NUBO_ERR_CONFIG_INVALID',
+      `This manager cannot isolate workers (${notIsolatedReason}). Install bubblewrap and slirp4netns (scripts/install-isolation.sh) or use NUBO_SANDBOX=docker; for a cluster of one user, set NUBO_ISOLATION=off on every gateway and manager.`,
+    );
   const manager = new Manager({
     id,
     sandbox,

@@ -30,6 +30,8 @@ export const serverConfigSchema = z.object({
   NUBO_HOST: z.string().min(1).default('127.0.0.1'),
   NUBO_DATA_DIR: z.string().min(1).default('./.nubo'),
   NUBO_SANDBOX: z.enum(['process', 'docker']).default('process'),
+  /** Process sandbox: isolate workers with bubblewrap (auto: when the machine can, else single-user mode). */
+  NUBO_ISOLATION: z.enum(['auto', 'required', 'off']).default('auto'),
   NUBO_DOCKER_SOCKET: z.string().min(1).default('/var/run/docker.sock'),
   NUBO_WORKER_PORT_RANGE: z
     .string()

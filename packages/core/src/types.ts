@@ -1,6 +1,10 @@
 export const runtimeIds = ['node20', 'python3.11'] as const;
 export type RuntimeId = (typeof runtimeIds)[number];
 
+/** A function's network: `egress` reaches the internet (never the platform), `none` has no network at all. */
+export const networkAccessModes = ['egress', 'none'] as const;
+export type NetworkAccess = (typeof networkAccessModes)[number];
+
 export interface User {
   id: string;
   username: string;
@@ -46,6 +50,7 @@ export interface FunctionVersion {
   codeSize: number;
   env: Record<string, string>;
   limits: FunctionLimits;
+  network: NetworkAccess;
   createdAt: number;
 }
 
@@ -58,6 +63,7 @@ export interface WorkerSpec {
   handler: string;
   codeDigest: string;
   env: Record<string, string>;
+  network: NetworkAccess;
   memoryMb: number;
   timeoutMs: number;
   idleTtlMs: number;
@@ -68,7 +74,7 @@ export interface WorkerSpec {
 /** A live worker as the pool and the gateway see it: where it is and what it runs. */
 export interface WorkerInfo {
   id: string;
-  /** `host:port` the gateway calls (the seed's `IP:Port`). */
+  /** `host:port` the gateway calls (the seed's `IP:Port`), or `unix:/path` of an isolated worker in embedded mode. */
   address: string;
   managerId: string;
   functionId: string;

@@ -79,9 +79,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const resolver = new FunctionResolver(deps.catalog);
 
   await app.register(systemRoutes(metrics));
-  await app.register(signInRoutes(deps.catalog, settings.allowSignup, settings.signInLimits));
+  await app.register(signInRoutes(deps.catalog, settings));
   await app.register(
-    authenticatedRoutes(auth, [
+    authenticatedRoutes(auth, settings.singleUserReason, [
       keyRoutes(deps.catalog, auth),
       functionRoutes(deps, deployer, resolver),
       invokeRoutes(deps, invoker, resolver),

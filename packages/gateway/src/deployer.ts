@@ -80,6 +80,7 @@ export class Deployer {
       codeDigest,
       codeSize: bundle.zip.length,
       env: request.env,
+      network: request.network,
       public: request.public,
       limits: {
         memoryMb: request.memoryMb ?? settings.defaultLimits.memoryMb,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invocationStatuses } from '@nubo/core';
+import { invocationStatuses, networkAccessModes } from '@nubo/core';
 
 /** The request and response shapes of the HTTP API: they validate requests and generate /openapi.json. */
 
@@ -47,6 +47,7 @@ export const deployRequestSchema = z
     maxConcurrency: z.number().int().min(1).max(10_000).optional(),
     minWarm: z.number().int().min(0).max(100).optional(),
     idleTtlMs: z.number().int().min(1000).max(86_400_000).optional(),
+    network: z.enum(networkAccessModes).default('egress').describe('egress: outbound network (never the platform); none: no network'),
     public: z.boolean().default(false),
   })
   .strict();
@@ -67,6 +68,7 @@ export const versionSchema = z.object({
   codeSize: z.number(),
   envNames: z.array(z.string()),
   limits: limitsSchema,
+  network: z.enum(networkAccessModes),
   createdAt: z.number(),
 });
 
@@ -86,6 +88,7 @@ export const functionDetailSchema = functionSchema.extend({
   runtime: z.string(),
   handler: z.string(),
   limits: limitsSchema,
+  network: z.enum(networkAccessModes),
   envNames: z.array(z.string()),
   liveWorkers: z.number(),
   versions: z.array(versionSchema),

@@ -5,6 +5,8 @@ import type { SignInLimits } from './auth/sign-in-limits.js';
 export interface GatewaySettings {
   /** Whether anyone may sign up (the first user, the admin, always may). */
   allowSignup: boolean;
+  /** Why workers are not isolated from each other, so only the admin may use this Nubo; null when they are. */
+  singleUserReason: string | null;
   signInLimits: SignInLimits;
   /** Largest invoke or HTTP trigger body. */
   maxEventBytes: number;

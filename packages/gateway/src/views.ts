@@ -27,6 +27,7 @@ export function versionView(version: FunctionVersion) {
     codeSize: version.codeSize,
     envNames: Object.keys(version.env).sort(),
     limits: version.limits,
+    network: version.network,
     createdAt: version.createdAt,
   };
 }

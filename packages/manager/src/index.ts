@@ -1,5 +1,5 @@
 export { Manager, type ManagerOptions } from './manager.js';
-export { ProcessSandbox } from './process-sandbox.js';
+export { ProcessSandbox, type ProcessIsolation, type ProcessSandboxOptions } from './process-sandbox.js';
 export { CodeCache } from './code-cache.js';
 export { InProcessManagerClient } from './in-process-manager-client.js';
 export { buildManagerServer } from './manager-server.js';
@@ -10,3 +10,5 @@ export { buildRuntimeImage, defaultImages } from './docker/runtime-images.js';
 export { placementOrder } from './placement.js';
 export * from './api/manager-api.js';
 export type { StartTimings } from './docker/docker-sandbox.js';
+export { decideIsolation, type IsolationDecision, type IsolationMode } from './isolation/process-isolation.js';
+export { probeIsolation, type WorkerDirs } from './isolation/isolation-probe.js';

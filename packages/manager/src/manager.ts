@@ -190,7 +190,7 @@ export class Manager {
     }
     const worker: WorkerInfo = {
       id: workerId,
-      address: `${placed.host}:${placed.port}`,
+      address: placed.address,
       managerId: this.id,
       functionId: spec.functionId,
       version: spec.version,

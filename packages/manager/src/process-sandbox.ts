@@ -3,19 +3,52 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NuboError, type Logger, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
 import { nodeRuntimeScript, pythonRuntimeScript, type ReadyMessage } from '@nubo/runtime';
+import type { EgressNetwork } from './isolation/egress-network.js';
+import { launchIsolated, type IsolatedWorker } from './isolation/isolated-launch.js';
+import { relayToSocket, type SocketRelay } from './isolation/socket-relay.js';
+import type { WorkerCgroup } from './isolation/worker-cgroup.js';
 import { TrackedSandbox } from './tracked-sandbox.js';
 import { workerEnvironment } from './worker-environment.js';
+import { workerLimits } from './worker-limits.js';
 
 const stderrTailBytes = 4096;
 const startTimeoutMs = 15_000;
+const MiB = 1024 * 1024;
+/**
+ * bubblewrap sometimes fails to set up a new network namespace's loopback when many sandboxes start
+ * at once ("loopback: Failed RTM_NEWADDR"); nothing of the function ran then, so it is tried again.
+ */
+const sandboxSetupRace = /^bwrap: loopback: /m;
+const maxSandboxAttempts = 3;
+
+/** How the process sandbox isolates workers (bubblewrap), or null for plain child processes. */
+export interface ProcessIsolation {
+  /** Where worker cgroups are made; null where the machine cannot (the heap limit is all then). */
+  cgroups: { version: 1 | 2; parent: string } | null;
+}
+
+export interface ProcessSandboxOptions {
+  workDir: string;
+  logger: Logger;
+  /**
+   * The address gateways reach workers at. Unset: the gateway runs in this process and calls an
+   * isolated worker on its Unix socket (a plain worker listens on 127.0.0.1).
+   */
+  host?: string;
+  isolation: ProcessIsolation | null;
+}
 
 interface RunningWorker {
-  child: ChildProcess;
-  tmpDir: string;
+  /** Null until launched. */
+  child: ChildProcess | null;
+  workerDir: string;
   stderrTail: string;
   exit: WorkerExit | null;
   destroying: boolean;
   exited: Promise<WorkerExit>;
+  cgroup: WorkerCgroup | null;
+  egress: EgressNetwork | null;
+  relay: SocketRelay | null;
 }
 
 /** Ends a worker and every process of its group (children it left running, even after it exited itself). */
@@ -30,61 +63,111 @@ function killGroup(child: ChildProcess): void {
 }
 
 /**
- * Workers as local child processes: the runtime server on 127.0.0.1 and an ephemeral port, in the
- * function's code directory, with the function's environment and nothing of the platform's.
+ * Workers as local processes. Isolated (the default where bubblewrap works): each worker in its
+ * own namespaces and cgroup as an unprivileged user, seeing only the system's read-only files, its
+ * code and a private /tmp, listening on a Unix socket. Plain: a child process on 127.0.0.1 with the
+ * server's user and files (single-user mode only).
  */
 export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
   readonly kind = 'process';
-  private get host(): string {
-    return this.options.host ?? '127.0.0.1';
-  }
 
-  constructor(
-    private readonly options: {
-      workDir: string;
-      logger: Logger;
-      /** Address workers listen on. */
-      host?: string;
-    },
-  ) {
+  constructor(private readonly options: ProcessSandboxOptions) {
     super();
   }
 
+  private get plainHost(): string {
+    return this.options.host ?? '127.0.0.1';
+  }
+
+  get isolated(): boolean {
+    return this.options.isolation !== null;
+  }
+
   async start({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
-    const tmpDir = join(this.options.workDir, workerId);
-    await mkdir(tmpDir, { recursive: true });
-    // Node's heap limit stands in for a memory limit; Python gets none in this sandbox.
-    const [command, ...args] =
-      spec.runtime === 'python3.11'
-        ? ['python3', '-u', pythonRuntimeScript]
-        : [process.execPath, `--max-old-space-size=${spec.memoryMb}`, nodeRuntimeScript];
-    const child = spawn(command!, args, {
-      cwd: codeDir,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      // Its own process group, so destroying the worker also ends what its function started in the background.
-      detached: true,
-      env: {
-        ...spec.env,
-        PATH: '/usr/local/bin:/usr/bin:/bin',
-        HOME: tmpDir,
-        TMPDIR: tmpDir,
-        LANG: 'C.UTF-8',
-        ...workerEnvironment(spec, secret, { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.host }),
-      },
-    });
+    const workerDir = join(this.options.workDir, workerId);
+    await mkdir(workerDir, { recursive: true });
+    // Node's heap limit also gives a clear "out of memory" message; the cgroup limits everything else.
+    const [command, ...interpreterArgs] =
+      spec.runtime === 'python3.11' ? ['python3', '-u'] : [process.execPath, `--max-old-space-size=${spec.memoryMb}`];
+    const script = spec.runtime === 'python3.11' ? pythonRuntimeScript : nodeRuntimeScript;
+    const isolation = this.options.isolation;
+    const tmp = isolation ? '/tmp' : workerDir;
+    const env = {
+      ...spec.env,
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: tmp,
+      TMPDIR: tmp,
+      LANG: 'C.UTF-8',
+      ...workerEnvironment(spec, secret, isolation ? {} : { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.plainHost }),
+    };
     const worker: RunningWorker = {
-      child,
-      tmpDir,
+      child: null,
+      workerDir,
       stderrTail: '',
       exit: null,
       destroying: false,
       exited: Promise.resolve(null as never),
+      cgroup: null,
+      egress: null,
+      relay: null,
     };
+    this.workers.set(workerId, worker);
+    try {
+      if (isolation) {
+        let launched: IsolatedWorker;
+        for (let attempt = 1; ; attempt++) {
+          launched = await launchIsolated({
+            workerDir,
+            codeDir,
+            command: command === 'python3' ? '/usr/bin/python3' : command!,
+            script,
+            interpreterArgs,
+            env,
+            network: spec.network,
+            cgroups: isolation.cgroups,
+            cgroupName: workerId,
+            limits: { memoryBytes: spec.memoryMb * MiB, pids: workerLimits.pids, cpuShares: workerLimits.cpuShares },
+          });
+          Object.assign(worker, { child: launched.child, cgroup: launched.cgroup, egress: launched.egress });
+          this.watch(workerId, launched.child, worker);
+          try {
+            readyOrThrow(await this.waitUntilReady(launched.child, worker));
+            break;
+          } catch (err) {
+            if (attempt === maxSandboxAttempts || !sandboxSetupRace.test(worker.stderrTail)) throw err;
+            worker.egress?.close();
+            await worker.cgroup?.destroy();
+            Object.assign(worker, { child: null, exit: null, stderrTail: '', cgroup: null, egress: null });
+          }
+        }
+        if (!this.options.host) return { workerId, address: `unix:${launched.socketPath}` };
+        worker.relay = await relayToSocket(this.options.host, launched.socketPath);
+        return { workerId, address: `${this.options.host}:${worker.relay.port}` };
+      }
+      const child = spawn(command!, [...interpreterArgs, script], {
+        cwd: codeDir,
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        // Its own process group, so destroying the worker also ends what its function started in the background.
+        detached: true,
+        env,
+      });
+      worker.child = child;
+      this.watch(workerId, child, worker);
+      const ready = readyOrThrow(await this.waitUntilReady(child, worker));
+      return { workerId, address: `${this.plainHost}:${ready.port}` };
+    } catch (err) {
+      await this.destroy(workerId);
+      throw err;
+    }
+  }
+
+  private watch(workerId: string, child: ChildProcess, worker: RunningWorker): void {
     worker.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      child.once('exit', async (code, signal) => {
+        const oomKilled = (await worker.cgroup?.oomKilled()) ?? false;
         worker.exit = {
           exitedByItself: true,
-          oom: /heap out of memory|Reached heap limit|MemoryError/i.test(worker.stderrTail),
+          oom: oomKilled || /heap out of memory|Reached heap limit|MemoryError/i.test(worker.stderrTail),
           exitCode: code,
           signal,
           stderrTail: worker.stderrTail,
@@ -98,31 +181,20 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       worker.stderrTail = (worker.stderrTail + text).slice(-stderrTailBytes);
     });
-    this.workers.set(workerId, worker);
-    try {
-      const ready = await this.waitUntilReady(worker);
-      if (ready.type === 'init-error') {
-        throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', ready.error.message, { errorType: ready.error.type });
-      }
-      return { workerId, host: this.host, port: ready.port };
-    } catch (err) {
-      await this.destroy(workerId);
-      throw err;
-    }
   }
 
-  private waitUntilReady(worker: RunningWorker): Promise<ReadyMessage> {
+  private waitUntilReady(child: ChildProcess, worker: RunningWorker): Promise<ReadyMessage> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () =>
           reject(new NuboError('NUBO_ERR_WORKER_START_FAILED', `The worker did not become ready within ${startTimeoutMs} ms.`)),
         startTimeoutMs,
       );
-      worker.child.once('message', (message: ReadyMessage) => {
+      child.once('message', (message: ReadyMessage) => {
         clearTimeout(timer);
         resolve(message);
       });
-      worker.child.once('error', (err) => {
+      child.once('error', (err) => {
         clearTimeout(timer);
         reject(new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot start the worker process: ${err.message}.`));
       });
@@ -145,16 +217,28 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     if (!worker) return null;
     worker.destroying = true;
     let exit = worker.exit;
-    if (!exit && options.graceMs) {
-      exit = await Promise.race([
-        worker.exited,
-        new Promise<null>((resolve) => setTimeout(() => resolve(null), options.graceMs).unref()),
-      ]);
+    if (worker.child) {
+      if (!exit && options.graceMs) {
+        exit = await Promise.race([
+          worker.exited,
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), options.graceMs).unref()),
+        ]);
+      }
+      killGroup(worker.child);
+      if (!exit) exit = { ...(await worker.exited), exitedByItself: false };
     }
-    killGroup(worker.child);
-    if (!exit) exit = { ...(await worker.exited), exitedByItself: false };
+    worker.relay?.close();
+    worker.egress?.close();
+    await worker.cgroup?.destroy();
     this.workers.delete(workerId);
-    await rm(worker.tmpDir, { recursive: true, force: true });
+    await rm(worker.workerDir, { recursive: true, force: true });
     return exit;
   }
+}
+
+/** A ready runtime's message, or the handler's init error as a deploy error. */
+function readyOrThrow(ready: ReadyMessage): ReadyMessage & { type: 'ready' } {
+  if (ready.type === 'init-error')
+    throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', ready.error.message, { errorType: ready.error.type });
+  return ready;
 }

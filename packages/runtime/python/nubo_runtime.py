@@ -21,6 +21,7 @@ import time
 import traceback
 from contextlib import redirect_stderr, redirect_stdout
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import ThreadingMixIn, UnixStreamServer
 
 # The code directory is the deployed version, byte for byte: no __pycache__ is written into it.
 sys.dont_write_bytecode = True
@@ -33,6 +34,7 @@ SETTINGS = {
     "memory_mb": int(os.environ.get("NUBO_MEMORY_MB", "128")),
     "host": os.environ.get("NUBO_RUNTIME_HOST", "127.0.0.1"),
     "port": int(os.environ.get("NUBO_RUNTIME_PORT", "0")),
+    "socket": os.environ.get("NUBO_RUNTIME_SOCKET"),
     "max_log_bytes": int(os.environ.get("NUBO_RUNTIME_MAX_LOG_BYTES", str(256 * 1024))),
     # "cgroup" in a container: report the container's peak memory rather than this process's.
     "memory_source": os.environ.get("NUBO_MEMORY_SOURCE", "process"),
@@ -221,6 +223,12 @@ def exit_when_manager_dies():
     os._exit(0)
 
 
+class ThreadingUnixHTTPServer(ThreadingMixIn, UnixStreamServer):
+    """HTTP on a Unix socket (the isolated process sandbox), one thread per connection as on TCP."""
+
+    daemon_threads = True
+
+
 def main():
     global HANDLER, INIT_ERROR
     try:
@@ -228,9 +236,13 @@ def main():
             HANDLER = load_handler()
     except InitError as error:
         INIT_ERROR = error
-    ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer((SETTINGS["host"], SETTINGS["port"]), Handler)
-    port = server.server_address[1]
+    if SETTINGS["socket"]:
+        server = ThreadingUnixHTTPServer(SETTINGS["socket"], Handler)
+        port = 0
+    else:
+        ThreadingHTTPServer.daemon_threads = True
+        server = ThreadingHTTPServer((SETTINGS["host"], SETTINGS["port"]), Handler)
+        port = server.server_address[1]
     send_ipc({"type": "init-error", "port": port, "error": describe(INIT_ERROR)} if INIT_ERROR else {"type": "ready", "port": port})
     if IPC_FD is not None:
         threading.Thread(target=exit_when_manager_dies, daemon=True).start()

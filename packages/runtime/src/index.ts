@@ -18,3 +18,6 @@ export const nodeRuntimeScript = fileURLToPath(new URL('./node/server.js', impor
 
 /** Absolute path of the Python runtime server script (standard library only), to run in a worker. */
 export const pythonRuntimeScript = fileURLToPath(new URL('../python/nubo_runtime.py', import.meta.url));
+
+/** The runtime package's directory, which holds both scripts (an isolated worker sees it read-only). */
+export const runtimePackageDir = fileURLToPath(new URL('..', import.meta.url));

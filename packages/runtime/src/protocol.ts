@@ -38,7 +38,7 @@ export interface RuntimeReply {
 
 export type HealthReply = { ready: true } | { ready: false; error: RuntimeError };
 
-/** The process sandbox's runtime tells its parent over IPC that it listens (and whether the handler loaded). */
+/** The process sandbox's runtime tells its parent over IPC that it listens (and whether the handler loaded); port 0 on a socket. */
 export type ReadyMessage = { type: 'ready'; port: number } | { type: 'init-error'; port: number; error: RuntimeError };
 
 /** The environment a sandbox gives a worker's runtime; the runtime removes these before the handler runs. */
@@ -54,6 +54,8 @@ export interface WorkerEnvironment {
   /** Address and port to listen on (defaults 127.0.0.1 and any free port). */
   NUBO_RUNTIME_HOST?: string;
   NUBO_RUNTIME_PORT?: string;
+  /** A Unix socket path to listen on instead (the isolated process sandbox: the worker has no network of the host's). */
+  NUBO_RUNTIME_SOCKET?: string;
   NUBO_RUNTIME_MAX_LOG_BYTES?: string;
   /** `cgroup` in a container: report the container's peak memory rather than the process's. */
   NUBO_MEMORY_SOURCE?: 'process' | 'cgroup';

@@ -1,4 +1,4 @@
-import type { ApiKey, FunctionRecord, FunctionVersion, RuntimeId, User } from '@nubo/core';
+import type { ApiKey, FunctionRecord, FunctionVersion, NetworkAccess, RuntimeId, User } from '@nubo/core';
 
 /** Row shapes and mappers shared by the SQL catalogs (SQLite and MySQL use the same columns). */
 
@@ -7,7 +7,7 @@ export const selectFunction = `SELECT f.*, u.username AS owner_name FROM functio
 export const selectWarmTargets = `SELECT f.*, u.username AS owner_name, v.function_id AS v_function_id, v.version AS v_version, v.runtime AS v_runtime,
   v.handler AS v_handler, v.code_digest AS v_code_digest, v.code_size AS v_code_size, v.env_json AS v_env_json, v.memory_mb AS v_memory_mb,
   v.timeout_ms AS v_timeout_ms, v.max_concurrency AS v_max_concurrency, v.min_warm AS v_min_warm, v.idle_ttl_ms AS v_idle_ttl_ms,
-  v.created_at AS v_created_at
+  v.network AS v_network, v.created_at AS v_created_at
   FROM functions f JOIN users u ON u.id = f.owner_id JOIN versions v ON v.function_id = f.id AND v.version = f.active_version
   WHERE v.min_warm > 0 ORDER BY f.id`;
 
@@ -38,6 +38,7 @@ export interface VersionRow {
   max_concurrency: number;
   min_warm: number;
   idle_ttl_ms: number;
+  network: string;
   created_at: number;
 }
 
@@ -97,6 +98,7 @@ export const toVersion = (row: VersionRow): FunctionVersion => ({
     minWarm: row.min_warm,
     idleTtlMs: row.idle_ttl_ms,
   },
+  network: row.network as NetworkAccess,
   createdAt: row.created_at,
 });
 

@@ -60,7 +60,7 @@ export class SqliteCatalog implements Catalog {
       ),
       insertVersion: db.prepare(
         `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, env_json, memory_mb, timeout_ms,
-           max_concurrency, min_warm, idle_ttl_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           max_concurrency, min_warm, idle_ttl_ms, network, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       activate: db.prepare(
         'UPDATE functions SET active_version = ?, public = ?, updated_at = ? WHERE id = ? AND active_version < ?',
@@ -154,6 +154,7 @@ export class SqliteCatalog implements Catalog {
         l.maxConcurrency,
         l.minWarm,
         l.idleTtlMs,
+        input.network,
         now,
       );
       return { fn: toFunction(fnRow), version: toVersion(this.stmt.version.get(fnRow.id, version)!) };

@@ -10,6 +10,7 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
     codeDigest: digest,
     codeSize: 10,
     env: { A: '1' },
+    network: 'egress',
     limits: { memoryMb: 128, timeoutMs: 1000, maxConcurrency: 5, minWarm: 0, idleTtlMs: 60_000 },
     public: false,
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { workerSecretHeader } from '@nubo/runtime';
 import { bundleFromFiles, type CodeStore, type ManagerClient, type WorkerSpec } from '@nubo/core';
+import { workerFetch } from '../helpers/worker-fetch.js';
 
 export interface ManagerClientFixture {
   client: ManagerClient;
@@ -22,6 +23,7 @@ export function managerClientConformance(adapter: string, create: () => Promise<
         functionName: 'mc',
         version: 1,
         runtime: 'node20',
+      network: 'egress',
         handler: 'index.handler',
         codeDigest: await codeStore.put(bundle.zip),
         env: {},
@@ -31,18 +33,18 @@ export function managerClientConformance(adapter: string, create: () => Promise<
         minWarm: 0,
       };
       const worker = await client.startWorker(spec);
-      assert.match(worker.address, /^[\d.]+:\d+$/);
+      assert.match(worker.address, /^([\d.]+:\d+|unix:\/.+)$/);
       assert.equal(worker.functionId, 'fn_mc');
       assert.equal(worker.version, 1);
       assert.ok(worker.initMs > 0);
       assert.ok(worker.managerId.length > 0);
       const call = (headers: Record<string, string>) =>
-        fetch(`http://${worker.address}/invoke`, { method: 'POST', headers, body: JSON.stringify({ event: { n: 21 } }) });
+        workerFetch(worker.address, '/invoke', { method: 'POST', headers, body: JSON.stringify({ event: { n: 21 } }) });
       assert.equal((await call({})).status, 401, 'the address alone is not enough');
       const res = await call({ [workerSecretHeader]: worker.secret });
       assert.deepEqual(((await res.json()) as any).result, { doubled: 42 });
       await client.destroyWorker(worker);
-      await assert.rejects(fetch(`http://${worker.address}/healthz`));
+      await assert.rejects(workerFetch(worker.address, '/healthz'));
       await client.close();
     });
   });

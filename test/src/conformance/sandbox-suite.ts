@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { isNuboError, type Sandbox, type WorkerSpec } from '@nubo/core';
 import { workerSecretHeader } from '@nubo/runtime';
 import { tempDir } from '../helpers/temp-dir.js';
+import { workerFetch } from '../helpers/worker-fetch.js';
 
 /** Every Sandbox adapter must pass this suite unchanged. */
 export function sandboxConformance(adapter: string, create: () => Promise<Sandbox>): void {
@@ -16,6 +17,7 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
     handler: 'index.handler',
     codeDigest: 'd'.repeat(64),
     env: { ONLY_THIS: 'yes' },
+    network: 'egress',
     memoryMb: 128,
     timeoutMs: 5000,
     idleTtlMs: 60_000,
@@ -33,8 +35,8 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
   /** What the manager would hand the sandbox; every call below must carry it. */
   const secret = 'conformance-worker-secret';
 
-  async function invoke(host: string, port: number, event: unknown, presented: string | null = secret) {
-    const res = await fetch(`http://${host}:${port}/invoke`, {
+  async function invoke(address: string, event: unknown, presented: string | null = secret) {
+    const res = await workerFetch(address, '/invoke', {
       method: 'POST',
       headers: presented === null ? {} : { [workerSecretHeader]: presented },
       body: JSON.stringify({ event, context: { requestId: 'r1', deadlineMs: Date.now() + 5000 } }),
@@ -51,7 +53,7 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       process.env.NUBO_PLATFORM_SECRET = 'must-not-leak';
       const w = await sandbox.start({ workerId: 'w-env', spec: spec(), codeDir: dir, secret });
       assert.deepEqual(sandbox.running(), ['w-env']);
-      const reply = await invoke(w.host, w.port, { a: 1 });
+      const reply = await invoke(w.address, { a: 1 });
       assert.equal(reply.ok, true);
       assert.deepEqual(reply.result.e, { a: 1 });
       assert.equal(reply.result.env.ONLY_THIS, 'yes');
@@ -60,12 +62,12 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       assert.equal(reply.result.name, 'probe');
       assert.ok(reply.memoryMb > 0);
       assert.equal(reply.result.env.NUBO_WORKER_SECRET, undefined, 'the handler does not see the secret in its environment');
-      const health = await fetch(`http://${w.host}:${w.port}/healthz`, { headers: { [workerSecretHeader]: secret } });
+      const health = await workerFetch(w.address, '/healthz', { headers: { [workerSecretHeader]: secret } });
       assert.equal(health.status, 200);
       const exit = await sandbox.destroy('w-env');
       assert.equal(exit?.exitedByItself, false);
       assert.deepEqual(sandbox.running(), []);
-      await assert.rejects(fetch(`http://${w.host}:${w.port}/healthz`));
+      await assert.rejects(workerFetch(w.address, '/healthz'));
     });
 
     it('answers only calls that carry its secret, and runs nothing for the others', async () => {
@@ -73,19 +75,19 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       const dir = await codeDir('let runs = 0; export const handler = async () => ++runs;');
       const w = await sandbox.start({ workerId: 'w-secret', spec: spec(), codeDir: dir, secret });
       for (const presented of [null, '', 'wrong', `${secret}x`, secret.slice(0, -1)]) {
-        const res = await fetch(`http://${w.host}:${w.port}/invoke`, {
+        const res = await workerFetch(w.address, '/invoke', {
           method: 'POST',
           headers: presented === null ? {} : { [workerSecretHeader]: presented },
           body: JSON.stringify({ event: {}, context: { requestId: 'r', deadlineMs: Date.now() + 5000 } }),
         });
         assert.equal(res.status, 401, `a call with secret ${JSON.stringify(presented)} is refused`);
         assert.equal(((await res.json()) as any).error.type, 'Unauthorized');
-        const health = await fetch(`http://${w.host}:${w.port}/healthz`, {
+        const health = await workerFetch(w.address, '/healthz', {
           headers: presented === null ? {} : { [workerSecretHeader]: presented },
         });
         assert.equal(health.status, 401);
       }
-      const reply = await invoke(w.host, w.port, {});
+      const reply = await invoke(w.address, {});
       assert.equal(reply.result, 1, 'the refused calls ran nothing; the platform call is the first run');
       await sandbox.destroy('w-secret');
     });
@@ -105,7 +107,7 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       const dir = await codeDir('export const handler = async () => process.exit(7);');
       const ended = new Promise<string>((resolve) => sandbox.onUnexpectedExit((id) => resolve(id)));
       const w = await sandbox.start({ workerId: 'w-exit', spec: spec(), codeDir: dir, secret });
-      await invoke(w.host, w.port, {}).catch(() => null);
+      await invoke(w.address, {}).catch(() => null);
       assert.equal(await ended, 'w-exit');
       const exit = await sandbox.destroy('w-exit');
       assert.equal(exit?.exitedByItself, true);

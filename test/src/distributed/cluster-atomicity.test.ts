@@ -50,7 +50,7 @@ describe('atomicity across gateways', () => {
       'the list and the leases add up to the live workers',
     );
     assert.equal(snapshot.live.length, running, 'no worker runs that the pool does not know');
-    assert.equal(new Set(results.map((r) => r.body.pid)).size, running, 'every worker started served requests');
+    assert.equal(new Set(results.map((r) => r.body.worker)).size, running, 'every worker started served requests');
     assert.ok(
       snapshot.idle.some((address) => address.startsWith('127.0.0.2:')) ||
         snapshot.idle.some((address) => address.startsWith('127.0.0.3:')),

@@ -7,20 +7,21 @@ import { PoolInspector } from '../helpers/pool-inspector.js';
 import { freePort, startDistributedStack } from '../helpers/distributed-stack.js';
 import { probeHandler } from '../helpers/handlers.js';
 import { call, type HttpResult } from '../helpers/http.js';
-import { processAlive, sandboxKind, stackKind } from '../helpers/nubo.js';
+import { sandboxKind, stackKind } from '../helpers/nubo.js';
+import { managerWorkerProcesses } from '../helpers/worker-processes.js';
 import { eventually, startNuboProcess, type Child } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const silent = createLogger({ level: 'silent' });
 
-/** Workers of one manager still running after it stopped: processes by pid, or containers by label. */
-async function leftovers(managerId: string, pids: number[]): Promise<string[]> {
+/** Workers of one manager still running after it stopped: processes in its cgroups, or containers by label. */
+async function leftovers(managerId: string): Promise<string[]> {
   if (sandboxKind === 'docker') {
     const { default: Docker } = await import('dockerode');
     const containers = await new Docker().listContainers({ all: true, filters: { label: [`nubo.manager=${managerId}`] } });
     return containers.map((c) => c.Id);
   }
-  return pids.filter(processAlive).map(String);
+  return managerWorkerProcesses(managerId).map(String);
 }
 
 async function setUp(url: string) {
@@ -82,10 +83,7 @@ describe('graceful shutdown', () => {
       assert.equal(await exited, 0, server.output());
       assert.match(server.output(), /stopping: finishing in-flight work/);
       assert.deepEqual(
-        await leftovers(
-          managerId,
-          responses.map((res) => res.body.pid as number),
-        ),
+        await leftovers(managerId),
         [],
         'no worker outlives the server',
       );
@@ -147,10 +145,7 @@ describe('graceful shutdown', () => {
       assert.ok(responses.every((res) => res.headers.get('x-nubo-cold-start') === 'false'));
       assert.equal(await managerExited, 0, manager.output());
       assert.deepEqual(
-        await leftovers(
-          managerId,
-          responses.map((res) => res.body.pid as number),
-        ),
+        await leftovers(managerId),
         [],
         'no worker outlives its manager',
       );

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { probeHandler } from '../helpers/handlers.js';
-import { liveWorkersOf, processAlive, sandboxKind, startNubo } from '../helpers/nubo.js';
+import { liveWorkersOf, sandboxKind, startNubo } from '../helpers/nubo.js';
+import { managerWorkerProcesses } from '../helpers/worker-processes.js';
 import { eventually } from '../helpers/processes.js';
 
 /** How long the load runs; NUBO_SOAK_MS makes it longer (or shorter) by hand. */
@@ -49,8 +50,7 @@ describe('soak', () => {
     const functions = ['steady', 'flaky', 'rolling'] as const;
 
     const sent: Sent[] = [];
-    const pids: number[] = [];
-    const crashable: { requestId: string; pid: number }[] = [];
+    const crashable: string[] = [];
     const endAt = Date.now() + soakMs;
     const running = () => Date.now() < endAt && sent.length < maxRequests;
 
@@ -64,10 +64,7 @@ describe('soak', () => {
         const res = await nubo.invoke(key, fn, event);
         const requestId = res.headers.get('x-nubo-request-id');
         sent.push({ fn, status: res.status, requestId });
-        if (typeof res.body?.pid === 'number') {
-          pids.push(res.body.pid);
-          if (fn === 'steady' && requestId) crashable.push({ requestId, pid: res.body.pid });
-        }
+        if (fn === 'steady' && res.status === 200 && requestId) crashable.push(requestId);
       }
     };
     const deployer = async () => {
@@ -82,9 +79,9 @@ describe('soak', () => {
         await delay(1000);
         const victim = crashable.at(-1);
         if (!victim) continue;
-        const { workerId } = (await nubo.call('GET', `/v1/invocations/${victim.requestId}`, { key })).body;
+        const { workerId } = (await nubo.call('GET', `/v1/invocations/${victim}`, { key })).body;
         if (workerId && nubo.workerRunning(workerId)) {
-          await nubo.crashWorker(workerId, victim.pid);
+          await nubo.crashWorker(workerId);
           crashes += 1;
         }
       }
@@ -139,7 +136,7 @@ describe('soak', () => {
         );
       }
     } else {
-      assert.deepEqual([...new Set(pids)].filter(processAlive), [], 'no worker process is left');
+      for (const id of managers) assert.deepEqual(managerWorkerProcesses(id), [], `no process of manager ${id}'s workers is left`);
     }
   });
 });

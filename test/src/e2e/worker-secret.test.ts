@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startNubo } from '../helpers/nubo.js';
+import { workerFetch } from '../helpers/worker-fetch.js';
 
 /** A victim that counts its runs, so a run that bypassed Nubo would show. */
 const victim = 'let runs = 0;\nexport const handler = async () => ({ runs: ++runs });\n';
@@ -41,7 +42,7 @@ describe('a worker answers only the platform', () => {
 
     // From the host itself: the address alone is not enough.
     for (const headers of [{}, { 'x-nubo-worker-secret': 'guess' }] as Record<string, string>[]) {
-      const direct = await fetch(`http://${worker.address}/invoke`, {
+      const direct = await workerFetch(worker.address, '/invoke', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ event: {}, context: { requestId: 'stolen', deadlineMs: Date.now() + 5000 } }),

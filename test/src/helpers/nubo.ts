@@ -5,6 +5,8 @@ import { FsCodeStore } from '@nubo/stores';
 import { startDistributedStack } from './distributed-stack.js';
 import { call, type CallOptions, type HttpResult } from './http.js';
 import { tempDir } from './temp-dir.js';
+import { ensureTestNetwork } from './test-network.js';
+import { workerProcesses } from './worker-processes.js';
 
 /** Which shape of Nubo the end-to-end tests run against: `embedded` (default) or `distributed`. */
 export const stackKind = process.env.NUBO_E2E_STACK === 'distributed' ? 'distributed' : 'embedded';
@@ -19,15 +21,15 @@ export interface TestNubo {
   liveWorkers(): number;
   /** Whether a worker (by the workerId of its invocation records) still runs. */
   workerRunning(workerId: string): boolean;
-  /** An address of this machine that workers can reach (containers cannot reach its loopback). */
+  /** An address of this machine that workers can reach (isolated workers cannot reach its loopback). */
   hostSeenByWorkers(): Promise<string>;
   /** Ends a worker behind Nubo's back, as a crash while idle would. */
   killWorker(workerId: string): Promise<void>;
   /**
-   * Crashes a worker the way a fault would, so its sandbox sees it die: SIGKILL to its process
-   * (`pid` as the probe handler reports it), or `docker kill` of its container.
+   * Crashes a worker the way a fault would, so its sandbox sees it die: SIGKILL to its processes
+   * (found by its cgroup), or `docker kill` of its container.
    */
-  crashWorker(workerId: string, pid: number): Promise<void>;
+  crashWorker(workerId: string): Promise<void>;
   /** The manager of every node (one in embedded mode). */
   managers(): Manager[];
   close(): Promise<void>;
@@ -89,7 +91,7 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
     codeStore: stack.codeStore,
     liveWorkers: () => stack.sandboxes().reduce((sum, s) => sum + s.running().length, 0),
     async hostSeenByWorkers() {
-      if (sandboxKind !== 'docker') return '127.0.0.1';
+      if (sandboxKind !== 'docker') return ensureTestNetwork();
       const { default: Docker } = await import('dockerode');
       const network = await new Docker().getNetwork('nubo-workers').inspect();
       const gateway = network.IPAM?.Config?.[0]?.Gateway as string | undefined;
@@ -103,7 +105,7 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
         .find((s) => s.running().includes(workerId))
         ?.destroy(workerId);
     },
-    async crashWorker(workerId, pid) {
+    async crashWorker(workerId) {
       if (sandboxKind === 'docker') {
         const { default: Docker } = await import('dockerode');
         const docker = new Docker();
@@ -113,8 +115,9 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
             .getContainer(container.Id)
             .kill()
             .catch(() => undefined);
-      } else if (processAlive(pid)) {
-        process.kill(pid, 'SIGKILL');
+      } else {
+        // An isolated worker's pid is its namespace's; its cgroup finds its processes on the host.
+        for (const hostPid of workerProcesses(workerId)) process.kill(hostPid, 'SIGKILL');
       }
     },
     managers: () => stack.managers(),

@@ -7,6 +7,7 @@ import { CodeCache, Manager, ProcessSandbox } from '@nubo/manager';
 import { MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore } from '@nubo/stores';
 import { processAlive } from '../helpers/nubo.js';
+import { workerFetch } from '../helpers/worker-fetch.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('idle reaper', () => {
@@ -14,7 +15,7 @@ describe('idle reaper', () => {
     const dir = await tempDir();
     const logger = createLogger({ level: 'silent' });
     const codeStore = new FsCodeStore(join(dir, 'code'));
-    const sandbox = new ProcessSandbox({ workDir: join(dir, 'workers'), logger });
+    const sandbox = new ProcessSandbox({ workDir: join(dir, 'workers'), logger, isolation: null });
     const pool = new MemoryWorkerPool();
     const manager = new Manager({
       id: 'm',
@@ -38,6 +39,7 @@ describe('idle reaper', () => {
       functionName: 'f',
       version: 1,
       runtime: 'node20',
+      network: 'egress',
       handler: 'index.handler',
       codeDigest: digest,
       env: {},
@@ -52,7 +54,7 @@ describe('idle reaper', () => {
     const pidOf = async (worker: WorkerInfo) =>
       (
         (await (
-          await fetch(`http://${worker.address}/invoke`, {
+          await workerFetch(worker.address, '/invoke', {
             method: 'POST',
             headers: { [workerSecretHeader]: worker.secret },
             body: '{}',

@@ -2,9 +2,10 @@ import type { ServerConfig } from '@nubo/core';
 import type { GatewaySettings } from '@nubo/gateway';
 
 /** The gateway's slice of the configuration (`nubo server` and `nubo gateway`). */
-export function gatewaySettings(config: ServerConfig): GatewaySettings {
+export function gatewaySettings(config: ServerConfig, singleUserReason: string | null): GatewaySettings {
   return {
     allowSignup: config.NUBO_ALLOW_SIGNUP,
+    singleUserReason,
     signInLimits: { perClient: config.NUBO_AUTH_RATE_PER_CLIENT, perUsername: config.NUBO_AUTH_RATE_PER_USERNAME },
     maxEventBytes: config.NUBO_MAX_EVENT_BYTES,
     bundleLimits: { maxBytes: config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: config.NUBO_MAX_CODE_UNZIPPED_BYTES },

@@ -1,16 +1,42 @@
 import Docker from 'dockerode';
 import type { Logger, Sandbox, ServerConfig } from '@nubo/core';
-import { DockerSandbox, ProcessSandbox } from '@nubo/manager';
+import { DockerSandbox, ProcessSandbox, decideIsolation } from '@nubo/manager';
 
-/** The sandbox NUBO_SANDBOX names: local processes, or containers of the Docker engine. */
+export interface OpenedSandbox {
+  sandbox: Sandbox;
+  /** Why workers are not isolated from each other (only the admin may use Nubo then); null when they are. */
+  notIsolatedReason: string | null;
+}
+
+/** The sandbox NUBO_SANDBOX names: local processes (isolated per NUBO_ISOLATION), or containers of the Docker engine. */
 export async function openSandbox(
   config: ServerConfig,
   logger: Logger,
-  options: { managerId: string; advertiseIp: string; workDir: string },
-): Promise<Sandbox> {
-  if (config.NUBO_SANDBOX === 'process')
-    return new ProcessSandbox({ workDir: options.workDir, logger, host: options.advertiseIp });
-  return DockerSandbox.open({
+  options: {
+    managerId: string;
+    advertiseIp: string;
+    workDir: string;
+    codeCacheDir: string;
+    /** Whether the gateway runs in this process (it then calls isolated workers on their Unix sockets). */
+    embedded: boolean;
+  },
+): Promise<OpenedSandbox> {
+  if (config.NUBO_SANDBOX === 'process') {
+    const { isolation, notIsolatedReason } = await decideIsolation(
+      {
+        mode: config.NUBO_ISOLATION,
+        managerId: options.managerId,
+        dirs: { workDir: options.workDir, codeCacheDir: options.codeCacheDir },
+      },
+      logger,
+    );
+    const host = options.embedded ? undefined : options.advertiseIp;
+    return {
+      sandbox: new ProcessSandbox({ workDir: options.workDir, logger, isolation, ...(host ? { host } : {}) }),
+      notIsolatedReason,
+    };
+  }
+  const sandbox = await DockerSandbox.open({
     docker: new Docker({ socketPath: config.NUBO_DOCKER_SOCKET }),
     managerId: options.managerId,
     advertiseIp: options.advertiseIp,
@@ -21,4 +47,5 @@ export async function openSandbox(
     },
     logger,
   });
+  return { sandbox, notIsolatedReason: null };
 }

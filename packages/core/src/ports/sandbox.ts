@@ -11,8 +11,8 @@ export interface SandboxStartRequest {
 
 export interface SandboxWorker {
   workerId: string;
-  host: string;
-  port: number;
+  /** Where the gateway calls it: `host:port`, or `unix:/path` for a gateway in the same process. */
+  address: string;
 }
 
 /**

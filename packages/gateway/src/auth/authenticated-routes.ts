@@ -1,6 +1,7 @@
 import type { User } from '@nubo/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Authenticator } from './authenticate.js';
+import { singleUserError } from './single-user.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,11 +14,16 @@ declare module 'fastify' {
  * Registers routes that all need an API key in one encapsulated plugin: its onRequest hook resolves
  * the caller (401 before any body is read) and sets `request.user` for the handlers.
  */
-export function authenticatedRoutes(auth: Authenticator, routes: FastifyPluginAsyncZod[]): FastifyPluginAsyncZod {
+export function authenticatedRoutes(
+  auth: Authenticator,
+  singleUserReason: string | null,
+  routes: FastifyPluginAsyncZod[],
+): FastifyPluginAsyncZod {
   return async (app) => {
     app.decorateRequest('user', null as unknown as User);
     app.addHook('onRequest', async (request) => {
       request.user = await auth.requireUser(request);
+      if (singleUserReason && !request.user.isAdmin) throw singleUserError(singleUserReason);
     });
     for (const register of routes) await app.register(register);
   };

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { WorkerInfo } from '@nubo/core';
 import { workerSecretHeader, type RuntimeReply } from '@nubo/runtime';
 import type { Agent, Dispatcher } from 'undici';
+import { workerOrigin } from './worker-connections.js';
 
 export type CallResult =
   | { kind: 'reply'; reply: RuntimeReply }
@@ -14,7 +15,8 @@ export type CallResult =
   /** The worker broke the connection or answered garbage after getting the request. */
   | { kind: 'broken'; message: string };
 
-const unreachableCodes = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+// ENOENT: an isolated worker's socket is gone with it (the call never reached it).
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOENT', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * Reads an answer up to `maxBytes` and until `deadline` (`performance.now()` time): a worker that
@@ -70,7 +72,7 @@ export async function callWorker(
   try {
     // undici's own timer bounds the wait for the headers; one timer bounds the whole body.
     const response = await agent.request({
-      origin: `http://${worker.address}`,
+      origin: workerOrigin(worker.address),
       path: '/invoke',
       method: 'POST',
       headers: { 'content-type': 'application/json', [workerSecretHeader]: worker.secret },

@@ -11,6 +11,7 @@ export function specOf({ fn, version }: InvokeTarget): WorkerSpec {
     handler: version.handler,
     codeDigest: version.codeDigest,
     env: version.env,
+    network: version.network,
     memoryMb: version.limits.memoryMb,
     timeoutMs: version.limits.timeoutMs,
     idleTtlMs: version.limits.idleTtlMs,

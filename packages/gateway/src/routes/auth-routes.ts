@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { NuboError, isValidUsername, usernameRule, type Catalog, type User } from '@nubo/core';
 import type { Authenticator } from '../auth/authenticate.js';
 import { hashPassword, newApiKey, verifyPassword } from '../auth/secrets.js';
-import { signInLimiter, type SignInLimits } from '../auth/sign-in-limits.js';
+import { signInLimiter } from '../auth/sign-in-limits.js';
+import { singleUserError } from '../auth/single-user.js';
+import type { GatewaySettings } from '../settings.js';
 import {
   apiKeySchema,
   credentialsSchema,
@@ -21,9 +23,12 @@ async function issueKey(catalog: Catalog, user: User, name: string) {
 }
 
 /** Sign-up and login: the routes that give out API keys, so they need none. */
-export function signInRoutes(catalog: Catalog, allowSignup: boolean, limits: SignInLimits): FastifyPluginAsyncZod {
+export function signInRoutes(
+  catalog: Catalog,
+  settings: Pick<GatewaySettings, 'allowSignup' | 'singleUserReason' | 'signInLimits'>,
+): FastifyPluginAsyncZod {
   return async (app) => {
-    const limited = { preHandler: await signInLimiter(app, limits) };
+    const limited = { preHandler: await signInLimiter(app, settings.signInLimits) };
     app.post(
       '/v1/auth/signup',
       {
@@ -39,7 +44,8 @@ export function signInRoutes(catalog: Catalog, allowSignup: boolean, limits: Sig
         const { username, password } = request.body;
         if (!isValidUsername(username))
           throw new NuboError('NUBO_ERR_REQUEST_INVALID', `Invalid username "${username}": use ${usernameRule}.`);
-        if (!allowSignup && (await catalog.hasUsers()))
+        if (settings.singleUserReason && (await catalog.hasUsers())) throw singleUserError(settings.singleUserReason);
+        if (!settings.allowSignup && (await catalog.hasUsers()))
           throw new NuboError(
             'NUBO_ERR_AUTH_SIGNUP_DISABLED',
             'Sign-up is switched off on this Nubo (NUBO_ALLOW_SIGNUP=false): ask its admin for an account.',

@@ -82,6 +82,7 @@ export function functionRoutes(deps: GatewayDeps, deployer: Deployer, resolver: 
           runtime: version.runtime,
           handler: version.handler,
           limits: version.limits,
+          network: version.network,
           envNames: Object.keys(version.env).sort(),
           liveWorkers,
           versions: versions.map(versionView),

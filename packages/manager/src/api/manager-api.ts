@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runtimeIds, type WorkerExit, type WorkerInfo, type WorkerSpec } from '@nubo/core';
+import { networkAccessModes, runtimeIds, type WorkerExit, type WorkerInfo, type WorkerSpec } from '@nubo/core';
 
 /**
  * The gateway ↔ manager contract (docs/architecture.md, "Manager API"): routes and the shapes both
@@ -28,6 +28,7 @@ export const workerSpecSchema = z.object({
   handler: z.string().min(1),
   codeDigest: z.string().regex(/^[0-9a-f]{64}$/),
   env: z.record(z.string(), z.string()),
+  network: z.enum(networkAccessModes),
   memoryMb: z.number().int().min(1),
   timeoutMs: z.number().int().min(1),
   idleTtlMs: z.number().int().min(0),

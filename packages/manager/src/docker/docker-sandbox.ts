@@ -11,6 +11,7 @@ import {
 import { workerSecretHeader, type HealthReply } from '@nubo/runtime';
 import { TrackedSandbox } from '../tracked-sandbox.js';
 import { workerEnvironment } from '../worker-environment.js';
+import { workerLimits } from '../worker-limits.js';
 import { containerPort, defaultImages } from './runtime-images.js';
 
 const MiB = 1024 * 1024;
@@ -192,9 +193,9 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
             Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' },
             Memory: memory,
             MemorySwap: memory,
-            CpuShares: 512,
-            PidsLimit: 64,
-            Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
+            CpuShares: workerLimits.cpuShares,
+            PidsLimit: workerLimits.pids,
+            Ulimits: [{ Name: 'nofile', Soft: workerLimits.openFiles, Hard: workerLimits.openFiles }],
             CapDrop: ['ALL'],
             SecurityOpt: ['no-new-privileges'],
             Privileged: false,
@@ -208,7 +209,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         const t2 = performance.now();
         await this.waitUntilReady(container, hostPort, secret);
         this.options.onStartTimings?.({ createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 });
-        return { workerId, host: advertiseIp, port: hostPort };
+        return { workerId, address: `${advertiseIp}:${hostPort}` };
       } catch (err) {
         await this.destroy(workerId).catch(() => undefined);
         if (!containerId) this.usedPorts.delete(hostPort);

@@ -28,6 +28,7 @@ const settings = {
   memoryMb: Number(env.NUBO_MEMORY_MB ?? '128'),
   host: env.NUBO_RUNTIME_HOST ?? '127.0.0.1',
   port: Number(env.NUBO_RUNTIME_PORT ?? '0'),
+  socket: env.NUBO_RUNTIME_SOCKET,
   maxLogBytes: Number(env.NUBO_RUNTIME_MAX_LOG_BYTES ?? String(256 * 1024)),
   memorySource: env.NUBO_MEMORY_SOURCE ?? 'process',
 };
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
     initError = err instanceof InitError ? err : new InitError('ImportModuleError', describeError(err).message);
   }
   capture.take();
-  server.listen(settings.port, settings.host, () => {
+  const listening = () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;
     const message: ReadyMessage = initError
@@ -197,7 +198,9 @@ async function main(): Promise<void> {
     process.send?.(message);
     // The IPC channel closes when the manager dies: a worker never outlives its manager.
     process.on('disconnect', () => process.exit(0));
-  });
+  };
+  if (settings.socket) server.listen(settings.socket, listening);
+  else server.listen(settings.port, settings.host, listening);
 }
 
 void main();

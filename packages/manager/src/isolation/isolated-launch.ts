@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { NuboError, type NetworkAccess } from '@nubo/core';
+import { runtimePackageDir } from '@nubo/runtime';
+import { bubblewrapArguments, sandboxPaths, sandboxUser } from './bubblewrap.js';
+import { attachEgress, egressResolvConf, type EgressNetwork } from './egress-network.js';
+import { WorkerCgroup, type CgroupLimits } from './worker-cgroup.js';
+
+const infoFd = 4;
+const blockFd = 5;
+const tmpBytes = 64 * 1024 * 1024;
+
+export interface IsolatedLaunchRequest {
+  /** The worker's own host directory (removed with the worker). */
+  workerDir: string;
+  codeDir: string;
+  /** The interpreter and the runtime script, as host paths. */
+  command: string;
+  script: string;
+  /** Arguments between the interpreter and the script. */
+  interpreterArgs: string[];
+  env: Record<string, string>;
+  network: NetworkAccess;
+  cgroups: { version: 1 | 2; parent: string } | null;
+  cgroupName: string;
+  limits: CgroupLimits;
+}
+
+export interface IsolatedWorker {
+  child: ChildProcess;
+  /** Host path of the Unix socket the runtime listens on. */
+  socketPath: string;
+  cgroup: WorkerCgroup | null;
+  egress: EgressNetwork | null;
+}
+
+/** The install directory of an interpreter outside /usr (e.g. Node in /opt/node), shown at the same place. */
+function interpreterDir(command: string): string | null {
+  const real = realpathSync(command);
+  return real.startsWith('/usr/') ? null : dirname(dirname(real));
+}
+
+/** Where a runtime script appears inside the sandbox. */
+export function scriptInSandbox(script: string): string {
+  return join(sandboxPaths.runtime, relative(runtimePackageDir, script));
+}
+
+export interface SandboxSpawn {
+  codeDir: string;
+  socketDir: string;
+  resolvConf?: string;
+  /** The command inside the sandbox: an interpreter (host path) and its arguments. */
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Whether fd 3 is a Node IPC channel (the runtime's ready message). */
+  ipc: boolean;
+}
+
+/**
+ * Spawns bubblewrap for one sandbox. As root, bubblewrap itself runs as the unprivileged user (user
+ * namespaces need no privilege), so the worker's processes are nobody on the host too, not a root
+ * mapped to an unprivileged id.
+ */
+export function spawnBubblewrap(request: SandboxSpawn): ChildProcess {
+  const args = bubblewrapArguments({
+    codeDir: request.codeDir,
+    runtimeDir: runtimePackageDir,
+    socketDir: request.socketDir,
+    interpreterDir: interpreterDir(request.command),
+    ...(request.resolvConf ? { resolvConf: request.resolvConf } : {}),
+    tmpBytes,
+    infoFd,
+    blockFd,
+  });
+  const asRoot = process.getuid?.() === 0;
+  const child = spawn('bwrap', [...args, request.command, ...request.args], {
+    stdio: ['ignore', 'ignore', 'pipe', request.ipc ? 'ipc' : 'ignore', 'pipe', 'pipe'],
+    // Its own process group, so destroying the worker ends bubblewrap and, with it, the sandbox.
+    detached: true,
+    ...(asRoot ? { uid: sandboxUser.uid, gid: sandboxUser.gid } : {}),
+    env: request.env,
+  });
+  // A sandbox that fails early closes its pipes under us; its exit tells what happened.
+  for (const stream of child.stdio) stream?.on('error', () => undefined);
+  return child;
+}
+
+/** Releases a sandbox bubblewrap holds at --block-fd. */
+export function releaseSandbox(child: ChildProcess): void {
+  (child.stdio as unknown as (Writable | null)[])[blockFd]?.end('go');
+}
+
+function readInfo(child: ChildProcess): Promise<{ 'child-pid': number }> {
+  const stream = (child.stdio as unknown as (Readable | null)[])[infoFd]!;
+  return new Promise((resolve, reject) => {
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      text += chunk;
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        // Not the whole document yet.
+      }
+    });
+    stream.once('end', () => reject(new Error(`bubblewrap ended before it told its sandbox's pid: ${text}`)));
+    child.once('error', reject);
+  });
+}
+
+/**
+ * Starts a runtime under bubblewrap: the sandbox is made, then (while bubblewrap holds it before
+ * running anything of the function) put into its cgroup and given its network, then released.
+ */
+export async function launchIsolated(request: IsolatedLaunchRequest): Promise<IsolatedWorker> {
+  const socketDir = join(request.workerDir, 'socket');
+  await mkdir(socketDir, { recursive: true, mode: 0o700 });
+  if (process.getuid?.() === 0) await chown(socketDir, sandboxUser.uid, sandboxUser.gid);
+  let resolvConf: string | undefined;
+  if (request.network === 'egress') {
+    resolvConf = join(request.workerDir, 'resolv.conf');
+    await writeFile(resolvConf, egressResolvConf);
+  }
+  const child = spawnBubblewrap({
+    codeDir: request.codeDir,
+    socketDir,
+    ...(resolvConf ? { resolvConf } : {}),
+    command: request.command,
+    args: [...request.interpreterArgs, scriptInSandbox(request.script)],
+    env: { ...request.env, NUBO_CODE_DIR: sandboxPaths.code, NUBO_RUNTIME_SOCKET: sandboxPaths.socket },
+    ipc: true,
+  });
+  const worker: IsolatedWorker = { child, socketPath: join(socketDir, 'worker.sock'), cgroup: null, egress: null };
+  try {
+    const sandboxPid = (await readInfo(child))['child-pid'];
+    if (request.cgroups) {
+      worker.cgroup = await WorkerCgroup.create(request.cgroups, request.cgroupName, request.limits);
+      await worker.cgroup.add(sandboxPid);
+    }
+    if (request.network === 'egress') worker.egress = await attachEgress(sandboxPid);
+    releaseSandbox(child);
+    return worker;
+  } catch (err) {
+    child.kill('SIGKILL');
+    worker.egress?.close();
+    await worker.cgroup?.destroy();
+    throw err instanceof NuboError
+      ? err
+      : new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot start the isolated worker: ${(err as Error).message}.`);
+  }
+}

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { nodeRuntimeScript, pythonRuntimeScript, runtimePackageDir } from '@nubo/runtime';
+import { sandboxUser } from './bubblewrap.js';
+import { releaseSandbox, scriptInSandbox, spawnBubblewrap } from './isolated-launch.js';
+
+export type ProbeResult = { ok: true } | { ok: false; reason: string };
+
+function outcome(command: string, child: ReturnType<typeof spawn>): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
+    child.once('error', (err) => resolve({ ok: false, reason: `${command} cannot run: ${err.message}` }));
+    child.once('exit', (code) =>
+      resolve(code === 0 ? { ok: true } : { ok: false, reason: `${command} failed (${stderr.trim().slice(0, 300) || `exit ${code}`})` }),
+    );
+  });
+}
+
+/** Where a manager keeps what its workers are shown: their own directories, and the unpacked code. */
+export interface WorkerDirs {
+  workDir: string;
+  codeCacheDir: string;
+}
+
+/**
+ * Whether this machine can isolate workers as the process sandbox does: slirp4netns is there for
+ * functions with network, and bubblewrap makes a worker's sandbox from these directories (which
+ * the unprivileged user must be able to reach) in which the runtime's files are readable.
+ */
+export async function probeIsolation(dirs: WorkerDirs): Promise<ProbeResult> {
+  const slirp = await outcome('slirp4netns', spawn('slirp4netns', ['--version'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  if (!slirp.ok) return { ok: false, reason: `slirp4netns is missing (${slirp.reason})` };
+  await mkdir(dirs.workDir, { recursive: true });
+  await mkdir(dirs.codeCacheDir, { recursive: true });
+  const socketDir = await mkdtemp(join(dirs.workDir, '.probe-'));
+  try {
+    if (process.getuid?.() === 0) await chown(socketDir, sandboxUser.uid, sandboxUser.gid);
+    const scripts = [nodeRuntimeScript, pythonRuntimeScript].map(scriptInSandbox);
+    const child = spawnBubblewrap({
+      codeDir: dirs.codeCacheDir,
+      socketDir,
+      command: process.execPath,
+      args: ['-e', `for (const f of ${JSON.stringify(scripts)}) require('fs').accessSync(f)`],
+      env: {},
+      ipc: false,
+    });
+    (child.stdio[4] as NodeJS.ReadableStream | null)?.resume();
+    releaseSandbox(child);
+    const bwrap = await outcome('bwrap', child);
+    if (bwrap.ok) return bwrap;
+    const unreachable = /Permission denied/.test(bwrap.reason)
+      ? ` (uid ${sandboxUser.uid} must be able to reach ${dirs.workDir}, ${dirs.codeCacheDir} and ${runtimePackageDir}: no private parent directory such as /root on the way; choose another NUBO_DATA_DIR or install location)`
+      : '';
+    return { ok: false, reason: `bubblewrap cannot make a worker sandbox here: ${bwrap.reason}${unreachable}` };
+  } finally {
+    await rm(socketDir, { recursive: true, force: true });
+  }
+}
