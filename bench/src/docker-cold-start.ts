@@ -52,6 +52,8 @@ async function main(): Promise<void> {
     docker,
     managerId: `bench-${process.pid}`,
     advertiseIp: '127.0.0.1',
+    workDir: join(dir, 'workers'),
+    relaySockets: false,
     ports: { from: 32000, to: 32999 },
     logger,
     onStartTimings: (timings) => {
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
         functionName: 'bench',
         version: i + 1,
         runtime: 'node20',
-      network: 'egress',
+        network: 'egress',
         handler: 'index.handler',
         codeDigest: digest,
         env: {},

@@ -1,3 +1,6 @@
+/** The unprivileged user workers run as in both sandboxes (nobody), inside and outside their namespaces. */
+export const sandboxUser = { uid: 65534, gid: 65534 } as const;
+
 /** Limits every worker gets in both sandboxes besides its function's memory. */
 export const workerLimits = {
   /** Processes and threads one worker may have at once (a fork bomb stops here). */

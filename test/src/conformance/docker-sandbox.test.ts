@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import { createLogger } from '@nubo/core';
 import { DockerSandbox } from '@nubo/manager';
 import { uniqueName } from '../helpers/services.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { sandboxConformance } from './sandbox-suite.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -16,6 +17,8 @@ sandboxConformance('DockerSandbox', async () => {
     docker,
     managerId: uniqueName('test-m-'),
     advertiseIp: '127.0.0.1',
+    workDir: await tempDir(),
+    relaySockets: false,
     ports: { from: 31000, to: 31999 },
     logger,
   });

@@ -40,6 +40,8 @@ export async function openSandbox(
     docker: new Docker({ socketPath: config.NUBO_DOCKER_SOCKET }),
     managerId: options.managerId,
     advertiseIp: options.advertiseIp,
+    workDir: options.workDir,
+    relaySockets: !options.embedded,
     ports: config.NUBO_WORKER_PORT_RANGE,
     images: {
       ...(config.NUBO_IMAGE_NODE20 ? { node20: config.NUBO_IMAGE_NODE20 } : {}),

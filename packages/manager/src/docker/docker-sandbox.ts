@@ -1,4 +1,7 @@
+import { chown, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Agent, fetch } from 'undici';
 import type Docker from 'dockerode';
 import {
   NuboError,
@@ -11,10 +14,13 @@ import {
 import { workerSecretHeader, type HealthReply } from '@nubo/runtime';
 import { TrackedSandbox } from '../tracked-sandbox.js';
 import { workerEnvironment } from '../worker-environment.js';
-import { workerLimits } from '../worker-limits.js';
+import { relayToSocket, type SocketRelay } from '../isolation/socket-relay.js';
+import { sandboxUser, workerLimits } from '../worker-limits.js';
 import { containerPort, defaultImages } from './runtime-images.js';
 
 const MiB = 1024 * 1024;
+/** Where a container without network finds the directory for its runtime's socket. */
+const containerSocketDir = '/run/nubo';
 const startTimeoutMs = 20_000;
 export const workerNetwork = 'nubo-workers';
 
@@ -23,6 +29,13 @@ export interface DockerSandboxOptions {
   managerId: string;
   /** The host IP each container's runtime port is published on: the seed's IP of IP:Port. */
   advertiseIp: string;
+  /** Where workers without network get the directory of their runtime's Unix socket. */
+  workDir: string;
+  /**
+   * Whether gateways run elsewhere: a worker without network is then reached through a relay port
+   * on advertiseIp, else (embedded) on its socket.
+   */
+  relaySockets: boolean;
   ports: { from: number; to: number };
   images?: Partial<Record<RuntimeId, string>>;
   logger: Logger;
@@ -38,8 +51,11 @@ export interface StartTimings {
 
 interface RunningContainer {
   containerId: string;
-  hostPort: number;
+  /** Null for a worker without network (reached on its socket). */
+  hostPort: number | null;
   destroying: boolean;
+  socketDir: string | null;
+  relay: SocketRelay | null;
 }
 
 /**
@@ -162,8 +178,16 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
 
   async start({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
     const { docker, managerId, advertiseIp } = this.options;
+    const offline = spec.network === 'none';
+    let socketDir: string | null = null;
+    if (offline) {
+      // The container has no network at all; its runtime listens on a socket in this directory.
+      socketDir = join(this.options.workDir, workerId);
+      await mkdir(socketDir, { recursive: true, mode: 0o700 });
+      await chown(socketDir, sandboxUser.uid, sandboxUser.gid);
+    }
     for (let attempt = 0; ; attempt++) {
-      const hostPort = this.allocatePort();
+      const hostPort = offline ? null : this.allocatePort();
       const memory = spec.memoryMb * MiB;
       let containerId: string | undefined;
       const t0 = performance.now();
@@ -171,13 +195,18 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         const container = await docker.createContainer({
           name: `nubo-${workerId}`,
           Image: this.imageOf(spec.runtime),
-          User: '65534:65534',
+          User: `${sandboxUser.uid}:${sandboxUser.gid}`,
           Env: [
             ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
             'HOME=/tmp',
             'TMPDIR=/tmp',
             'PATH=/usr/bin:/bin',
-            ...Object.entries(workerEnvironment(spec, secret, { NUBO_MEMORY_SOURCE: 'cgroup' })).map(([k, v]) => `${k}=${v}`),
+            ...Object.entries(
+              workerEnvironment(spec, secret, {
+                NUBO_MEMORY_SOURCE: 'cgroup',
+                ...(offline ? { NUBO_RUNTIME_SOCKET: `${containerSocketDir}/worker.sock` } : {}),
+              }),
+            ).map(([k, v]) => `${k}=${v}`),
           ],
           Labels: {
             'nubo.manager': managerId,
@@ -185,10 +214,12 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
             'nubo.function': spec.functionId,
             'nubo.version': String(spec.version),
           },
-          ExposedPorts: { [`${containerPort}/tcp`]: {} },
+          ...(hostPort === null ? {} : { ExposedPorts: { [`${containerPort}/tcp`]: {} } }),
           HostConfig: {
-            PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: advertiseIp, HostPort: String(hostPort) }] },
-            Binds: [`${codeDir}:/code:ro`],
+            ...(hostPort === null
+              ? {}
+              : { PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: advertiseIp, HostPort: String(hostPort) }] } }),
+            Binds: [`${codeDir}:/code:ro`, ...(socketDir ? [`${socketDir}:${containerSocketDir}`] : [])],
             ReadonlyRootfs: true,
             Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' },
             Memory: memory,
@@ -199,20 +230,24 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
             CapDrop: ['ALL'],
             SecurityOpt: ['no-new-privileges'],
             Privileged: false,
-            NetworkMode: workerNetwork,
+            NetworkMode: offline ? 'none' : workerNetwork,
           },
         });
         containerId = container.id;
-        this.workers.set(workerId, { containerId, hostPort, destroying: false });
+        const running: RunningContainer = { containerId, hostPort, destroying: false, socketDir, relay: null };
+        this.workers.set(workerId, running);
+        const address = socketDir ? `unix:${join(socketDir, 'worker.sock')}` : `${advertiseIp}:${hostPort}`;
         const t1 = performance.now();
         await container.start();
         const t2 = performance.now();
-        await this.waitUntilReady(container, hostPort, secret);
+        await this.waitUntilReady(container, address, secret);
         this.options.onStartTimings?.({ createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 });
-        return { workerId, address: `${advertiseIp}:${hostPort}` };
+        if (!socketDir || !this.options.relaySockets) return { workerId, address };
+        running.relay = await relayToSocket(advertiseIp, join(socketDir, 'worker.sock'));
+        return { workerId, address: `${advertiseIp}:${running.relay.port}` };
       } catch (err) {
         await this.destroy(workerId).catch(() => undefined);
-        if (!containerId) this.usedPorts.delete(hostPort);
+        if (!containerId && hostPort !== null) this.usedPorts.delete(hostPort);
         if (attempt < 3 && /port is already allocated|address already in use/i.test((err as Error).message)) continue;
         if (err instanceof NuboError) throw err;
         throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot start the worker container: ${(err as Error).message}`);
@@ -220,12 +255,29 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     }
   }
 
-  private async waitUntilReady(container: Docker.Container, hostPort: number, secret: string): Promise<void> {
+  private async waitUntilReady(container: Docker.Container, address: string, secret: string): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
+    const socketPath = address.startsWith('unix:') ? address.slice('unix:'.length) : null;
+    const dispatcher = socketPath ? new Agent({ connect: { socketPath } }) : undefined;
+    try {
+      await this.pollHealth(container, socketPath ? 'http://worker' : `http://${address}`, secret, deadline, dispatcher);
+    } finally {
+      await dispatcher?.close();
+    }
+  }
+
+  private async pollHealth(
+    container: Docker.Container,
+    origin: string,
+    secret: string,
+    deadline: number,
+    dispatcher: Agent | undefined,
+  ): Promise<void> {
     for (;;) {
-      const answer = await fetch(`http://${this.options.advertiseIp}:${hostPort}/healthz`, {
+      const answer = await fetch(`${origin}/healthz`, {
         headers: { [workerSecretHeader]: secret },
         signal: AbortSignal.timeout(1000),
+        ...(dispatcher ? { dispatcher } : {}),
       })
         .then(async (r) => ({ status: r.status, body: (await r.json()) as HealthReply }))
         // Not listening yet, or an answer that is not a health reply in time: not ready yet.
@@ -284,8 +336,10 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         }
       : null;
     await container.remove({ force: true }).catch(() => undefined);
+    worker.relay?.close();
+    if (worker.socketDir) await rm(worker.socketDir, { recursive: true, force: true });
     this.workers.delete(workerId);
-    this.usedPorts.delete(worker.hostPort);
+    if (worker.hostPort !== null) this.usedPorts.delete(worker.hostPort);
     return exit;
   }
 

@@ -1,3 +1,4 @@
+import { sandboxUser } from '../worker-limits.js';
 import { lstatSync, readlinkSync } from 'node:fs';
 
 /** Where things appear inside an isolated worker; the code directory is Lambda's. */
@@ -7,9 +8,6 @@ export const sandboxPaths = {
   socketDir: '/run/nubo',
   socket: '/run/nubo/worker.sock',
 } as const;
-
-/** The unprivileged user workers run as, inside and (when the server is root) outside their namespaces. */
-export const sandboxUser = { uid: 65534, gid: 65534 } as const;
 
 /**
  * What bubblewrap shows a worker: host paths, which the unprivileged user bubblewrap runs as must

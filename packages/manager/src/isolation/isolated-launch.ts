@@ -5,7 +5,8 @@ import { dirname, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { NuboError, type NetworkAccess } from '@nubo/core';
 import { runtimePackageDir } from '@nubo/runtime';
-import { bubblewrapArguments, sandboxPaths, sandboxUser } from './bubblewrap.js';
+import { sandboxUser } from '../worker-limits.js';
+import { bubblewrapArguments, sandboxPaths } from './bubblewrap.js';
 import { attachEgress, egressResolvConf, type EgressNetwork } from './egress-network.js';
 import { WorkerCgroup, type CgroupLimits } from './worker-cgroup.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodeRuntimeScript, pythonRuntimeScript, runtimePackageDir } from '@nubo/runtime';
-import { sandboxUser } from './bubblewrap.js';
+import { sandboxUser } from '../worker-limits.js';
 import { releaseSandbox, scriptInSandbox, spawnBubblewrap } from './isolated-launch.js';
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
@@ -15,7 +15,9 @@ function outcome(command: string, child: ReturnType<typeof spawn>): Promise<Prob
     });
     child.once('error', (err) => resolve({ ok: false, reason: `${command} cannot run: ${err.message}` }));
     child.once('exit', (code) =>
-      resolve(code === 0 ? { ok: true } : { ok: false, reason: `${command} failed (${stderr.trim().slice(0, 300) || `exit ${code}`})` }),
+      resolve(
+        code === 0 ? { ok: true } : { ok: false, reason: `${command} failed (${stderr.trim().slice(0, 300) || `exit ${code}`})` },
+      ),
     );
   });
 }
