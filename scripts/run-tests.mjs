@@ -24,6 +24,17 @@ if (selected.length === 0) {
   process.exit(1);
 }
 
+console.log(
+  'Installing the isolation tools the process sandbox tests need when missing (scripts/services/install.sh isolation)…',
+);
+const isolation = spawnSync('bash', [join(repo, 'scripts', 'services', 'install.sh'), 'isolation'], { stdio: 'inherit' });
+if (isolation.status !== 0) {
+  console.error(
+    'bubblewrap and slirp4netns could not be installed: the isolated process sandbox cannot be tested. Fix the error above.',
+  );
+  process.exit(1);
+}
+
 const needsServices = selected.some((file) => /(distributed|production-adapters)/.test(relative(root, file)));
 if (needsServices) {
   console.log('Starting the services the distributed tests need (scripts/services/start.sh)…');

@@ -40,17 +40,97 @@ async function workerOf(pid: number): Promise<{ port: number; secret: string }> 
   return { port, secret: await workerSecretOf({ containerEnv: Config.Env }) };
 }
 
-async function main(): Promise<void> {
-  const server = await startServer({ NUBO_SANDBOX: sandbox });
+type BenchServer = Awaited<ReturnType<typeof startServer>> & { apiKey: string; headers: Record<string, string> };
+
+/** A server with the no-op function deployed and its first worker started. */
+async function serverWithNoop(env: Record<string, string>): Promise<BenchServer & { pid: number }> {
+  const server = await startServer(env);
+  const { apiKey } = await json(`${server.url}/v1/auth/signup`, 'POST', { username: 'bench', password: 'benchmark-password' });
+  await json(
+    `${server.url}/v1/functions/noop`,
+    'PUT',
+    { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } },
+    apiKey,
+  );
+  const { pid } = await json(`${server.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
+  return { ...server, apiKey, headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, pid };
+}
+
+/** One cold start: a deploy makes a new version, whose first call starts a new worker. Answers the call's time and initMs. */
+async function coldStart(server: BenchServer, i: number): Promise<{ total: number; init: number }> {
+  await json(
+    `${server.url}/v1/functions/noop`,
+    'PUT',
+    { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': `${noop}// ${i}\n` } } },
+    server.apiKey,
+  );
+  const started = performance.now();
+  const res = await fetch(`${server.url}/v1/functions/noop/invoke`, { method: 'POST', headers: server.headers, body: '{}' });
+  await res.text();
+  const total = performance.now() - started;
+  if (res.headers.get('x-nubo-cold-start') !== 'true') throw new Error('expected a cold start');
+  const [record] = await json(`${server.url}/v1/functions/noop/logs?limit=1`, 'GET', undefined, server.apiKey);
+  return { total, init: record.initMs };
+}
+
+/**
+ * The isolated process sandbox (bubblewrap, cgroup, slirp4netns) against plain processes, in the
+ * same run, rounds alternating: warm calls through each gateway, and cold starts.
+ */
+async function isolationCost(plain: BenchServer): Promise<void> {
+  const isolated = await serverWithNoop({ NUBO_SANDBOX: 'process', NUBO_ISOLATION: 'required' });
   try {
-    const { apiKey } = await json(`${server.url}/v1/auth/signup`, 'POST', { username: 'bench', password: 'benchmark-password' });
-    await json(
-      `${server.url}/v1/functions/noop`,
-      'PUT',
-      { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } },
-      apiKey,
+    const pools = { plain: new Pool(plain.url, { connections: 1 }), isolated: new Pool(isolated.url, { connections: 1 }) };
+    const warm = { plain: [] as number[], isolated: [] as number[] };
+    const path = '/v1/functions/noop/invoke';
+    for (const kind of ['plain', 'isolated'] as const)
+      await timeRequests(pools[kind], path, '{}', kind === 'plain' ? plain.headers : isolated.headers, 500);
+    for (let round = 0; round < rounds; round++) {
+      warm.plain.push(...(await timeRequests(pools.plain, path, '{}', plain.headers, warmRequests / rounds)));
+      warm.isolated.push(...(await timeRequests(pools.isolated, path, '{}', isolated.headers, warmRequests / rounds)));
+    }
+    await pools.plain.close();
+    await pools.isolated.close();
+    const cold = { plain: [] as number[], isolated: [] as number[] };
+    const init = { plain: [] as number[], isolated: [] as number[] };
+    for (let i = 0; i < coldStarts; i++) {
+      for (const [kind, server] of [
+        ['plain', plain],
+        ['isolated', isolated],
+      ] as const) {
+        const sample = await coldStart(server, 1000 + i);
+        cold[kind].push(sample.total);
+        init[kind].push(sample.init);
+      }
+    }
+    const w = { plain: summarise(warm.plain), isolated: summarise(warm.isolated) };
+    const c = { plain: summarise(cold.plain), isolated: summarise(cold.isolated) };
+    const n = { plain: summarise(init.plain), isolated: summarise(init.isolated) };
+    console.log(`
+Isolation: bubblewrap + cgroup + slirp4netns vs plain processes (NUBO_ISOLATION=off), same run, rounds alternating:`);
+    console.log(
+      `  warm through the gateway   plain p50 ${ms(w.plain.p50)}  isolated p50 ${ms(w.isolated.p50)}  (+${ms(w.isolated.p50 - w.plain.p50)})`,
     );
-    const { pid } = await json(`${server.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
+    console.log(
+      `                             plain p99 ${ms(w.plain.p99)}  isolated p99 ${ms(w.isolated.p99)}  (+${ms(w.isolated.p99 - w.plain.p99)})`,
+    );
+    console.log(
+      `  worker start (initMs)      plain p50 ${ms(n.plain.p50)}  isolated p50 ${ms(n.isolated.p50)}  (+${ms(n.isolated.p50 - n.plain.p50)})`,
+    );
+    console.log(
+      `  cold invoke                plain p50 ${ms(c.plain.p50)}  isolated p50 ${ms(c.isolated.p50)}  (+${ms(c.isolated.p50 - c.plain.p50)})`,
+    );
+    console.log(`  target: cold start at most +20 ms → ${n.isolated.p50 - n.plain.p50 <= 20 ? 'MET' : 'NOT MET'}`);
+  } finally {
+    await isolated.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  // Plain processes, so the worker can be called directly (its pid and port are the host's) for the baseline.
+  const server = await serverWithNoop({ NUBO_SANDBOX: sandbox, ...(sandbox === 'process' ? { NUBO_ISOLATION: 'off' } : {}) });
+  const { apiKey, pid } = server;
+  try {
     const { port: workerPort, secret } = await workerOf(pid);
 
     const gateway = new Pool(server.url, { connections: 1 });
@@ -73,24 +153,12 @@ async function main(): Promise<void> {
     const g = summarise(viaGateway);
     const d = summarise(viaDirect);
 
-    // Cold starts: each deploy makes a new version, whose first call starts a new worker.
     const coldTotals: number[] = [];
     const coldInits: number[] = [];
     for (let i = 0; i < coldStarts; i++) {
-      await json(`${server.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey).catch(() => null);
-      await json(
-        `${server.url}/v1/functions/noop`,
-        'PUT',
-        { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': `${noop}// ${i}\n` } } },
-        apiKey,
-      );
-      const started = performance.now();
-      const res = await fetch(`${server.url}/v1/functions/noop/invoke`, { method: 'POST', headers: gatewayHeaders, body: '{}' });
-      await res.text();
-      coldTotals.push(performance.now() - started);
-      if (res.headers.get('x-nubo-cold-start') !== 'true') throw new Error('expected a cold start');
-      const [record] = await json(`${server.url}/v1/functions/noop/logs?limit=1`, 'GET', undefined, apiKey);
-      coldInits.push(record.initMs);
+      const sample = await coldStart(server, i);
+      coldTotals.push(sample.total);
+      coldInits.push(sample.init);
     }
     const codeDir = await mkdtemp(join(tmpdir(), 'nubo-bench-code-'));
     await writeFile(join(codeDir, 'index.mjs'), noop);
@@ -114,6 +182,7 @@ async function main(): Promise<void> {
       `  Nubo worker start (initMs)          p50 ${ms(init.p50)}  p99 ${ms(init.p99)}   ratio p50 ${(init.p50 / baseline.p50).toFixed(2)}x`,
     );
     console.log(`  cold invoke through the gateway     p50 ${ms(cold.p50)}  p99 ${ms(cold.p99)}`);
+    if (sandbox === 'process') await isolationCost(server);
   } finally {
     await server.stop();
   }

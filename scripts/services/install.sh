@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs, when missing, every service the distributed and Docker tests need:
 #   Redis + Sentinel, MariaDB, Docker engine (Debian packages), FerretDB v1.24.2 (Go module, SQLite
-#   backend, built through the small launcher in ferretdb-launcher/).
+#   backend, built through the small launcher in ferretdb-launcher/), and the process sandbox's
+#   isolation tools: bubblewrap, slirp4netns, iproute2 (Debian packages).
 # The S3-compatible server (s3rver) is an npm devDependency and needs no step here.
-# Usage: scripts/services/install.sh [redis] [mariadb] [docker] [ferretdb]   (default: all)
+# Usage: scripts/services/install.sh [redis] [mariadb] [docker] [ferretdb] [isolation]   (default: all)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin_dir="${NUBO_SERVICES_DIR:-$root/.services}/bin"
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(redis mariadb docker ferretdb)
+[ ${#wanted[@]} -gt 0 ] || wanted=(redis mariadb docker ferretdb isolation)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -33,6 +34,7 @@ for item in "${wanted[@]}"; do
     redis) apt_install redis-server redis-sentinel ;;
     mariadb) apt_install mariadb-server mariadb-client ;;
     docker) apt_install docker.io iproute2 ;;
+    isolation) apt_install bubblewrap slirp4netns iproute2 ;;
     ferretdb)
       if [ ! -x "$bin_dir/ferretdb-launcher" ]; then
         command -v go >/dev/null || { echo "[install] FerretDB needs Go 1.24+: apt-get install golang, then run this again" >&2; exit 1; }
@@ -42,6 +44,6 @@ for item in "${wanted[@]}"; do
         echo "[install] FerretDB ready: $bin_dir/ferretdb-launcher"
       fi
       ;;
-    *) echo "[install] unknown service '$item': use redis, mariadb, docker or ferretdb" >&2; exit 2 ;;
+    *) echo "[install] unknown service '$item': use redis, mariadb, docker, ferretdb or isolation" >&2; exit 2 ;;
   esac
 done

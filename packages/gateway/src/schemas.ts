@@ -47,7 +47,10 @@ export const deployRequestSchema = z
     maxConcurrency: z.number().int().min(1).max(10_000).optional(),
     minWarm: z.number().int().min(0).max(100).optional(),
     idleTtlMs: z.number().int().min(1000).max(86_400_000).optional(),
-    network: z.enum(networkAccessModes).default('egress').describe('egress: outbound network (never the platform); none: no network'),
+    network: z
+      .enum(networkAccessModes)
+      .default('egress')
+      .describe('egress: outbound network (never the platform); none: no network'),
     public: z.boolean().default(false),
   })
   .strict();

@@ -20,7 +20,11 @@ invocationLogConformance('SqliteInvocationLog', async () => new SqliteInvocation
 codeStoreConformance('FsCodeStore', async () => new FsCodeStore(await tempDir()));
 const isolationDir = await tempDir();
 const { isolation } = await decideIsolation(
-  { mode: 'required', managerId: 'conformance', dirs: { workDir: join(isolationDir, 'w'), codeCacheDir: join(isolationDir, 'c') } },
+  {
+    mode: 'required',
+    managerId: 'conformance',
+    dirs: { workDir: join(isolationDir, 'w'), codeCacheDir: join(isolationDir, 'c') },
+  },
   logger,
 );
 sandboxConformance('ProcessSandbox (isolated)', async () => {

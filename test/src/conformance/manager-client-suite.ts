@@ -23,7 +23,7 @@ export function managerClientConformance(adapter: string, create: () => Promise<
         functionName: 'mc',
         version: 1,
         runtime: 'node20',
-      network: 'egress',
+        network: 'egress',
         handler: 'index.handler',
         codeDigest: await codeStore.put(bundle.zip),
         env: {},

@@ -82,11 +82,7 @@ describe('graceful shutdown', () => {
       assert.notEqual(late, 200, 'a stopping server accepts no new call');
       assert.equal(await exited, 0, server.output());
       assert.match(server.output(), /stopping: finishing in-flight work/);
-      assert.deepEqual(
-        await leftovers(managerId),
-        [],
-        'no worker outlives the server',
-      );
+      assert.deepEqual(await leftovers(managerId), [], 'no worker outlives the server');
     });
 
   if (stackKind === 'distributed')
@@ -144,11 +140,7 @@ describe('graceful shutdown', () => {
       assertAllServed(responses);
       assert.ok(responses.every((res) => res.headers.get('x-nubo-cold-start') === 'false'));
       assert.equal(await managerExited, 0, manager.output());
-      assert.deepEqual(
-        await leftovers(managerId),
-        [],
-        'no worker outlives its manager',
-      );
+      assert.deepEqual(await leftovers(managerId), [], 'no worker outlives its manager');
       assert.deepEqual((await pool.snapshot(poolKey)).live, [], 'the pool lists none of its workers');
       assert.equal(
         (await registry.all()).some((m) => m.id === managerId),

@@ -136,7 +136,8 @@ describe('soak', () => {
         );
       }
     } else {
-      for (const id of managers) assert.deepEqual(managerWorkerProcesses(id), [], `no process of manager ${id}'s workers is left`);
+      for (const id of managers)
+        assert.deepEqual(managerWorkerProcesses(id), [], `no process of manager ${id}'s workers is left`);
     }
   });
 });

@@ -117,7 +117,13 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
             .catch(() => undefined);
       } else {
         // An isolated worker's pid is its namespace's; its cgroup finds its processes on the host.
-        for (const hostPid of workerProcesses(workerId)) process.kill(hostPid, 'SIGKILL');
+        for (const hostPid of workerProcesses(workerId)) {
+          try {
+            process.kill(hostPid, 'SIGKILL');
+          } catch {
+            // It ended between the look and the kill.
+          }
+        }
       }
     },
     managers: () => stack.managers(),

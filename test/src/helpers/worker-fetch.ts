@@ -3,7 +3,11 @@ import { Agent, fetch as undiciFetch } from 'undici';
 const socketAgents = new Map<string, Agent>();
 
 /** fetch() to a worker at its pool address: `host:port`, or `unix:/path` of an isolated worker's socket. */
-export function workerFetch(address: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+export function workerFetch(
+  address: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) {
   if (!address.startsWith('unix:')) return undiciFetch(`http://${address}${path}`, init);
   const socketPath = address.slice('unix:'.length);
   let dispatcher = socketAgents.get(socketPath);

@@ -30,10 +30,26 @@ describe('SQLite schema migrations', () => {
     old
       .prepare('INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES (?, ?, ?, 1, 0)')
       .run('u1', 'ada', 'x');
+    old
+      .prepare(
+        "INSERT INTO functions (id, owner_id, name, public, active_version, created_at, updated_at) VALUES ('f1', 'u1', 'fn', 0, 1, 0, 0)",
+      )
+      .run();
+    old
+      .prepare(
+        `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, env_json, memory_mb, timeout_ms,
+           max_concurrency, min_warm, idle_ttl_ms, created_at) VALUES ('f1', 1, 'node20', 'index.handler', 'd', 1, '{}', 128, 1000, 1, 0, 1000, 0)`,
+      )
+      .run();
     old.close();
     const db = new Database(file);
-    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), [1]);
+    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), [1, 2]);
     assert.equal((db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n, 1);
+    assert.equal(
+      (db.prepare('SELECT network FROM versions').get() as { network: string }).network,
+      'egress',
+      'versions made before keep their network',
+    );
     db.close();
   });
 });

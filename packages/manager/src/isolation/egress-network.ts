@@ -47,7 +47,12 @@ export function attachEgress(sandboxPid: number): Promise<EgressNetwork> {
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       network.close();
-      reject(new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot give the worker its network (slirp4netns ${why}): ${stderr.trim()}`));
+      reject(
+        new NuboError(
+          'NUBO_ERR_WORKER_START_FAILED',
+          `Cannot give the worker its network (slirp4netns ${why}): ${stderr.trim()}`,
+        ),
+      );
     };
     ready.once('data', () => resolve(network));
     slirp.once('error', (err) => fail(err.message));

@@ -23,7 +23,9 @@ export async function decideIsolation(
 ): Promise<IsolationDecision> {
   const { mode, managerId } = options;
   if (mode === 'off') {
-    logger.warn('NUBO_ISOLATION=off: functions run as plain processes with this server\'s user and files, so only the admin may use this Nubo');
+    logger.warn(
+      "NUBO_ISOLATION=off: functions run as plain processes with this server's user and files, so only the admin may use this Nubo",
+    );
     return { isolation: null, notIsolatedReason: 'NUBO_ISOLATION=off' };
   }
   const probe = await probeIsolation(options.dirs);

@@ -36,7 +36,10 @@ export async function detectCgroups(groupName: string): Promise<CgroupSupport> {
     }
     return { version: 1, parent: groupName };
   } catch (err) {
-    return { version: null, reason: `cannot create cgroups (${(err as Error).message}); run the server as root or delegate a cgroup to it` };
+    return {
+      version: null,
+      reason: `cannot create cgroups (${(err as Error).message}); run the server as root or delegate a cgroup to it`,
+    };
   }
 }
 
@@ -113,8 +116,7 @@ async function killAndRemove(dirs: string[]): Promise<void> {
 
 /** Ends and removes worker groups an earlier run left (a server killed with SIGKILL cannot remove its own). */
 export async function removeLeftoverCgroups(support: { version: 1 | 2; parent: string }): Promise<number> {
-  const parentDirs =
-    support.version === 2 ? [support.parent] : v1Controllers.map((c) => join(cgroupRoot, c, support.parent));
+  const parentDirs = support.version === 2 ? [support.parent] : v1Controllers.map((c) => join(cgroupRoot, c, support.parent));
   const names = new Set<string>();
   for (const parent of parentDirs)
     for (const entry of await readdir(parent, { withFileTypes: true }).catch(() => []))
