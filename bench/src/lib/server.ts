@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ export async function startServer(
   role: 'server' | 'gateway' = 'server',
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'nubo-bench-'));
+  const dataDir = await benchDataDir('nubo-bench-');
   const child: ChildProcess = spawn(process.execPath, [bin, role], {
     env: { ...process.env, NUBO_PORT: String(port), NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -62,10 +62,17 @@ export async function json(url: string, method: string, body?: unknown, key?: st
   return parsed;
 }
 
+/** A fresh data directory that isolated workers' unprivileged user may pass through to reach their code. */
+async function benchDataDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await chmod(dir, 0o711);
+  return dir;
+}
+
 /** Runs `nubo manager` in its own process and waits until it answers on its API. */
 export async function startManager(env: Record<string, string>, ip: string): Promise<{ stop(): Promise<void> }> {
   const port = await freePort(ip);
-  const dataDir = await mkdtemp(join(tmpdir(), 'nubo-bench-manager-'));
+  const dataDir = await benchDataDir('nubo-bench-manager-');
   const child = spawn(process.execPath, [bin, 'manager'], {
     env: { ...process.env, NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn', NUBO_MANAGER_URL: `http://${ip}:${port}`, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

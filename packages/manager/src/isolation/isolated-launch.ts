@@ -138,11 +138,20 @@ export async function launchIsolated(request: IsolatedLaunchRequest): Promise<Is
   const worker: IsolatedWorker = { child, socketPath: join(socketDir, 'worker.sock'), cgroup: null, egress: null };
   try {
     const sandboxPid = (await readInfo(child))['child-pid'];
-    if (request.cgroups) {
-      worker.cgroup = await WorkerCgroup.create(request.cgroups, request.cgroupName, request.limits);
-      await worker.cgroup.add(sandboxPid);
-    }
-    if (request.network === 'egress') worker.egress = await attachEgress(sandboxPid);
+    const cgroups = request.cgroups;
+    // Both at once; settled before any failure is raised, so the clean-up below sees all they made.
+    const setUp = await Promise.allSettled([
+      cgroups &&
+        WorkerCgroup.create(cgroups, request.cgroupName, request.limits).then((cgroup) => {
+          worker.cgroup = cgroup;
+          return cgroup.add(sandboxPid);
+        }),
+      request.network === 'egress' &&
+        attachEgress(sandboxPid).then((egress) => {
+          worker.egress = egress;
+        }),
+    ]);
+    for (const step of setUp) if (step.status === 'rejected') throw step.reason;
     releaseSandbox(child);
     return worker;
   } catch (err) {
