@@ -13,8 +13,9 @@ import { Pool } from 'undici';
 import { createPool } from 'mysql2/promise';
 import { workerSecretHeader } from '@nubo/runtime';
 import { listeningPort } from './lib/listening-port.js';
+import { deployNoop, noop } from './lib/noop-function.js';
 import { throughput, timeRequests } from './lib/measure.js';
-import { freePort, json, startManager, startServer } from './lib/server.js';
+import { freePort, startManager, startServer } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
 import { bareHeaders, spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
 
@@ -22,7 +23,6 @@ const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
 const concurrency = 32;
 const throughputMs = Number(process.env.BENCH_THROUGHPUT_MS ?? 10_000);
-const noop = 'export const handler = async () => ({ ok: true, pid: process.pid });\n';
 
 async function servicesEnv(): Promise<Record<string, string>> {
   const text = await readFile(new URL('../../.services/env', import.meta.url), 'utf8').catch(() => {
@@ -52,20 +52,15 @@ async function main(): Promise<void> {
     NUBO_S3_ACCESS_KEY_ID: 'S3RVER',
     NUBO_S3_SECRET_ACCESS_KEY: 'S3RVER',
     NUBO_CLUSTER_TOKEN: randomBytes(16).toString('hex'),
+    // Plain processes, so the worker can be called directly (its pid and port are the host's) for the baseline.
+    NUBO_ISOLATION: 'off',
     NODE_NO_WARNINGS: '1',
   };
   const manager = await startManager(env, '127.0.0.2');
   const gateway = await startServer(env, 'gateway');
   const bare: ReturnType<typeof spawn>[] = [];
   try {
-    const { apiKey } = await json(`${gateway.url}/v1/auth/signup`, 'POST', { username: 'bench', password: 'benchmark-password' });
-    await json(
-      `${gateway.url}/v1/functions/noop`,
-      'PUT',
-      { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } },
-      apiKey,
-    );
-    const { pid } = await json(`${gateway.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
+    const { apiKey, pid } = await deployNoop(gateway.url);
     const workerPort = await listeningPort(pid);
     const secret = await workerSecretOf({ pid });
     const viaGatewayPool = new Pool(gateway.url, { connections: 1 });

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { workerSecretHeader } from '@nubo/runtime';
 import { listeningPort } from './lib/listening-port.js';
+import { deployNoop, noop } from './lib/noop-function.js';
 import { json, startServer, freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
 import { timeRequests } from './lib/measure.js';
@@ -13,7 +14,6 @@ import { spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runti
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
 const coldStarts = Number(process.env.BENCH_COLD_STARTS ?? 20);
-const noop = 'export const handler = async () => ({ ok: true, pid: process.pid });\n';
 
 async function bareRuntimeColdStart(codeDir: string): Promise<number> {
   const port = await freePort();
@@ -45,14 +45,7 @@ type BenchServer = Awaited<ReturnType<typeof startServer>> & { apiKey: string; h
 /** A server with the no-op function deployed and its first worker started. */
 async function serverWithNoop(env: Record<string, string>): Promise<BenchServer & { pid: number }> {
   const server = await startServer(env);
-  const { apiKey } = await json(`${server.url}/v1/auth/signup`, 'POST', { username: 'bench', password: 'benchmark-password' });
-  await json(
-    `${server.url}/v1/functions/noop`,
-    'PUT',
-    { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': noop } } },
-    apiKey,
-  );
-  const { pid } = await json(`${server.url}/v1/functions/noop/invoke`, 'POST', {}, apiKey);
+  const { apiKey, pid } = await deployNoop(server.url);
   return { ...server, apiKey, headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, pid };
 }
 

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger, ServerConfig } from '@nubo/core';
 import { buildGateway, type Gateway } from '@nubo/gateway';
 import type { Sandbox } from '@nubo/core';
 import { CodeCache, InProcessManagerClient, Manager } from '@nubo/manager';
-import { openSandbox } from './compose/open-sandbox.js';
+import { openSandbox, workerDirs } from './compose/open-sandbox.js';
 import { openPool } from './compose/open-pool.js';
 import { managerSettings } from './compose/manager-settings.js';
 import { openStores } from './compose/open-stores.js';
@@ -25,22 +24,18 @@ export interface EmbeddedNubo {
 export async function startEmbedded(config: ServerConfig, logger: Logger): Promise<EmbeddedNubo> {
   const dataDir = resolve(config.NUBO_DATA_DIR);
   const limits = { maxBytes: config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: config.NUBO_MAX_CODE_UNZIPPED_BYTES };
-  const workDir = join(dataDir, 'workers');
-  // Scratch directories of workers from an earlier run that did not stop cleanly.
-  await rm(workDir, { recursive: true, force: true });
-
   const stores = await openStores(config, logger);
   const pool = await openPool(config, logger);
   // Stable for one data directory, so a restart finds (and removes) the containers of a crashed run.
   const managerId = config.NUBO_MANAGER_ID ?? `embedded-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
+  const dirs = await workerDirs(config, dataDir, managerId);
   const { sandbox, notIsolatedReason } = await openSandbox(config, logger, {
     managerId,
     advertiseIp: '127.0.0.1',
-    workDir,
-    codeCacheDir: join(dataDir, 'code-cache'),
+    dirs,
     embedded: true,
   });
-  const codeCache = new CodeCache({ dir: join(dataDir, 'code-cache'), store: stores.codeStore, limits, logger });
+  const codeCache = new CodeCache({ dir: dirs.codeCacheDir, store: stores.codeStore, limits, logger });
   const manager = new Manager({ id: managerId, sandbox, codeCache, pool: pool.pool, logger, ...managerSettings(config) });
   manager.start();
 
@@ -70,6 +65,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
     async close() {
       await gateway.close();
       await manager.stop();
+      await dirs.remove();
       await pool.close();
       await stores.close();
     },

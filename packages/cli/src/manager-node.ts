@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
-import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { NuboError, type Logger, type ServerConfig } from '@nubo/core';
 import type { Sandbox } from '@nubo/core';
 import { ClusterMembership, CodeCache, Manager, buildManagerServer } from '@nubo/manager';
-import { openSandbox } from './compose/open-sandbox.js';
+import { openSandbox, workerDirs } from './compose/open-sandbox.js';
 import { openPool, requireCluster } from './compose/open-pool.js';
 import { openCodeStore } from './compose/open-stores.js';
 import { managerSettings } from './compose/manager-settings.js';
@@ -30,15 +29,14 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
   const id = config.NUBO_MANAGER_ID ?? `${hostname()}-${advertiseIp}-${listen.port}`;
   const dataDir = resolve(config.NUBO_DATA_DIR, 'managers', id);
   const limits = { maxBytes: config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: config.NUBO_MAX_CODE_UNZIPPED_BYTES };
-  await rm(join(dataDir, 'workers'), { recursive: true, force: true });
 
   const pool = await openPool(config, logger);
   const codeStore = await openCodeStore(config);
+  const dirs = await workerDirs(config, dataDir, id);
   const { sandbox, notIsolatedReason } = await openSandbox(config, logger, {
     managerId: id,
     advertiseIp,
-    workDir: join(dataDir, 'workers'),
-    codeCacheDir: join(dataDir, 'code-cache'),
+    dirs,
     embedded: false,
   });
   if (notIsolatedReason && config.NUBO_ISOLATION !== 'off')
@@ -52,7 +50,7 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
     pool: pool.pool,
     logger,
     ...managerSettings(config),
-    codeCache: new CodeCache({ dir: join(dataDir, 'code-cache'), store: codeStore, limits, logger }),
+    codeCache: new CodeCache({ dir: dirs.codeCacheDir, store: codeStore, limits, logger }),
   });
   const server = buildManagerServer({ manager, token, logger });
   await server.listen({ host: listen.hostname, port: Number(listen.port || 80) });
@@ -95,6 +93,7 @@ export async function startManagerNode(config: ServerConfig, logger: Logger): Pr
       await membership.stop();
       await server.close();
       await manager.stop();
+      await dirs.remove();
       await pool.close();
     },
   };

@@ -11,4 +11,4 @@ export { placementOrder } from './placement.js';
 export * from './api/manager-api.js';
 export type { StartTimings } from './docker/docker-sandbox.js';
 export { decideIsolation, type IsolationDecision, type IsolationMode } from './isolation/process-isolation.js';
-export { probeIsolation, type WorkerDirs } from './isolation/isolation-probe.js';
+export { sandboxDirs, type SandboxDirs } from './isolation/sandbox-dirs.js';

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { NuboError, type Logger, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
 import { nodeRuntimeScript, pythonRuntimeScript, type ReadyMessage } from '@nubo/runtime';
 import type { EgressNetwork } from './isolation/egress-network.js';
-import { launchIsolated, type IsolatedWorker } from './isolation/isolated-launch.js';
+import { launchIsolated } from './isolation/isolated-launch.js';
 import { relayToSocket, type SocketRelay } from './isolation/socket-relay.js';
-import type { WorkerCgroup } from './isolation/worker-cgroup.js';
+import { removeCgroupParent, type WorkerCgroup } from './isolation/worker-cgroup.js';
 import { TrackedSandbox } from './tracked-sandbox.js';
 import { workerEnvironment } from './worker-environment.js';
 import { workerLimits } from './worker-limits.js';
@@ -14,17 +14,13 @@ import { workerLimits } from './worker-limits.js';
 const stderrTailBytes = 4096;
 const startTimeoutMs = 15_000;
 const MiB = 1024 * 1024;
-/**
- * bubblewrap sometimes fails to set up a new network namespace's loopback when many sandboxes start
- * at once ("loopback: Failed RTM_NEWADDR"); nothing of the function ran then, so it is tried again.
- */
-const sandboxSetupRace = /^bwrap: loopback: /m;
-const maxSandboxAttempts = 3;
 
 /** How the process sandbox isolates workers (bubblewrap), or null for plain child processes. */
 export interface ProcessIsolation {
   /** Where worker cgroups are made; null where the machine cannot (the heap limit is all then). */
   cgroups: { version: 1 | 2; parent: string } | null;
+  /** The runtime package's files as workers are shown them (see sandboxDirs). */
+  runtimeDir: string;
 }
 
 export interface ProcessSandboxOptions {
@@ -65,8 +61,8 @@ function killGroup(child: ChildProcess): void {
 /**
  * Workers as local processes. Isolated (the default where bubblewrap works): each worker in its
  * own namespaces and cgroup as an unprivileged user, seeing only the system's read-only files, its
- * code and a private /tmp, listening on a Unix socket. Plain: a child process on 127.0.0.1 with the
- * server's user and files (single-user mode only).
+ * code and a private /tmp, listening on a Unix socket. Plain: a child process listening on a port,
+ * with the server's user and files (single-user mode only).
  */
 export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
   readonly kind = 'process';
@@ -77,10 +73,6 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
 
   private get plainHost(): string {
     return this.options.host ?? '127.0.0.1';
-  }
-
-  get isolated(): boolean {
-    return this.options.isolation !== null;
   }
 
   async start({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
@@ -114,32 +106,23 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     this.workers.set(workerId, worker);
     try {
       if (isolation) {
-        let launched: IsolatedWorker;
-        for (let attempt = 1; ; attempt++) {
-          launched = await launchIsolated({
-            workerDir,
-            codeDir,
-            command: command === 'python3' ? '/usr/bin/python3' : command!,
-            script,
-            interpreterArgs,
-            env,
-            network: spec.network,
-            cgroups: isolation.cgroups,
-            cgroupName: workerId,
-            limits: { memoryBytes: spec.memoryMb * MiB, pids: workerLimits.pids, cpuShares: workerLimits.cpuShares },
-          });
-          Object.assign(worker, { child: launched.child, cgroup: launched.cgroup, egress: launched.egress });
-          this.watch(workerId, launched.child, worker);
-          try {
-            readyOrThrow(await this.waitUntilReady(launched.child, worker));
-            break;
-          } catch (err) {
-            if (attempt === maxSandboxAttempts || !sandboxSetupRace.test(worker.stderrTail)) throw err;
-            worker.egress?.close();
-            await worker.cgroup?.destroy();
-            Object.assign(worker, { child: null, exit: null, stderrTail: '', cgroup: null, egress: null });
-          }
-        }
+        const launched = await launchIsolated({
+          workerDir,
+          codeDir,
+          runtimeDir: isolation.runtimeDir,
+          command: command === 'python3' ? '/usr/bin/python3' : command!,
+          script,
+          interpreterArgs,
+          env,
+          network: spec.network,
+          cgroups: isolation.cgroups,
+          cgroupName: workerId,
+          limits: { memoryBytes: spec.memoryMb * MiB, pids: workerLimits.pids, cpuShares: workerLimits.cpuShares },
+          onStderr: (text) => keepStderr(worker, text),
+        });
+        Object.assign(worker, { child: launched.child, cgroup: launched.cgroup, egress: launched.egress });
+        this.watch(workerId, launched.child, worker);
+        readyOrThrow(await this.waitUntilReady(launched.child, worker));
         if (!this.options.host) return { workerId, address: `unix:${launched.socketPath}` };
         worker.relay = await relayToSocket(this.options.host, launched.socketPath);
         return { workerId, address: `${this.options.host}:${worker.relay.port}` };
@@ -152,6 +135,7 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
         env,
       });
       worker.child = child;
+      child.stderr?.setEncoding('utf8').on('data', (text: string) => keepStderr(worker, text));
       this.watch(workerId, child, worker);
       const ready = readyOrThrow(await this.waitUntilReady(child, worker));
       return { workerId, address: `${this.plainHost}:${ready.port}` };
@@ -177,9 +161,6 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
           this.reportUnexpectedExit(workerId, worker.exit);
         }
       });
-    });
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-      worker.stderrTail = (worker.stderrTail + text).slice(-stderrTailBytes);
     });
   }
 
@@ -212,6 +193,12 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     });
   }
 
+  override async destroyAll(): Promise<void> {
+    await super.destroyAll();
+    const cgroups = this.options.isolation?.cgroups;
+    if (cgroups) await removeCgroupParent(cgroups);
+  }
+
   async destroy(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
     const worker = this.workers.get(workerId);
     if (!worker) return null;
@@ -234,6 +221,10 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     await rm(worker.workerDir, { recursive: true, force: true });
     return exit;
   }
+}
+
+function keepStderr(worker: RunningWorker, text: string): void {
+  worker.stderrTail = (worker.stderrTail + text).slice(-stderrTailBytes);
 }
 
 /** A ready runtime's message, or the handler's init error as a deploy error. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createLogger } from '@nubo/core';
-import { CodeCache, InProcessManagerClient, Manager, ProcessSandbox, decideIsolation } from '@nubo/manager';
+import { CodeCache, InProcessManagerClient, Manager, ProcessSandbox, decideIsolation, sandboxDirs } from '@nubo/manager';
 import { MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore, SqliteCatalog, SqliteInvocationLog } from '@nubo/stores';
 import { after } from 'node:test';
@@ -18,15 +18,9 @@ workerPoolConformance('MemoryWorkerPool', async () => new MemoryWorkerPool());
 catalogConformance('SqliteCatalog', async () => new SqliteCatalog(join(await tempDir(), 'catalog.db')));
 invocationLogConformance('SqliteInvocationLog', async () => new SqliteInvocationLog(join(await tempDir(), 'invocations.db')));
 codeStoreConformance('FsCodeStore', async () => new FsCodeStore(await tempDir()));
-const isolationDir = await tempDir();
-const { isolation } = await decideIsolation(
-  {
-    mode: 'required',
-    managerId: 'conformance',
-    dirs: { workDir: join(isolationDir, 'w'), codeCacheDir: join(isolationDir, 'c') },
-  },
-  logger,
-);
+const dirs = await sandboxDirs(await tempDir(), 'conformance', true);
+after(() => dirs.remove());
+const { isolation } = await decideIsolation({ mode: 'required', managerId: 'conformance', dirs }, logger);
 sandboxConformance('ProcessSandbox (isolated)', async () => {
   const sandbox = new ProcessSandbox({ workDir: await tempDir(), logger, isolation });
   after(() => sandbox.destroyAll());

@@ -21,6 +21,8 @@ interface Sent {
   fn: string;
   status: number;
   requestId: string | null;
+  /** The error code of a failed call, so an unexpected one says what it was. */
+  error?: string;
 }
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
@@ -63,7 +65,7 @@ describe('soak', () => {
             : { sleepMs: pick([0, 0, 5, 30]) };
         const res = await nubo.invoke(key, fn, event);
         const requestId = res.headers.get('x-nubo-request-id');
-        sent.push({ fn, status: res.status, requestId });
+        sent.push({ fn, status: res.status, requestId, ...(res.status === 200 ? {} : { error: res.body?.error?.message }) });
         if (fn === 'steady' && res.status === 200 && requestId) crashable.push(requestId);
       }
     };

@@ -1,11 +1,16 @@
 import Docker from 'dockerode';
 import type { Logger, Sandbox, ServerConfig } from '@nubo/core';
-import { DockerSandbox, ProcessSandbox, decideIsolation } from '@nubo/manager';
+import { DockerSandbox, ProcessSandbox, decideIsolation, sandboxDirs, type SandboxDirs } from '@nubo/manager';
 
 export interface OpenedSandbox {
   sandbox: Sandbox;
   /** Why workers are not isolated from each other (only the admin may use Nubo then); null when they are. */
   notIsolatedReason: string | null;
+}
+
+/** The directories of this node's workers and their code (see sandboxDirs: outside the data directory for an isolating root). */
+export function workerDirs(config: ServerConfig, dataDir: string, managerId: string): Promise<SandboxDirs> {
+  return sandboxDirs(dataDir, managerId, config.NUBO_SANDBOX === 'process' && config.NUBO_ISOLATION !== 'off');
 }
 
 /** The sandbox NUBO_SANDBOX names: local processes (isolated per NUBO_ISOLATION), or containers of the Docker engine. */
@@ -15,8 +20,7 @@ export async function openSandbox(
   options: {
     managerId: string;
     advertiseIp: string;
-    workDir: string;
-    codeCacheDir: string;
+    dirs: SandboxDirs;
     /** Whether the gateway runs in this process (it then calls isolated workers on their Unix sockets). */
     embedded: boolean;
   },
@@ -26,13 +30,13 @@ export async function openSandbox(
       {
         mode: config.NUBO_ISOLATION,
         managerId: options.managerId,
-        dirs: { workDir: options.workDir, codeCacheDir: options.codeCacheDir },
+        dirs: options.dirs,
       },
       logger,
     );
     const host = options.embedded ? undefined : options.advertiseIp;
     return {
-      sandbox: new ProcessSandbox({ workDir: options.workDir, logger, isolation, ...(host ? { host } : {}) }),
+      sandbox: new ProcessSandbox({ workDir: options.dirs.workDir, logger, isolation, ...(host ? { host } : {}) }),
       notIsolatedReason,
     };
   }
@@ -40,7 +44,7 @@ export async function openSandbox(
     docker: new Docker({ socketPath: config.NUBO_DOCKER_SOCKET }),
     managerId: options.managerId,
     advertiseIp: options.advertiseIp,
-    workDir: options.workDir,
+    workDir: options.dirs.workDir,
     relaySockets: !options.embedded,
     ports: config.NUBO_WORKER_PORT_RANGE,
     images: {

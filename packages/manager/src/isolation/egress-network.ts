@@ -1,9 +1,32 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable, Writable } from 'node:stream';
 import { NuboError } from '@nubo/core';
 
 /** The DNS forwarder slirp4netns offers inside the namespace. */
 export const egressResolvConf = 'nameserver 10.0.2.3\n';
+
+const loopbackWaitMs = 5000;
+
+/**
+ * Waits until bubblewrap has given the new namespace its loopback address. slirp4netns brings the
+ * loopback up too, and the kernel then adds 127.0.0.1 itself, which makes bubblewrap's own
+ * (exclusive) add of that address fail and the sandbox die ("loopback: Failed RTM_NEWADDR"), so
+ * slirp4netns may only start once bubblewrap is done with it.
+ */
+async function loopbackConfigured(sandboxPid: number): Promise<void> {
+  const deadline = Date.now() + loopbackWaitMs;
+  for (;;) {
+    const routes = await readFile(`/proc/${sandboxPid}/net/fib_trie`, 'utf8').catch(() => null);
+    if (routes === null)
+      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', 'The worker sandbox ended while it was being set up.');
+    if (routes.includes('127.0.0.1')) return;
+    if (Date.now() > deadline)
+      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The worker sandbox had no loopback after ${loopbackWaitMs} ms.`);
+    await sleep(1);
+  }
+}
 
 export interface EgressNetwork {
   close(): void;
@@ -15,7 +38,8 @@ export interface EgressNetwork {
  * the host's loopback unreachable from inside, so the platform's services on 127.0.0.1 are not.
  * slirp4netns ends when the worker's namespace goes, when closed, and when this process dies.
  */
-export function attachEgress(sandboxPid: number): Promise<EgressNetwork> {
+export async function attachEgress(sandboxPid: number): Promise<EgressNetwork> {
+  await loopbackConfigured(sandboxPid);
   const slirp = spawn(
     'slirp4netns',
     [

@@ -18,6 +18,8 @@ export interface IsolatedLaunchRequest {
   /** The worker's own host directory (removed with the worker). */
   workerDir: string;
   codeDir: string;
+  /** The runtime package's files (scripts are found by their place in it). */
+  runtimeDir: string;
   /** The interpreter and the runtime script, as host paths. */
   command: string;
   script: string;
@@ -28,6 +30,8 @@ export interface IsolatedLaunchRequest {
   cgroups: { version: 1 | 2; parent: string } | null;
   cgroupName: string;
   limits: CgroupLimits;
+  /** Gets everything the sandbox writes to stderr, from its first byte (bubblewrap's own errors too). */
+  onStderr: (text: string) => void;
 }
 
 export interface IsolatedWorker {
@@ -44,13 +48,14 @@ function interpreterDir(command: string): string | null {
   return real.startsWith('/usr/') ? null : dirname(dirname(real));
 }
 
-/** Where a runtime script appears inside the sandbox. */
+/** Where a runtime script (a path in the runtime package) appears inside the sandbox. */
 export function scriptInSandbox(script: string): string {
   return join(sandboxPaths.runtime, relative(runtimePackageDir, script));
 }
 
 export interface SandboxSpawn {
   codeDir: string;
+  runtimeDir: string;
   socketDir: string;
   resolvConf?: string;
   /** The command inside the sandbox: an interpreter (host path) and its arguments. */
@@ -69,7 +74,7 @@ export interface SandboxSpawn {
 export function spawnBubblewrap(request: SandboxSpawn): ChildProcess {
   const args = bubblewrapArguments({
     codeDir: request.codeDir,
-    runtimeDir: runtimePackageDir,
+    runtimeDir: request.runtimeDir,
     socketDir: request.socketDir,
     interpreterDir: interpreterDir(request.command),
     ...(request.resolvConf ? { resolvConf: request.resolvConf } : {}),
@@ -128,6 +133,7 @@ export async function launchIsolated(request: IsolatedLaunchRequest): Promise<Is
   }
   const child = spawnBubblewrap({
     codeDir: request.codeDir,
+    runtimeDir: request.runtimeDir,
     socketDir,
     ...(resolvConf ? { resolvConf } : {}),
     command: request.command,
@@ -136,6 +142,12 @@ export async function launchIsolated(request: IsolatedLaunchRequest): Promise<Is
     ipc: true,
   });
   const worker: IsolatedWorker = { child, socketPath: join(socketDir, 'worker.sock'), cgroup: null, egress: null };
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    stderr = (stderr + text).slice(-2000);
+    request.onStderr(text);
+  });
+  const closed = new Promise((resolve) => child.once('close', resolve));
   try {
     const sandboxPid = (await readInfo(child))['child-pid'];
     const cgroups = request.cgroups;
@@ -158,8 +170,9 @@ export async function launchIsolated(request: IsolatedLaunchRequest): Promise<Is
     child.kill('SIGKILL');
     worker.egress?.close();
     await worker.cgroup?.destroy();
-    throw err instanceof NuboError
-      ? err
-      : new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot start the isolated worker: ${(err as Error).message}.`);
+    // What bubblewrap said is the real reason when its sandbox died during the set-up.
+    await closed;
+    const said = stderr.trim() ? ` (${stderr.trim()})` : '';
+    throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot start the isolated worker: ${(err as Error).message}${said}`);
   }
 }

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nodeRuntimeScript, pythonRuntimeScript, runtimePackageDir } from '@nubo/runtime';
+import { nodeRuntimeScript, pythonRuntimeScript } from '@nubo/runtime';
 import { sandboxUser } from '../worker-limits.js';
 import { releaseSandbox, scriptInSandbox, spawnBubblewrap } from './isolated-launch.js';
+import type { SandboxDirs } from './sandbox-dirs.js';
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
@@ -22,18 +23,12 @@ function outcome(command: string, child: ReturnType<typeof spawn>): Promise<Prob
   });
 }
 
-/** Where a manager keeps what its workers are shown: their own directories, and the unpacked code. */
-export interface WorkerDirs {
-  workDir: string;
-  codeCacheDir: string;
-}
-
 /**
  * Whether this machine can isolate workers as the process sandbox does: slirp4netns is there for
  * functions with network, and bubblewrap makes a worker's sandbox from these directories (which
  * the unprivileged user must be able to reach) in which the runtime's files are readable.
  */
-export async function probeIsolation(dirs: WorkerDirs): Promise<ProbeResult> {
+export async function probeIsolation(dirs: Omit<SandboxDirs, 'remove'>): Promise<ProbeResult> {
   const slirp = await outcome('slirp4netns', spawn('slirp4netns', ['--version'], { stdio: ['ignore', 'ignore', 'pipe'] }));
   if (!slirp.ok) return { ok: false, reason: `slirp4netns is missing (${slirp.reason})` };
   await mkdir(dirs.workDir, { recursive: true });
@@ -44,6 +39,7 @@ export async function probeIsolation(dirs: WorkerDirs): Promise<ProbeResult> {
     const scripts = [nodeRuntimeScript, pythonRuntimeScript].map(scriptInSandbox);
     const child = spawnBubblewrap({
       codeDir: dirs.codeCacheDir,
+      runtimeDir: dirs.runtimeDir,
       socketDir,
       command: process.execPath,
       args: ['-e', `for (const f of ${JSON.stringify(scripts)}) require('fs').accessSync(f)`],
@@ -55,7 +51,7 @@ export async function probeIsolation(dirs: WorkerDirs): Promise<ProbeResult> {
     const bwrap = await outcome('bwrap', child);
     if (bwrap.ok) return bwrap;
     const unreachable = /Permission denied/.test(bwrap.reason)
-      ? ` (uid ${sandboxUser.uid} must be able to reach ${dirs.workDir}, ${dirs.codeCacheDir} and ${runtimePackageDir}: no private parent directory such as /root on the way; choose another NUBO_DATA_DIR or install location)`
+      ? ` (uid ${sandboxUser.uid} must be able to reach ${dirs.workDir}, ${dirs.codeCacheDir} and ${dirs.runtimeDir}: no private parent directory such as /root on the way; choose another NUBO_DATA_DIR or install location)`
       : '';
     return { ok: false, reason: `bubblewrap cannot make a worker sandbox here: ${bwrap.reason}${unreachable}` };
   } finally {

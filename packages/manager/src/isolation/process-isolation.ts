@@ -1,6 +1,7 @@
 import { NuboError, type Logger } from '@nubo/core';
 import type { ProcessIsolation } from '../process-sandbox.js';
-import { probeIsolation, type WorkerDirs } from './isolation-probe.js';
+import { probeIsolation } from './isolation-probe.js';
+import type { SandboxDirs } from './sandbox-dirs.js';
 import { detectCgroups, removeLeftoverCgroups } from './worker-cgroup.js';
 
 export type IsolationMode = 'auto' | 'required' | 'off';
@@ -18,7 +19,7 @@ export interface IsolationDecision {
  * processes for a single user; `required` refuses to start instead.
  */
 export async function decideIsolation(
-  options: { mode: IsolationMode; managerId: string; dirs: WorkerDirs },
+  options: { mode: IsolationMode; managerId: string; dirs: Omit<SandboxDirs, 'remove'> },
   logger: Logger,
 ): Promise<IsolationDecision> {
   const { mode, managerId } = options;
@@ -47,10 +48,10 @@ export async function decideIsolation(
       { reason: cgroups.reason },
       `worker memory, process and CPU limits cannot be enforced here (${cgroups.reason}): only Node's heap limit applies and Python gets none`,
     );
-    return { isolation: { cgroups: null }, notIsolatedReason: null };
+    return { isolation: { cgroups: null, runtimeDir: options.dirs.runtimeDir }, notIsolatedReason: null };
   }
   const leftover = await removeLeftoverCgroups(cgroups);
   if (leftover > 0) logger.warn({ removed: leftover }, 'ended the worker cgroups an earlier run of this manager left');
   logger.info({ cgroup: cgroups.version }, `workers isolated with bubblewrap, limits through cgroup v${cgroups.version}`);
-  return { isolation: { cgroups }, notIsolatedReason: null };
+  return { isolation: { cgroups, runtimeDir: options.dirs.runtimeDir }, notIsolatedReason: null };
 }

@@ -114,6 +114,12 @@ async function killAndRemove(dirs: string[]): Promise<void> {
   for (const dir of dirs) await rmdir(dir).catch(() => undefined);
 }
 
+/** Removes this manager's (empty) parent group once its workers are gone. */
+export async function removeCgroupParent(support: { version: 1 | 2; parent: string }): Promise<void> {
+  const dirs = support.version === 2 ? [support.parent] : v1Controllers.map((c) => join(cgroupRoot, c, support.parent));
+  for (const dir of dirs) await rmdir(dir).catch(() => undefined);
+}
+
 /** Ends and removes worker groups an earlier run left (a server killed with SIGKILL cannot remove its own). */
 export async function removeLeftoverCgroups(support: { version: 1 | 2; parent: string }): Promise<number> {
   const parentDirs = support.version === 2 ? [support.parent] : v1Controllers.map((c) => join(cgroupRoot, c, support.parent));
