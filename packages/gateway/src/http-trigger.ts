@@ -8,10 +8,12 @@ const textualType = /^(text\/|application\/(json|xml|javascript|x-www-form-urlen
  * The Lambda HTTP event (API Gateway payload format 2.0, as Lambda function URLs send it), with
  * the 1.0 names `httpMethod` and `path` too so handlers written for either format run unchanged.
  */
-export function buildHttpEvent(request: FastifyRequest, subPath: string, requestId: string): Record<string, unknown> {
+export function buildHttpEvent(request: FastifyRequest, requestId: string): Record<string, unknown> {
   const url = request.raw.url ?? '/';
   const queryIndex = url.indexOf('?');
   const rawQueryString = queryIndex >= 0 ? url.slice(queryIndex + 1) : '';
+  // As sent, still percent-encoded (`%2F` stays), as function URLs give it: what follows /fn/:owner/:name.
+  const rawPath = `/${(queryIndex >= 0 ? url.slice(0, queryIndex) : url).split('/').slice(4).join('/')}`;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (name === 'authorization' || value === undefined) continue;
@@ -23,7 +25,6 @@ export function buildHttpEvent(request: FastifyRequest, subPath: string, request
   const raw = request.body as Buffer | undefined;
   const hasBody = Buffer.isBuffer(raw) && raw.length > 0;
   const isText = textualType.test(request.headers['content-type'] ?? '');
-  const rawPath = `/${subPath}`;
   const now = Date.now();
   return {
     version: '2.0',
@@ -59,7 +60,8 @@ export function buildHttpEvent(request: FastifyRequest, subPath: string, request
 
 export interface HttpResult {
   statusCode: number;
-  headers: Record<string, string>;
+  /** `set-cookie` is a list: each cookie its own header line. */
+  headers: Record<string, string | string[]>;
   body: Buffer;
 }
 
@@ -97,6 +99,19 @@ function safeHeaders(raw: unknown): Record<string, string> {
   return headers;
 }
 
+/** API Gateway 1.0's `multiValueHeaders` (name → list of values), checked like the single-valued ones. */
+function multiValueHeaders(raw: unknown): Record<string, string[]> {
+  const lists: Record<string, string[]> = {};
+  if (typeof raw !== 'object' || raw === null) return lists;
+  for (const [name, values] of Object.entries(raw)) {
+    for (const value of Array.isArray(values) ? values : [values]) {
+      const [checkedName, checkedValue] = Object.entries(safeHeaders({ [name]: value }))[0] ?? [];
+      if (checkedName !== undefined) (lists[checkedName] ??= []).push(checkedValue!);
+    }
+  }
+  return lists;
+}
+
 /**
  * Turns a handler's result into an HTTP answer the way Lambda function URLs do. An answer that is
  * no valid HTTP response (status outside 200–599, headers with invalid names or line breaks) is
@@ -118,6 +133,7 @@ export function toHttpResult(result: unknown): HttpResult {
     body?: unknown;
     isBase64Encoded?: unknown;
     cookies?: unknown;
+    multiValueHeaders?: unknown;
   };
   const status = Number(shaped.statusCode);
   if (!Number.isInteger(status) || status < 200 || status > 599) {
@@ -131,12 +147,19 @@ export function toHttpResult(result: unknown): HttpResult {
     body = Buffer.from(JSON.stringify(shaped.body));
     headers['content-type'] ??= 'application/json';
   }
-  if (Array.isArray(shaped.cookies) && shaped.cookies.length > 0) {
-    const cookies = shaped.cookies.map(String);
-    if (cookies.some((cookie) => unsafeValue.test(cookie))) badResponse('a cookie has a line break or NUL');
-    headers['set-cookie'] = cookies.join(', ');
-  }
-  return { statusCode: status, headers, body };
+  const multi = multiValueHeaders(shaped.multiValueHeaders);
+  // Every cookie is its own Set-Cookie line (joined, a browser keeps only the first): payload 2.0's
+  // `cookies`, 1.0's multiValueHeaders, and a plain header.
+  const cookies = [
+    ...(headers['set-cookie'] === undefined ? [] : [headers['set-cookie']]),
+    ...(multi['set-cookie'] ?? []),
+    ...(Array.isArray(shaped.cookies) ? shaped.cookies.map(String) : []),
+  ];
+  if (cookies.some((cookie) => unsafeValue.test(cookie))) badResponse('a cookie has a line break or NUL');
+  const answer: HttpResult = { statusCode: status, headers, body };
+  for (const [name, values] of Object.entries(multi)) if (name !== 'set-cookie') answer.headers[name] = values.join(', ');
+  if (cookies.length > 0) answer.headers['set-cookie'] = cookies;
+  return answer;
 }
 
 /** The HTTP trigger's check of a result, for the invoker: a refused result makes the invocation an error. */

@@ -14,6 +14,7 @@ import importlib.util
 import io
 import json
 import os
+import queue
 import resource
 import sys
 import threading
@@ -116,6 +117,15 @@ INIT_ERROR = None
 # Connections are served on threads (a kept-alive health check must not block an invocation),
 # but invocations run one at a time, like the Node.js runtime.
 BUSY = threading.Lock()
+# Lambda calls the handler on the process's main thread (asyncio's default event loop, which stays
+# between calls, and signal.signal need it): connection threads hand each call to it here.
+CALLS = queue.Queue()
+
+
+def invoke_on_main_thread(request):
+    answer = queue.Queue(maxsize=1)
+    CALLS.put((request, answer))
+    return answer.get()
 
 
 def invoke(request):
@@ -202,7 +212,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(409, {"ok": False, "error": {"type": "WorkerBusy", "message": "This worker is already serving a request."}})
             return
         try:
-            reply = invoke(request)
+            reply = invoke_on_main_thread(request)
         finally:
             BUSY.release()
         self.send_json(200, reply)
@@ -246,7 +256,10 @@ def main():
     send_ipc({"type": "init-error", "port": port, "error": describe(INIT_ERROR)} if INIT_ERROR else {"type": "ready", "port": port})
     if IPC_FD is not None:
         threading.Thread(target=exit_when_manager_dies, daemon=True).start()
-    server.serve_forever()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    while True:
+        request, answer = CALLS.get()
+        answer.put(invoke(request))
 
 
 if __name__ == "__main__":

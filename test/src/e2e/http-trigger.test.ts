@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { httpEchoHandler } from '../helpers/handlers.js';
 import { startNubo, type TestNubo } from '../helpers/nubo.js';
+import { eventually } from '../helpers/processes.js';
 
 describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
   let nubo: TestNubo;
@@ -33,6 +34,54 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
     assert.equal(res.body.headers['x-custom'], 'abc');
     assert.equal(res.body.body, 'plain text body');
     assert.equal(res.body.isBase64Encoded, false);
+  });
+
+  it('keeps rawPath percent-encoded as sent, as function URLs do', async () => {
+    const res = await nubo.call('GET', '/fn/alice/open/files/reports%2F2024.csv?x=%2F');
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.rawPath, '/files/reports%2F2024.csv');
+    assert.equal(res.body.rawQueryString, 'x=%2F');
+  });
+
+  it('sends every cookie as its own Set-Cookie header (payload 2.0 cookies, 1.0 multiValueHeaders)', async () => {
+    await nubo.deploy(
+      alice,
+      'cookies',
+      {
+        'index.mjs': `export const handler = async (event) => event.rawPath === '/v1'
+          ? { statusCode: 200, multiValueHeaders: { 'Set-Cookie': ['a=1; Path=/', 'b=2; HttpOnly'], 'x-many': ['p', 'q'] }, body: 'v1' }
+          : { statusCode: 200, cookies: ['c=3; Path=/', 'd=4; Expires=Wed, 21 Oct 2026 07:28:00 GMT'], headers: { 'set-cookie': 'e=5' }, body: 'v2' };`,
+      },
+      { public: true },
+    );
+    const v1 = await fetch(`${nubo.url}/fn/alice/cookies/v1`);
+    assert.deepEqual(v1.headers.getSetCookie(), ['a=1; Path=/', 'b=2; HttpOnly']);
+    assert.equal(v1.headers.get('x-many'), 'p, q');
+    const v2 = await fetch(`${nubo.url}/fn/alice/cookies/v2`);
+    assert.deepEqual(v2.headers.getSetCookie(), ['e=5', 'c=3; Path=/', 'd=4; Expires=Wed, 21 Oct 2026 07:28:00 GMT']);
+  });
+
+  it('gives one call one request id: the header, the record, the event and the context agree', async () => {
+    await nubo.deploy(
+      alice,
+      'ids',
+      {
+        'index.mjs':
+          'export const handler = async (event, context) => ({ event: event.requestContext.requestId, context: context.awsRequestId });',
+      },
+      { public: true },
+    );
+    const res = await nubo.call('GET', '/fn/alice/ids/');
+    assert.equal(res.status, 200, res.text);
+    const id = res.headers.get('x-nubo-request-id');
+    assert.ok(id);
+    assert.deepEqual(res.body, { event: id, context: id });
+    // The call had no key, so another gateway may have served it: its record arrives with that gateway's log flush.
+    const record = await eventually('the record is stored', async () => {
+      const found = await nubo.call('GET', `/v1/invocations/${id}`, { key: alice });
+      return found.status === 200 && found;
+    });
+    assert.equal(record.body.requestId, id);
   });
 
   it('passes a binary body base64-encoded and sends a base64 answer back as bytes', async () => {

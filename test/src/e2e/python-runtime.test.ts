@@ -26,6 +26,33 @@ def handler(event, context):
     }
 `;
 
+/** What Lambda's Python runtime gives a handler: the main thread, its event loop kept between calls, signals. */
+const mainThreadApp = `
+import asyncio, signal, threading, time
+
+class Alarm(Exception):
+    pass
+
+def on_alarm(signum, frame):
+    raise Alarm()
+
+async def answer():
+    await asyncio.sleep(0)
+    return "async ok"
+
+def handler(event, context):
+    loop = asyncio.get_event_loop()
+    result = loop.run_until_complete(answer())
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, 0.05)
+    try:
+        time.sleep(5)
+        alarm = "no alarm"
+    except Alarm:
+        alarm = "alarm fired"
+    return {"main": threading.current_thread() is threading.main_thread(), "result": result, "loop": id(loop), "alarm": alarm}
+`;
+
 describe('Python handlers (python3.11)', () => {
   let nubo: TestNubo;
   let key: string;
@@ -40,6 +67,22 @@ describe('Python handlers (python3.11)', () => {
       { 'app.py': app },
       { runtime: 'python3.11', handler: 'app.handler', env: { GREETING: 'hi' }, memoryMb: 128, timeoutMs: 3000 },
     );
+  });
+
+  it('runs the handler on the main thread: asyncio (one loop across calls) and SIGALRM work as on Lambda', async () => {
+    await nubo.deploy(
+      key,
+      'main-thread',
+      { 'app.py': mainThreadApp },
+      { runtime: 'python3.11', handler: 'app.handler', timeoutMs: 10_000 },
+    );
+    const first = await nubo.invoke(key, 'main-thread');
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.body.main, true);
+    assert.equal(first.body.result, 'async ok');
+    assert.equal(first.body.alarm, 'alarm fired');
+    const second = await nubo.invoke(key, 'main-thread');
+    assert.equal(second.body.loop, first.body.loop, 'the same event loop on the next call');
   });
 
   it('runs cold then warm on the same worker with the Lambda context and its own env only', async () => {

@@ -8,6 +8,8 @@ export interface InvokeTarget {
 }
 
 export interface InvokeInput extends InvokeTarget {
+  /** The one id of this call: the HTTP request's, the record's, the handler's awsRequestId, the log line's. */
+  requestId: string;
   event: unknown;
   trigger: InvocationRecord['trigger'];
   logger: FastifyBaseLogger;

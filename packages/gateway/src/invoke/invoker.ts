@@ -82,7 +82,7 @@ export class Invoker {
   ) {}
 
   async invoke(input: InvokeInput): Promise<InvokeOutcome> {
-    const requestId = newRequestId();
+    const { requestId } = input;
     const startedAt = Date.now();
     const started = performance.now();
     const deadline = started + input.version.limits.timeoutMs;

@@ -40,6 +40,7 @@ export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: Func
         };
         const outcome = await invoker.invoke({
           ...(await target(false)),
+          requestId: request.id,
           reload: () => target(true),
           event: eventOf(request),
           trigger: 'invoke',

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { NuboError, newRequestId } from '@nubo/core';
+import { NuboError } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { Authenticator } from '../auth/authenticate.js';
@@ -41,10 +41,10 @@ export function triggerRoutes(
         }
         return { fn, version: await activeVersion(catalog, fn) };
       };
-      const subPath = (request.params as { '*'?: string })['*'] ?? '';
-      const event = buildHttpEvent(request, subPath, newRequestId());
+      const event = buildHttpEvent(request, request.id);
       const outcome = await invoker.invoke({
         ...(await target(false)),
+        requestId: request.id,
         reload: () => target(true),
         event,
         trigger: 'http',
