@@ -105,8 +105,8 @@ function multiValueHeaders(raw: unknown): Record<string, string[]> {
   if (typeof raw !== 'object' || raw === null) return lists;
   for (const [name, values] of Object.entries(raw)) {
     for (const value of Array.isArray(values) ? values : [values]) {
-      const [checkedName, checkedValue] = Object.entries(safeHeaders({ [name]: value }))[0] ?? [];
-      if (checkedName !== undefined) (lists[checkedName] ??= []).push(checkedValue!);
+      for (const [checkedName, checkedValue] of Object.entries(safeHeaders({ [name]: value })))
+        lists[checkedName] = [...(lists[checkedName] ?? []), checkedValue];
     }
   }
   return lists;

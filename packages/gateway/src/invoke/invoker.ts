@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { NuboError, isNuboError, newRequestId, type InvocationLog, type InvocationStatus, type WorkerInfo } from '@nubo/core';
+import { NuboError, isNuboError, type InvocationLog, type InvocationStatus, type WorkerInfo } from '@nubo/core';
 import type { InvokeRequest, RuntimeReply } from '@nubo/runtime';
 import type { InvocationMetrics } from '../metrics.js';
 import { callWorker, type CallResult } from './call-worker.js';
