@@ -36,7 +36,7 @@ export interface EgressNetwork {
  * Gives a worker's empty network namespace outbound network through slirp4netns (user-mode
  * networking: connections leave from the host's stack as the server's, nothing is bridged), with
  * the host's loopback unreachable from inside, so the platform's services on 127.0.0.1 are not.
- * slirp4netns ends when the worker's namespace goes, when closed, and when this process dies.
+ * slirp4netns ends when closed (with its worker) and when this process dies (its exit pipe closes).
  */
 export async function attachEgress(sandboxPid: number): Promise<EgressNetwork> {
   await loopbackConfigured(sandboxPid);
@@ -55,6 +55,8 @@ export async function attachEgress(sandboxPid: number): Promise<EgressNetwork> {
     ],
     { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
   );
+  // A pipe of a process that was killed can report a reset; its exit says what happened.
+  for (const stream of slirp.stdio) stream?.on('error', () => undefined);
   const ready = slirp.stdio[3] as Readable;
   // Kept open while the worker lives: its end (close, or this process dying) stops slirp4netns.
   const exitPipe = slirp.stdio[4] as Writable;

@@ -19,8 +19,8 @@ export function relayToSocket(host: string, socketPath: string): Promise<SocketR
       client.destroy();
       worker.destroy();
     };
-    client.once('error', end).once('close', end);
-    worker.once('error', end).once('close', end);
+    client.on('error', end).once('close', end);
+    worker.on('error', end).once('close', end);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
