@@ -4,6 +4,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { call } from '../helpers/http.js';
 import { startNubo } from '../helpers/nubo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -100,9 +101,14 @@ describe('the nubo CLI', () => {
     assert.match(stats.stdout, /p50 [\d.]+ ms\s+p95 [\d.]+ ms\s+p99 [\d.]+ ms/);
 
     assert.match((await run('ls')).stdout, /hello\s+1\s+false/);
-    const redeploy = await run('deploy', 'hello', fnDir, '--env', 'GREETING=hey');
+    const redeploy = await run('deploy', 'hello', fnDir, '--env', 'GREETING=hey', '--network', 'none');
     assert.match(redeploy.stdout, /version 2/);
     assert.equal(JSON.parse((await run('invoke', 'hello', '--data', '{"name":"z"}')).stdout).message, 'hey z');
+    const detail = await call(nubo.url, 'GET', '/v1/functions/hello', { key: saved.apiKey });
+    assert.equal(detail.body.network, 'none', 'the CLI deployed it without network');
+    const badNetwork = await run('deploy', 'hello', fnDir, '--network', 'everywhere');
+    assert.equal(badNetwork.code, 1);
+    assert.match(badNetwork.stderr, /network/);
 
     assert.equal((await run('rm', 'hello')).code, 0);
     const gone = await run('invoke', 'hello');

@@ -13,6 +13,7 @@ interface DeployOptions {
   maxConcurrency?: string;
   minWarm?: string;
   idleTtl?: string;
+  network?: string;
   public?: boolean;
 }
 
@@ -49,6 +50,7 @@ export function registerFunctionCommands(program: Command): void {
     .option('--max-concurrency <n>', 'most workers at once')
     .option('--min-warm <n>', 'idle workers kept ready')
     .option('--idle-ttl <ms>', 'idle time before a worker is stopped')
+    .option('--network <mode>', 'egress (outbound network, the default) or none')
     .option('--public', 'callable over the HTTP trigger without a key')
     .action(async (name: string, dir: string | undefined, options: DeployOptions) => {
       const api = await client();
@@ -63,6 +65,7 @@ export function registerFunctionCommands(program: Command): void {
         maxConcurrency: int('--max-concurrency', options.maxConcurrency),
         minWarm: int('--min-warm', options.minWarm),
         idleTtlMs: int('--idle-ttl', options.idleTtl),
+        network: options.network,
         public: options.public === true,
       };
       const { body: deployed } = await api.request('PUT', `/v1/functions/${encodeURIComponent(name)}`, body);
