@@ -6,7 +6,7 @@ import { nodeRuntimeScript, pythonRuntimeScript, type ReadyMessage } from '@nubo
 import type { EgressNetwork } from './isolation/egress-network.js';
 import { launchIsolated } from './isolation/isolated-launch.js';
 import { relayToSocket, type SocketRelay } from './isolation/socket-relay.js';
-import { removeCgroupParent, type WorkerCgroup } from './isolation/worker-cgroup.js';
+import { removeCgroupParent, type CgroupParent, type WorkerCgroup } from './isolation/worker-cgroup.js';
 import { TrackedSandbox } from './tracked-sandbox.js';
 import { workerEnvironment } from './worker-environment.js';
 import { workerLimits } from './worker-limits.js';
@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
 /** How the process sandbox isolates workers (bubblewrap), or null for plain child processes. */
 export interface ProcessIsolation {
   /** Where worker cgroups are made; null where the machine cannot (the heap limit is all then). */
-  cgroups: { version: 1 | 2; parent: string } | null;
+  cgroups: CgroupParent | null;
   /** The runtime package's files as workers are shown them (see sandboxDirs). */
   runtimeDir: string;
 }

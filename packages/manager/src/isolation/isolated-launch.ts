@@ -8,7 +8,7 @@ import { runtimePackageDir } from '@nubo/runtime';
 import { sandboxUser } from '../worker-limits.js';
 import { bubblewrapArguments, sandboxPaths } from './bubblewrap.js';
 import { attachEgress, egressResolvConf, type EgressNetwork } from './egress-network.js';
-import { WorkerCgroup, type CgroupLimits } from './worker-cgroup.js';
+import { WorkerCgroup, type CgroupLimits, type CgroupParent } from './worker-cgroup.js';
 
 const infoFd = 4;
 const blockFd = 5;
@@ -27,7 +27,7 @@ export interface IsolatedLaunchRequest {
   interpreterArgs: string[];
   env: Record<string, string>;
   network: NetworkAccess;
-  cgroups: { version: 1 | 2; parent: string } | null;
+  cgroups: CgroupParent | null;
   cgroupName: string;
   limits: CgroupLimits;
   /** Gets everything the sandbox writes to stderr, from its first byte (bubblewrap's own errors too). */
@@ -42,10 +42,17 @@ export interface IsolatedWorker {
   egress: EgressNetwork | null;
 }
 
-/** The install directory of an interpreter outside /usr (e.g. Node in /opt/node), shown at the same place. */
+const interpreterDirs = new Map<string, string | null>();
+
+/** The install directory of an interpreter outside /usr (e.g. Node in /opt/node), shown at the same place; looked up once. */
 function interpreterDir(command: string): string | null {
-  const real = realpathSync(command);
-  return real.startsWith('/usr/') ? null : dirname(dirname(real));
+  let dir = interpreterDirs.get(command);
+  if (dir === undefined) {
+    const real = realpathSync(command);
+    dir = real.startsWith('/usr/') ? null : dirname(dirname(real));
+    interpreterDirs.set(command, dir);
+  }
+  return dir;
 }
 
 /** Where a runtime script (a path in the runtime package) appears inside the sandbox. */

@@ -12,8 +12,14 @@ export interface CgroupLimits {
   cpuShares: number;
 }
 
+/** Where a manager's worker groups are made: its parent group in cgroup v1 or v2. */
+export interface CgroupParent {
+  version: 1 | 2;
+  parent: string;
+}
+
 /** Which cgroup hierarchy the machine has, and whether this process may create groups in it. */
-export type CgroupSupport = { version: 1 | 2; parent: string } | { version: null; reason: string };
+export type CgroupSupport = CgroupParent | { version: null; reason: string };
 
 /**
  * Finds where worker groups can be made: cgroup v2 (unified) or v1 (memory, pids and cpu
@@ -49,11 +55,11 @@ export async function detectCgroups(groupName: string): Promise<CgroupSupport> {
  */
 export class WorkerCgroup {
   private constructor(
-    private readonly support: { version: 1 | 2; parent: string },
+    private readonly support: CgroupParent,
     private readonly dirs: string[],
   ) {}
 
-  static async create(support: { version: 1 | 2; parent: string }, name: string, limits: CgroupLimits): Promise<WorkerCgroup> {
+  static async create(support: CgroupParent, name: string, limits: CgroupLimits): Promise<WorkerCgroup> {
     if (support.version === 2) {
       const dir = join(support.parent, name);
       await mkdir(dir, { recursive: true });
@@ -114,21 +120,25 @@ async function killAndRemove(dirs: string[]): Promise<void> {
   for (const dir of dirs) await rmdir(dir).catch(() => undefined);
 }
 
+/** The manager's parent group: one directory in v2, one per controller in v1. */
+function parentDirs(support: CgroupParent): string[] {
+  return support.version === 2 ? [support.parent] : v1Controllers.map((c) => join(cgroupRoot, c, support.parent));
+}
+
 /** Removes this manager's (empty) parent group once its workers are gone. */
-export async function removeCgroupParent(support: { version: 1 | 2; parent: string }): Promise<void> {
-  const dirs = support.version === 2 ? [support.parent] : v1Controllers.map((c) => join(cgroupRoot, c, support.parent));
-  for (const dir of dirs) await rmdir(dir).catch(() => undefined);
+export async function removeCgroupParent(support: CgroupParent): Promise<void> {
+  for (const dir of parentDirs(support)) await rmdir(dir).catch(() => undefined);
 }
 
 /** Ends and removes worker groups an earlier run left (a server killed with SIGKILL cannot remove its own). */
-export async function removeLeftoverCgroups(support: { version: 1 | 2; parent: string }): Promise<number> {
-  const parentDirs = support.version === 2 ? [support.parent] : v1Controllers.map((c) => join(cgroupRoot, c, support.parent));
+export async function removeLeftoverCgroups(support: CgroupParent): Promise<number> {
+  const parents = parentDirs(support);
   const names = new Set<string>();
-  for (const parent of parentDirs)
+  for (const parent of parents)
     for (const entry of await readdir(parent, { withFileTypes: true }).catch(() => []))
       if (entry.isDirectory()) names.add(entry.name);
   for (const name of names) {
-    await killAndRemove(parentDirs.map((p) => join(p, name)));
+    await killAndRemove(parents.map((p) => join(p, name)));
   }
   return names.size;
 }
