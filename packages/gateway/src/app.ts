@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { newRequestId } from '@nubo/core';
+import { callerRequestId, newRequestId, NuboError, requestIdHeader } from '@nubo/core';
 import { frameworkErrors, installErrorHandlers } from '@nubo/http';
 import type { GatewayDeps } from './deps.js';
 import { Authenticator } from './auth/authenticate.js';
@@ -35,7 +35,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One structured line per invocation replaces Fastify's two lines per request.
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => newRequestId(),
+    // A caller's own id joins its logs with ours; a header that is no id is refused below.
+    genReqId: (request) => callerRequestId(request.headers[requestIdHeader]) ?? newRequestId(),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     frameworkErrors,
@@ -43,6 +44,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app, { notFoundHint: 'see GET /openapi.json for the API' });
+  app.addHook('onRequest', async (request) => {
+    const sent = request.headers[requestIdHeader];
+    if (sent !== undefined && callerRequestId(sent) === null)
+      throw new NuboError(
+        'NUBO_ERR_REQUEST_INVALID',
+        `The ${requestIdHeader} header must be one UUID (e.g. ${newRequestId()}); leave it out and Nubo makes one.`,
+      );
+  });
 
   await app.register(swagger, {
     openapi: {

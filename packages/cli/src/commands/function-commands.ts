@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { requestIdHeader } from '@nubo/core';
 import { ApiClient } from '../client/api-client.js';
 import { zipDirectory } from '../client/zip-directory.js';
 import { formatTime, printJson, printTable } from '../output.js';
@@ -96,12 +97,12 @@ export function registerFunctionCommands(program: Command): void {
         throw new Error(`The event is not valid JSON (${(err as Error).message}).`);
       }
       const response = await api.request('POST', `/v1/functions/${encodeURIComponent(name)}/invoke`, event, { allowError: true });
-      const meta = `request ${response.headers.get('x-nubo-request-id')}, ${response.headers.get('x-nubo-cold-start') === 'true' ? 'cold' : 'warm'} start, ${response.headers.get('x-nubo-duration-ms')} ms`;
+      const meta = `request ${response.headers.get(requestIdHeader)}, ${response.headers.get('x-nubo-cold-start') === 'true' ? 'cold' : 'warm'} start, ${response.headers.get('x-nubo-duration-ms')} ms`;
       if (response.status >= 400) {
         const error = (response.body as { error?: { code?: string; message?: string; stack?: string } }).error;
         console.error(`Error ${response.status} ${error?.code ?? ''}: ${error?.message ?? JSON.stringify(response.body)}`);
         if (options.verbose && error?.stack) console.error(error.stack);
-        if (response.headers.get('x-nubo-request-id')) console.error(meta);
+        if (response.headers.get(requestIdHeader)) console.error(meta);
         process.exitCode = 1;
         return;
       }

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { NuboError, type ErrorCode, type InvocationStatus } from '@nubo/core';
+import { NuboError, requestIdHeader, type ErrorCode, type InvocationStatus } from '@nubo/core';
 import type { InvokeError, InvokeOutcome } from './invocation-types.js';
 import { sendError } from '@nubo/http';
 
@@ -12,7 +12,7 @@ const failureCodes: Record<Exclude<InvocationStatus, 'ok'>, ErrorCode> = {
 };
 
 export function setInvocationHeaders(reply: FastifyReply, outcome: InvokeOutcome): void {
-  reply.header('x-nubo-request-id', outcome.requestId);
+  reply.header(requestIdHeader, outcome.requestId);
   reply.header('x-nubo-cold-start', String(outcome.cold));
   reply.header('x-nubo-duration-ms', String(outcome.durationMs));
   reply.header('x-nubo-status', outcome.status);

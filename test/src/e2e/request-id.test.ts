@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import { freePort } from '../helpers/distributed-stack.js';
+import { call } from '../helpers/http.js';
+import { eventually, startNuboProcess } from '../helpers/processes.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const echoIds =
+  'export const handler = async (event, context) => ({ event: event.requestContext.requestId, context: context.awsRequestId });';
+
+const port = await freePort('127.0.0.1');
+const url = `http://127.0.0.1:${port}`;
+const server = startNuboProcess('server', {
+  NUBO_PORT: String(port),
+  NUBO_DATA_DIR: await tempDir(),
+  NUBO_LOG_LEVEL: 'info',
+  NUBO_LOG_FORMAT: 'json',
+});
+
+describe('one request id per call, from the edge to the log line', () => {
+  let key: string;
+
+  before(async () => {
+    await eventually('the server answers', async () => (await fetch(`${url}/healthz`)).ok);
+    const signup = await call(url, 'POST', '/v1/auth/signup', { body: { username: 'alice', password: 'correct horse battery' } });
+    key = signup.body.apiKey;
+    const deployed = await call(url, 'PUT', '/v1/functions/ids', {
+      key,
+      body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': echoIds } }, public: true },
+    });
+    assert.equal(deployed.status, 201, deployed.text);
+  });
+
+  const invocationLines = (id: string) =>
+    server
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"invocation"'))
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.requestId === id);
+
+  for (const caller of [false, true]) {
+    it(`${caller ? "keeps the caller's x-nubo-request-id" : 'mints one id'}: header, event, context, record and log line agree`, async () => {
+      const sent = randomUUID().toUpperCase();
+      const res = await call(url, 'GET', '/fn/alice/ids/', caller ? { headers: { 'x-nubo-request-id': sent } } : {});
+      assert.equal(res.status, 200, res.text);
+      const id = res.headers.get('x-nubo-request-id');
+      assert.ok(id);
+      if (caller) assert.equal(id, sent.toLowerCase());
+      assert.deepEqual(res.body, { event: id, context: id });
+      const record = await call(url, 'GET', `/v1/invocations/${id}`, { key });
+      assert.equal(record.status, 200, record.text);
+      assert.equal(record.body.requestId, id);
+      const [line] = await eventually('the log line is written', async () => {
+        const lines = invocationLines(id);
+        return lines.length > 0 && lines;
+      });
+      assert.equal(line.reqId, id);
+      assert.equal(line.function, 'ids');
+      assert.equal(line.version, 1);
+      assert.equal(line.worker, record.body.workerId);
+    });
+  }
+
+  it('refuses a request id that is not a UUID with 400, running nothing', async () => {
+    for (const bad of ['abc', `${randomUUID()}\u0000`, 'x'.repeat(36), `${randomUUID()},${randomUUID()}`]) {
+      const res = await call(url, 'POST', '/v1/functions/ids/invoke', {
+        key,
+        body: {},
+        headers: { 'x-nubo-request-id': bad },
+      }).catch((error: Error) => ({ status: 0, text: error.message, body: null }));
+      // fetch itself refuses a NUL in a header; every header it sends gets the 400.
+      if (res.status === 0) continue;
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.error.code, 'NUBO_ERR_REQUEST_INVALID');
+      assert.match(res.body.error.message, /x-nubo-request-id header must be one UUID/);
+    }
+    const stats = await call(url, 'GET', '/v1/functions/ids/stats', { key });
+    assert.equal(stats.body.count, 2, stats.text);
+  });
+});
