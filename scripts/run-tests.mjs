@@ -24,6 +24,13 @@ if (selected.length === 0) {
   process.exit(1);
 }
 
+console.log('Installing the Node.js releases of node22 and node24 when missing (scripts/install-runtimes.mjs)…');
+const runtimes = spawnSync(process.execPath, [join(repo, 'scripts', 'install-runtimes.mjs')], { stdio: 'inherit' });
+if (runtimes.status !== 0) {
+  console.error('The node22 and node24 runtimes could not be installed, so their tests cannot run. Fix the error above.');
+  process.exit(1);
+}
+
 console.log(
   'Installing the isolation tools the process sandbox tests need when missing (scripts/services/install.sh isolation)…',
 );

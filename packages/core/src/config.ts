@@ -40,6 +40,8 @@ export const serverConfigSchema = z.object({
     .refine((r) => r.from >= 1024 && r.to <= 65535 && r.from < r.to, 'use a range within 1024-65535')
     .default({ from: 30000, to: 39999 }),
   NUBO_IMAGE_NODE20: z.string().min(1).optional(),
+  NUBO_IMAGE_NODE22: z.string().min(1).optional(),
+  NUBO_IMAGE_NODE24: z.string().min(1).optional(),
   NUBO_IMAGE_PYTHON311: z.string().min(1).optional(),
   NUBO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NUBO_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

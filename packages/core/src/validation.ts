@@ -1,5 +1,5 @@
 import { NuboError } from './errors.js';
-import { runtimeIds, type RuntimeId } from './types.js';
+import { isNodeRuntime, lambdaRuntimeAliases, runtimeIds, type RuntimeId } from './types.js';
 
 const functionNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 const usernamePattern = /^[a-z][a-z0-9_-]{1,31}$/;
@@ -21,10 +21,16 @@ export function isValidUsername(name: string): boolean {
   return usernamePattern.test(name);
 }
 
-export function assertRuntime(runtime: string): asserts runtime is RuntimeId {
-  if (!(runtimeIds as readonly string[]).includes(runtime)) {
-    throw new NuboError('NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME', `Unknown runtime "${runtime}": use one of ${runtimeIds.join(', ')}.`);
+/** A runtime id as typed by a user (Nubo's own, or Lambda's such as nodejs22.x) → Nubo's id. */
+export function resolveRuntime(runtime: string): RuntimeId {
+  const id = lambdaRuntimeAliases[runtime] ?? runtime;
+  if (!(runtimeIds as readonly string[]).includes(id)) {
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME',
+      `Unknown runtime "${runtime}": use one of ${runtimeIds.join(', ')} (or Lambda's ${Object.keys(lambdaRuntimeAliases).join(', ')}).`,
+    );
   }
+  return id as RuntimeId;
 }
 
 export interface ParsedHandler {
@@ -47,7 +53,7 @@ export function parseHandler(handler: string): ParsedHandler {
 
 /** Source files a handler module may live in, per runtime, in lookup order. */
 export function handlerFileCandidates(runtime: RuntimeId, module: string): string[] {
-  return runtime === 'node20' ? [`${module}.js`, `${module}.mjs`, `${module}.cjs`] : [`${module}.py`];
+  return isNodeRuntime(runtime) ? [`${module}.js`, `${module}.mjs`, `${module}.cjs`] : [`${module}.py`];
 }
 
 /** All of a function's environment variables together (names and values) fit in this. */

@@ -3,7 +3,7 @@ import {
   NuboError,
   assertEnv,
   assertFunctionName,
-  assertRuntime,
+  resolveRuntime,
   bundleFromFiles,
   bundleFromZip,
   decodeBase64,
@@ -51,8 +51,7 @@ export class Deployer {
   ): Promise<{ fn: FunctionRecord; version: FunctionVersion; created: boolean }> {
     const { catalog, codeStore, managers, settings } = this.deps;
     assertFunctionName(name);
-    assertRuntime(request.runtime);
-    const runtime = request.runtime;
+    const runtime = resolveRuntime(request.runtime);
     // With no manager alive there is nothing to compare against: the probe start answers 503 then.
     const runtimes = await managers.runtimes();
     if (runtimes.length > 0 && !runtimes.includes(runtime)) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invocationStatuses, networkAccessModes } from '@nubo/core';
+import { invocationStatuses, lambdaRuntimeAliases, networkAccessModes, runtimeIds } from '@nubo/core';
 
 /** The request and response shapes of the HTTP API: they validate requests and generate /openapi.json. */
 
@@ -35,7 +35,7 @@ export const keyIdParamsSchema = z.object({ id: z.string() });
 
 export const deployRequestSchema = z
   .object({
-    runtime: z.string().describe('node20 or python3.11'),
+    runtime: z.string().describe(`${runtimeIds.join(', ')}; or Lambda's ${Object.keys(lambdaRuntimeAliases).join(', ')}`),
     handler: z.string().describe('<file>.<export>, e.g. index.handler'),
     code: z.union([
       z.object({ zip: z.string().describe('base64 of a zip archive of the code directory') }).strict(),
@@ -73,6 +73,7 @@ export const versionSchema = z.object({
   limits: limitsSchema,
   network: z.enum(networkAccessModes),
   createdAt: z.number(),
+  warnings: z.array(z.string()).describe('e.g. a runtime past its end of life'),
 });
 
 export const functionSchema = z.object({
@@ -93,6 +94,7 @@ export const functionDetailSchema = functionSchema.extend({
   limits: limitsSchema,
   network: z.enum(networkAccessModes),
   envNames: z.array(z.string()),
+  warnings: z.array(z.string()).describe("the active version's, e.g. a runtime past its end of life"),
   liveWorkers: z.number(),
   versions: z.array(versionSchema),
 });

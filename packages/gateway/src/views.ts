@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { FunctionRecord, FunctionVersion, InvocationRecord } from '@nubo/core';
+import { deprecatedRuntimes, type FunctionRecord, type FunctionVersion, type InvocationRecord } from '@nubo/core';
 
 export function baseUrl(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
@@ -29,10 +29,17 @@ export function versionView(version: FunctionVersion) {
     limits: version.limits,
     network: version.network,
     createdAt: version.createdAt,
+    warnings: versionWarnings(version),
   };
 }
 
 export function invocationView(record: InvocationRecord) {
   const { ownerId: _owner, functionId: _fn, ...view } = record;
   return view;
+}
+
+/** What a user should act on about a version (a runtime past its end of life). */
+export function versionWarnings(version: FunctionVersion): string[] {
+  const deprecation = deprecatedRuntimes[version.runtime];
+  return deprecation ? [deprecation] : [];
 }

@@ -1,8 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NuboError, type Logger, type SandboxStartRequest, type SandboxWorker, type WorkerExit } from '@nubo/core';
-import { nodeRuntimeScript, pythonRuntimeScript, type ReadyMessage } from '@nubo/runtime';
+import { existsSync } from 'node:fs';
+import {
+  NuboError,
+  runtimeIds,
+  type Logger,
+  type RuntimeId,
+  type SandboxStartRequest,
+  type SandboxWorker,
+  type WorkerExit,
+} from '@nubo/core';
+import { installedNode, nodeRuntimeScript, pythonRuntimeScript, runtimePackageDir, type ReadyMessage } from '@nubo/runtime';
 import type { EgressNetwork } from './isolation/egress-network.js';
 import { launchIsolated } from './isolation/isolated-launch.js';
 import { relayToSocket, type SocketRelay } from './isolation/socket-relay.js';
@@ -66,6 +75,11 @@ function killGroup(child: ChildProcess): void {
  */
 export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
   readonly kind = 'process';
+  /** Every runtime whose interpreter is installed (scripts/install-runtimes.mjs installs node22 and node24). */
+  override readonly runtimes: readonly RuntimeId[] = runtimeIds.filter((runtime) => {
+    const node = installedNode(runtimePackageDir, runtime);
+    return node === null || existsSync(node);
+  });
 
   constructor(private readonly options: ProcessSandboxOptions) {
     super();
@@ -79,10 +93,11 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     const workerDir = join(this.options.workDir, workerId);
     await mkdir(workerDir, { recursive: true });
     // Node's heap limit also gives a clear "out of memory" message; the cgroup limits everything else.
-    const [command, ...interpreterArgs] =
-      spec.runtime === 'python3.11' ? ['python3', '-u'] : [process.execPath, `--max-old-space-size=${spec.memoryMb}`];
-    const script = spec.runtime === 'python3.11' ? pythonRuntimeScript : nodeRuntimeScript;
     const isolation = this.options.isolation;
+    const node = installedNode(isolation?.runtimeDir ?? runtimePackageDir, spec.runtime) ?? process.execPath;
+    const [command, ...interpreterArgs] =
+      spec.runtime === 'python3.11' ? ['python3', '-u'] : [node, `--max-old-space-size=${spec.memoryMb}`];
+    const script = spec.runtime === 'python3.11' ? pythonRuntimeScript : nodeRuntimeScript;
     const tmp = isolation ? '/tmp' : workerDir;
     const env = {
       ...spec.env,

@@ -21,3 +21,12 @@ export const pythonRuntimeScript = fileURLToPath(new URL('../python/nubo_runtime
 
 /** The runtime package's directory, which holds both scripts (an isolated worker sees it read-only). */
 export const runtimePackageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The Node.js of a node runtime inside a runtime directory (the package's, or a copy a sandbox
+ * shows its workers): Node releases other than the one running Nubo are installed under
+ * `interpreters/<runtime>/` by scripts/install-runtimes.mjs. `node20` is the Node running Nubo: null.
+ */
+export function installedNode(runtimeDir: string, runtime: string): string | null {
+  return runtime === 'node20' ? null : `${runtimeDir}/interpreters/${runtime}/bin/node`;
+}

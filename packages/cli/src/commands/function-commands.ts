@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { requestIdHeader } from '@nubo/core';
+import { requestIdHeader, runtimeIds } from '@nubo/core';
 import { ApiClient } from '../client/api-client.js';
 import { zipDirectory } from '../client/zip-directory.js';
 import { formatTime, printJson, printTable } from '../output.js';
@@ -43,7 +43,7 @@ export function registerFunctionCommands(program: Command): void {
   program
     .command('deploy <name> [dir]')
     .description('Zip a directory and deploy it as the next version of a function')
-    .option('-r, --runtime <runtime>', 'node20', 'node20')
+    .option('-r, --runtime <runtime>', `${runtimeIds.join(', ')} (or Lambda's ids, e.g. nodejs24.x)`, 'node24')
     .option('-H, --handler <file.export>', 'handler: <file>.<export>', 'index.handler')
     .option('-e, --env <NAME=value>', 'environment variable (repeatable)', collect, [])
     .option('-m, --memory <mb>', 'memory limit in MB')
@@ -72,11 +72,12 @@ export function registerFunctionCommands(program: Command): void {
       const { body: deployed } = await api.request('PUT', `/v1/functions/${encodeURIComponent(name)}`, body);
       const result = deployed as {
         function: { name: string; invokeUrl: string; triggerUrl: string; public: boolean };
-        version: { version: number };
+        version: { version: number; warnings: string[] };
       };
       console.log(
         `Deployed ${result.function.name} version ${result.version.version} (${files} files, ${zip.length} bytes zipped).`,
       );
+      for (const warning of result.version.warnings) console.error(`Warning: ${warning}`);
       console.log(`  invoke:  nubo invoke ${name}   (POST ${result.function.invokeUrl})`);
       console.log(`  trigger: ${result.function.triggerUrl}${result.function.public ? ' (public)' : ' (needs an API key)'}`);
     });

@@ -49,6 +49,8 @@ export async function openSandbox(
     ports: config.NUBO_WORKER_PORT_RANGE,
     images: {
       ...(config.NUBO_IMAGE_NODE20 ? { node20: config.NUBO_IMAGE_NODE20 } : {}),
+      ...(config.NUBO_IMAGE_NODE22 ? { node22: config.NUBO_IMAGE_NODE22 } : {}),
+      ...(config.NUBO_IMAGE_NODE24 ? { node24: config.NUBO_IMAGE_NODE24 } : {}),
       ...(config.NUBO_IMAGE_PYTHON311 ? { 'python3.11': config.NUBO_IMAGE_PYTHON311 } : {}),
     },
     logger,

@@ -11,7 +11,7 @@ import {
   functionNameParamsSchema,
   functionSchema,
 } from '../schemas.js';
-import { baseUrl, functionView, versionView } from '../views.js';
+import { baseUrl, functionView, versionView, versionWarnings } from '../views.js';
 import { activeVersion } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
 
@@ -37,7 +37,7 @@ export function functionRoutes(deps: GatewayDeps, deployer: Deployer, resolver: 
       async (request, reply) => {
         const { fn, version, created } = await deployer.deploy(request.user, request.params.name, request.body);
         resolver.forget(fn);
-        request.log.info({ function: fn.name, version: version.version }, 'deployed');
+        request.log.info({ function: fn.name, version: version.version, runtime: version.runtime }, 'deployed');
         return reply
           .code(created ? 201 : 200)
           .send({ function: functionView(fn, baseUrl(request)), version: versionView(version), created });
@@ -84,6 +84,7 @@ export function functionRoutes(deps: GatewayDeps, deployer: Deployer, resolver: 
           limits: version.limits,
           network: version.network,
           envNames: Object.keys(version.env).sort(),
+          warnings: versionWarnings(version),
           liveWorkers,
           versions: versions.map(versionView),
         };

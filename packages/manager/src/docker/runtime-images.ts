@@ -1,14 +1,17 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
-import { nodeRuntimeScript, pythonRuntimeScript } from '@nubo/runtime';
-import type { RuntimeId } from '@nubo/core';
+import { installedNode, nodeRuntimeScript, pythonRuntimeScript, runtimePackageDir } from '@nubo/runtime';
+import { isNodeRuntime, type RuntimeId } from '@nubo/core';
 
 export const defaultImages: Record<RuntimeId, string> = {
   node20: 'nubo-runtime-node20:local',
+  node22: 'nubo-runtime-node22:local',
+  node24: 'nubo-runtime-node24:local',
   'python3.11': 'nubo-runtime-python3.11:local',
 };
 
@@ -51,13 +54,21 @@ async function copyStdlib(from: string, to: string): Promise<void> {
   }
 }
 
+/** The Node.js binary of a node runtime on this host: installed (node22, node24) or the one running Nubo (node20). */
+function nodeBinary(runtime: RuntimeId): string {
+  const installed = installedNode(runtimePackageDir, runtime);
+  if (installed && !existsSync(installed))
+    throw new Error(`The Node.js of ${runtime} is not installed: run node scripts/install-runtimes.mjs first.`);
+  return installed ?? process.execPath;
+}
+
 /** Lays out a FROM-scratch image of one runtime from this host's own interpreter. */
 async function buildContext(runtime: RuntimeId): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), `nubo-image-${runtime}-`));
   let entrypoint: string[];
   let env: string[] = [];
-  if (runtime === 'node20') {
-    const node = await realpath(process.execPath);
+  if (isNodeRuntime(runtime)) {
+    const node = await realpath(nodeBinary(runtime));
     await copyInto(root, node, '/usr/bin/node');
     for (const lib of librariesOf(node)) await copyInto(root, lib);
     await cp(dirname(nodeRuntimeScript), join(root, 'runtime/node'), {
@@ -113,7 +124,7 @@ async function buildContext(runtime: RuntimeId): Promise<string> {
 /** Builds the worker image of a runtime, reporting progress lines; answers the image tag. */
 export async function buildRuntimeImage(docker: Docker, runtime: RuntimeId, progress: (line: string) => void): Promise<string> {
   const tag = defaultImages[runtime];
-  progress(`[images] laying out ${tag} from this host's ${runtime === 'node20' ? 'node' : 'python3'}`);
+  progress(`[images] laying out ${tag} from this host's ${isNodeRuntime(runtime) ? nodeBinary(runtime) : 'python3'}`);
   const context = await buildContext(runtime);
   try {
     progress(`[images] building ${tag}`);

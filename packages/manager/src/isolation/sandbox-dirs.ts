@@ -1,4 +1,5 @@
-import { chmod, cp, mkdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, cp, link, mkdir, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runtimePackageDir } from '@nubo/runtime';
 
@@ -36,10 +37,23 @@ export async function sandboxDirs(dataDir: string, managerId: string, isolated: 
   await mkdir(base, { mode: 0o711 });
   const runtimeDir = join(base, 'runtime');
   for (const part of ['dist', 'python']) await cp(join(runtimePackageDir, part), join(runtimeDir, part), { recursive: true });
+  await showInstalledNodes(runtimeDir);
   return {
     workDir: join(base, 'workers'),
     codeCacheDir: join(base, 'code-cache'),
     runtimeDir,
     remove: () => rm(base, { recursive: true, force: true }),
   };
+}
+
+/** The installed Node binaries (hundreds of MB): linked, not copied, where the file system allows. */
+async function showInstalledNodes(runtimeDir: string): Promise<void> {
+  const installed = join(runtimePackageDir, 'interpreters');
+  const runtimes = await readdir(installed).catch(() => [] as string[]);
+  for (const runtime of runtimes) {
+    const [from, to] = [join(installed, runtime, 'bin', 'node'), join(runtimeDir, 'interpreters', runtime, 'bin', 'node')];
+    if (!existsSync(from)) continue;
+    await mkdir(join(to, '..'), { recursive: true });
+    await link(from, to).catch(() => copyFile(from, to));
+  }
 }
