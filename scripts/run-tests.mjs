@@ -42,6 +42,16 @@ if (isolation.status !== 0) {
   process.exit(1);
 }
 
+const needsPythonTools = selected.some((file) => /(lambda-api|third-party)/.test(relative(root, file)));
+if (needsPythonTools) {
+  console.log('Installing the AWS CLI and pip the Lambda API tests use when missing (scripts/services/install.sh python-tools)…');
+  const tools = spawnSync('bash', [join(repo, 'scripts', 'services', 'install.sh'), 'python-tools'], { stdio: 'inherit' });
+  if (tools.status !== 0) {
+    console.error('The AWS CLI could not be installed: the Lambda API tests cannot run. Fix the error above.');
+    process.exit(1);
+  }
+}
+
 const needsServices = selected.some((file) => /(distributed|production-adapters)/.test(relative(root, file)));
 if (needsServices) {
   console.log('Starting the services the distributed tests need (scripts/services/start.sh)…');

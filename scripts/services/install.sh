@@ -2,15 +2,17 @@
 # Installs, when missing, every service the distributed and Docker tests need:
 #   Redis + Sentinel, MariaDB, Docker engine (Debian packages), FerretDB v1.24.2 (Go module, SQLite
 #   backend, built through the small launcher in ferretdb-launcher/), and the process sandbox's
-#   isolation tools: bubblewrap, slirp4netns, iproute2 (Debian packages).
+#   isolation tools: bubblewrap, slirp4netns, iproute2 (Debian packages), and the Lambda API tests'
+#   tools: the AWS CLI (awscli from PyPI) in a virtualenv whose pip also installs functions' packages.
 # The S3-compatible server (s3rver) is an npm devDependency and needs no step here.
-# Usage: scripts/services/install.sh [redis] [mariadb] [docker] [ferretdb] [isolation]   (default: all)
+# Usage: scripts/services/install.sh [redis] [mariadb] [docker] [ferretdb] [isolation] [python-tools]   (default: all)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin_dir="${NUBO_SERVICES_DIR:-$root/.services}/bin"
+python_tools="${NUBO_SERVICES_DIR:-$root/.services}/python-tools"
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(redis mariadb docker ferretdb isolation)
+[ ${#wanted[@]} -gt 0 ] || wanted=(redis mariadb docker ferretdb isolation python-tools)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -44,6 +46,14 @@ for item in "${wanted[@]}"; do
         echo "[install] FerretDB ready: $bin_dir/ferretdb-launcher"
       fi
       ;;
-    *) echo "[install] unknown service '$item': use redis, mariadb, docker, ferretdb or isolation" >&2; exit 2 ;;
+    python-tools)
+      if [ ! -x "$python_tools/bin/aws" ]; then
+        python3 -m venv "$python_tools" 2>/dev/null || { apt_install python3-venv; rm -rf "$python_tools"; python3 -m venv "$python_tools"; }
+        echo "[install] installing the AWS CLI (awscli 1.46.3 from PyPI) into $python_tools"
+        "$python_tools/bin/pip" install -q --disable-pip-version-check awscli==1.46.3
+        echo "[install] AWS CLI ready: $python_tools/bin/aws"
+      fi
+      ;;
+    *) echo "[install] unknown service '$item': use redis, mariadb, docker, ferretdb, isolation or python-tools" >&2; exit 2 ;;
   esac
 done

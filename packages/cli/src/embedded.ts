@@ -9,6 +9,7 @@ import { openPool } from './compose/open-pool.js';
 import { managerSettings } from './compose/manager-settings.js';
 import { openStores } from './compose/open-stores.js';
 import { gatewaySettings } from './compose/gateway-settings.js';
+import { keySealingSecret } from './compose/key-sealing-secret.js';
 
 export interface EmbeddedNubo {
   url: string;
@@ -40,7 +41,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
   manager.start();
 
   const gateway = await buildGateway({
-    settings: gatewaySettings(config, notIsolatedReason),
+    settings: gatewaySettings(config, notIsolatedReason, await keySealingSecret(config, dataDir, logger)),
     logger,
     catalog: stores.catalog,
     invocationLog: stores.invocationLog,

@@ -1,9 +1,11 @@
+import { resolve } from 'node:path';
 import type { Logger, ServerConfig } from '@nubo/core';
 import { buildGateway, type Gateway } from '@nubo/gateway';
 import { HttpManagerClient } from '@nubo/manager/client';
 import { openPool, requireCluster } from './compose/open-pool.js';
 import { openStores } from './compose/open-stores.js';
 import { gatewaySettings } from './compose/gateway-settings.js';
+import { keySealingSecret } from './compose/key-sealing-secret.js';
 
 export interface GatewayNode {
   url: string;
@@ -27,7 +29,11 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
   }, config.NUBO_HEARTBEAT_MS);
   refresh.unref();
   const gateway = await buildGateway({
-    settings: gatewaySettings(config, config.NUBO_ISOLATION === 'off' ? 'NUBO_ISOLATION=off' : null),
+    settings: gatewaySettings(
+      config,
+      config.NUBO_ISOLATION === 'off' ? 'NUBO_ISOLATION=off' : null,
+      await keySealingSecret(config, resolve(config.NUBO_DATA_DIR), logger),
+    ),
     logger,
     catalog: stores.catalog,
     invocationLog: stores.invocationLog,

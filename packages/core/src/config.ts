@@ -46,6 +46,8 @@ export const serverConfigSchema = z.object({
   NUBO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NUBO_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   NUBO_ALLOW_SIGNUP: bool.default(true),
+  /** Seals API keys so AWS SigV4 signatures can be checked; unset: a file in the data directory (SQLite catalog only). */
+  NUBO_KEY_SEALING_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
   NUBO_AUTH_RATE_PER_CLIENT: int(1, 1_000_000).default(30),
   NUBO_AUTH_RATE_PER_USERNAME: int(1, 1_000_000).default(10),
   NUBO_MAX_EVENT_BYTES: int(1024, 64 * MiB).default(6 * MiB),

@@ -19,6 +19,7 @@ import { invokeRoutes } from './routes/invoke-routes.js';
 import { logRoutes } from './routes/log-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { triggerRoutes } from './routes/trigger-routes.js';
+import { lambdaApiPrefix, lambdaRoutes } from './lambda-api/lambda-routes.js';
 
 export interface Gateway {
   app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -84,11 +85,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   const prewarmer = new Prewarmer({ catalog: deps.catalog, supply, logger: deps.logger, intervalMs: settings.prewarmIntervalMs });
   const deployer = new Deployer(deps, () => prewarmer.kick());
-  const auth = new Authenticator(deps.catalog);
+  const auth = new Authenticator(deps.catalog, settings.keySealingSecret);
   const resolver = new FunctionResolver(deps.catalog);
 
   await app.register(systemRoutes(metrics));
-  await app.register(signInRoutes(deps.catalog, settings));
+  await app.register(signInRoutes(deps.catalog, auth, settings));
   await app.register(
     authenticatedRoutes(auth, settings.singleUserReason, [
       keyRoutes(deps.catalog, auth),
@@ -98,6 +99,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     ]),
   );
   await app.register(triggerRoutes(deps, auth, invoker, resolver));
+  await app.register(lambdaRoutes(deps, auth, invoker, resolver, deployer), { prefix: lambdaApiPrefix });
   await app.ready();
   prewarmer.start();
 

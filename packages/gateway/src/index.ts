@@ -2,3 +2,4 @@ export { buildGateway, type Gateway } from './app.js';
 export type { GatewayDeps } from './deps.js';
 export type { GatewaySettings } from './settings.js';
 export { hashPassword, verifyPassword } from './auth/secrets.js';
+export { KeySealer } from './auth/key-sealing.js';

@@ -1,4 +1,4 @@
-import type { ApiKey, FunctionRecord, FunctionVersion, NetworkAccess, RuntimeId, User } from '@nubo/core';
+import type { ApiKey, FunctionRecord, FunctionVersion, NetworkAccess, RuntimeId, SigningKey, User } from '@nubo/core';
 
 /** Row shapes and mappers shared by the SQL catalogs (SQLite and MySQL use the same columns). */
 
@@ -72,6 +72,18 @@ export const toKey = (row: KeyRow): ApiKey => ({
   prefix: row.prefix,
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
+});
+/** A key's columns joined to its user's row, for signature checks. */
+export interface SigningKeyColumns {
+  key_id: string;
+  key_hash: string;
+  sealed_key: string | null;
+  last_used_at: number | null;
+}
+export const toSigningKey = (row: UserRow & SigningKeyColumns): SigningKey => ({
+  user: toUser(row),
+  keyHash: row.key_hash,
+  sealedKey: row.sealed_key,
 });
 export const toFunction = (row: FunctionRow): FunctionRecord => ({
   id: row.id,

@@ -9,7 +9,9 @@ import {
   type FunctionRecord,
   type FunctionVersion,
   type Logger,
+  type NewApiKey,
   type NewVersion,
+  type SigningKey,
   type User,
 } from '@nubo/core';
 import { VersionMemo } from './version-memo.js';
@@ -19,11 +21,13 @@ import {
   selectWarmTargets,
   toFunction,
   toKey,
+  toSigningKey,
   toUser,
   toVersion,
   toWarmTarget,
   type FunctionRow,
   type KeyRow,
+  type SigningKeyColumns,
   type UserRow,
   type VersionRow,
 } from './catalog-rows.js';
@@ -126,7 +130,7 @@ export class MysqlCatalog implements Catalog {
     return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
   }
 
-  async createApiKey(input: { userId: string; name: string; keyHash: string; prefix: string }): Promise<ApiKey> {
+  async createApiKey(input: NewApiKey): Promise<ApiKey> {
     const key: ApiKey = {
       id: newId('key'),
       userId: input.userId,
@@ -135,14 +139,10 @@ export class MysqlCatalog implements Catalog {
       createdAt: Date.now(),
       lastUsedAt: null,
     };
-    await this.exec('INSERT INTO api_keys (id, user_id, name, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-      key.id,
-      key.userId,
-      key.name,
-      input.keyHash,
-      key.prefix,
-      key.createdAt,
-    ]);
+    await this.exec(
+      'INSERT INTO api_keys (id, user_id, name, key_hash, prefix, sealed_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [key.id, key.userId, key.name, input.keyHash, key.prefix, input.sealedKey, key.createdAt],
+    );
     return key;
   }
 
@@ -152,10 +152,24 @@ export class MysqlCatalog implements Catalog {
       [keyHash],
     );
     if (!row) return null;
+    await this.noteKeyUse(row);
+    return toUser(row);
+  }
+
+  async findSigningKey(keyId: string): Promise<SigningKey | null> {
+    const [row] = await this.rows<UserRow & SigningKeyColumns>(
+      'SELECT u.*, k.id AS key_id, k.key_hash, k.sealed_key, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?',
+      [keyId],
+    );
+    if (!row) return null;
+    await this.noteKeyUse(row);
+    return toSigningKey(row);
+  }
+
+  private async noteKeyUse(row: { key_id: string; last_used_at: number | null }): Promise<void> {
     const now = Date.now();
     if (row.last_used_at === null || now - row.last_used_at > keyUseResolutionMs)
       await this.exec('UPDATE api_keys SET last_used_at = ? WHERE id = ?', [now, row.key_id]);
-    return toUser(row);
   }
 
   async listApiKeys(userId: string): Promise<ApiKey[]> {

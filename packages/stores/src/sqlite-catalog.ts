@@ -6,7 +6,9 @@ import {
   type DeployedVersion,
   type FunctionRecord,
   type FunctionVersion,
+  type NewApiKey,
   type NewVersion,
+  type SigningKey,
   type User,
 } from '@nubo/core';
 import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
@@ -17,11 +19,13 @@ import {
   selectWarmTargets,
   toFunction,
   toKey,
+  toSigningKey,
   toUser,
   toVersion,
   toWarmTarget,
   type FunctionRow,
   type KeyRow,
+  type SigningKeyColumns,
   type UserRow,
   type VersionRow,
 } from './catalog-rows.js';
@@ -39,9 +43,14 @@ export class SqliteCatalog implements Catalog {
       countUsers: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM users'),
       insertUser: db.prepare('INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)'),
       userByName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
-      insertKey: db.prepare('INSERT INTO api_keys (id, user_id, name, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertKey: db.prepare(
+        'INSERT INTO api_keys (id, user_id, name, key_hash, prefix, sealed_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       keyByHash: db.prepare<[string], UserRow & { key_id: string; last_used_at: number | null }>(
         'SELECT u.*, k.id AS key_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?',
+      ),
+      keyById: db.prepare<[string], UserRow & SigningKeyColumns>(
+        'SELECT u.*, k.id AS key_id, k.key_hash, k.sealed_key, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?',
       ),
       touchKey: db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
       keysOf: db.prepare<[string], KeyRow>(
@@ -102,7 +111,7 @@ export class SqliteCatalog implements Catalog {
     return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
   }
 
-  async createApiKey(input: { userId: string; name: string; keyHash: string; prefix: string }): Promise<ApiKey> {
+  async createApiKey(input: NewApiKey): Promise<ApiKey> {
     const key: ApiKey = {
       id: newId('key'),
       userId: input.userId,
@@ -111,16 +120,27 @@ export class SqliteCatalog implements Catalog {
       createdAt: Date.now(),
       lastUsedAt: null,
     };
-    this.stmt.insertKey.run(key.id, key.userId, key.name, input.keyHash, key.prefix, key.createdAt);
+    this.stmt.insertKey.run(key.id, key.userId, key.name, input.keyHash, key.prefix, input.sealedKey, key.createdAt);
     return key;
   }
 
   async findUserByKeyHash(keyHash: string): Promise<User | null> {
     const row = this.stmt.keyByHash.get(keyHash);
     if (!row) return null;
+    this.noteKeyUse(row);
+    return toUser(row);
+  }
+
+  async findSigningKey(keyId: string): Promise<SigningKey | null> {
+    const row = this.stmt.keyById.get(keyId);
+    if (!row) return null;
+    this.noteKeyUse(row);
+    return toSigningKey(row);
+  }
+
+  private noteKeyUse(row: { key_id: string; last_used_at: number | null }): void {
     const now = Date.now();
     if (row.last_used_at === null || now - row.last_used_at > keyUseResolutionMs) this.stmt.touchKey.run(now, row.key_id);
-    return toUser(row);
   }
 
   async listApiKeys(userId: string): Promise<ApiKey[]> {

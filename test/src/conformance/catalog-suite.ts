@@ -37,7 +37,13 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       const catalog = await create();
       const ann = await catalog.createUser({ username: 'ann', passwordHash: 'h' });
       const ben = await catalog.createUser({ username: 'ben', passwordHash: 'h' });
-      const key = await catalog.createApiKey({ userId: ann.id, name: 'cli', keyHash: 'hash-a', prefix: 'nubo_aaaa' });
+      const key = await catalog.createApiKey({
+        userId: ann.id,
+        name: 'cli',
+        keyHash: 'hash-a',
+        prefix: 'nubo_aaaa',
+        sealedKey: 'v1.sealed',
+      });
       assert.equal((await catalog.findUserByKeyHash('hash-a'))?.username, 'ann');
       assert.equal(await catalog.findUserByKeyHash('hash-unknown'), null);
       const listed = await catalog.listApiKeys(ann.id);
@@ -47,6 +53,29 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       assert.equal(await catalog.deleteApiKey(ben.id, key.id), false, "a user cannot revoke another's key");
       assert.equal(await catalog.deleteApiKey(ann.id, key.id), true);
       assert.equal(await catalog.findUserByKeyHash('hash-a'), null);
+      assert.equal(await catalog.findSigningKey(key.id), null, 'a revoked key signs nothing');
+      await catalog.close();
+    });
+
+    it('finds a key by id for signatures, with its hash and sealed copy (or none)', async () => {
+      const catalog = await create();
+      const cy = await catalog.createUser({ username: 'cy', passwordHash: 'h' });
+      const sealed = await catalog.createApiKey({
+        userId: cy.id,
+        name: 'a',
+        keyHash: 'hash-s',
+        prefix: 'p',
+        sealedKey: 'v1.abc',
+      });
+      const unsealed = await catalog.createApiKey({ userId: cy.id, name: 'b', keyHash: 'hash-u', prefix: 'p', sealedKey: null });
+      const found = await catalog.findSigningKey(sealed.id);
+      assert.deepEqual(found, { user: cy, keyHash: 'hash-s', sealedKey: 'v1.abc' });
+      assert.equal((await catalog.findSigningKey(unsealed.id))?.sealedKey, null);
+      assert.equal(await catalog.findSigningKey('key_unknown'), null);
+      assert.ok(
+        (await catalog.listApiKeys(cy.id)).find((k) => k.id === sealed.id)?.lastUsedAt,
+        'a signature lookup notes the use',
+      );
       await catalog.close();
     });
 

@@ -72,6 +72,7 @@ export async function startDistributedStack(overrides: Record<string, string> = 
     NUBO_S3_ACCESS_KEY_ID: s3Credentials.accessKeyId,
     NUBO_S3_SECRET_ACCESS_KEY: s3Credentials.secretAccessKey,
     NUBO_CLUSTER_TOKEN: 'test-cluster-token-0123456789',
+    NUBO_KEY_SEALING_SECRET: 'test-key-sealing-secret-0123456789abcdef',
     NUBO_HEARTBEAT_MS: '200',
     NUBO_MANAGER_TTL_MS: '1500',
     NUBO_REAP_INTERVAL_MS: '500',

@@ -41,14 +41,22 @@ describe('SQLite schema migrations', () => {
            max_concurrency, min_warm, idle_ttl_ms, created_at) VALUES ('f1', 1, 'node20', 'index.handler', 'd', 1, '{}', 128, 1000, 1, 0, 1000, 0)`,
       )
       .run();
+    old
+      .prepare("INSERT INTO api_keys (id, user_id, name, key_hash, prefix, created_at) VALUES ('k1', 'u1', 'cli', 'h', 'p', 0)")
+      .run();
     old.close();
     const db = new Database(file);
-    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), [1, 2]);
+    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), [1, 2, 3]);
     assert.equal((db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n, 1);
     assert.equal(
       (db.prepare('SELECT network FROM versions').get() as { network: string }).network,
       'egress',
       'versions made before keep their network',
+    );
+    assert.equal(
+      (db.prepare('SELECT count(*) AS n FROM api_keys WHERE sealed_key IS NULL').get() as { n: number }).n,
+      1,
+      'keys made before have no sealed copy (they keep working as Bearer keys)',
     );
     db.close();
   });

@@ -2,8 +2,13 @@ import type { ServerConfig } from '@nubo/core';
 import type { GatewaySettings } from '@nubo/gateway';
 
 /** The gateway's slice of the configuration (`nubo server` and `nubo gateway`). */
-export function gatewaySettings(config: ServerConfig, singleUserReason: string | null): GatewaySettings {
+export function gatewaySettings(
+  config: ServerConfig,
+  singleUserReason: string | null,
+  keySealingSecret: string | null,
+): GatewaySettings {
   return {
+    keySealingSecret,
     allowSignup: config.NUBO_ALLOW_SIGNUP,
     singleUserReason,
     signInLimits: { perClient: config.NUBO_AUTH_RATE_PER_CLIENT, perUsername: config.NUBO_AUTH_RATE_PER_USERNAME },

@@ -8,16 +8,34 @@ export interface DeployedVersion {
   version: FunctionVersion;
 }
 
-/** Users, API keys (hashes only), functions and their immutable versions. */
+export interface NewApiKey {
+  userId: string;
+  name: string;
+  keyHash: string;
+  prefix: string;
+  /** The key encrypted with the gateways' sealing secret, so it can check request signatures; null without one. */
+  sealedKey: string | null;
+}
+
+/** What checking a signature made with a key needs: the key, sealed, and its hash to check what was unsealed. */
+export interface SigningKey {
+  user: User;
+  keyHash: string;
+  sealedKey: string | null;
+}
+
+/** Users, API keys (hashes, and sealed copies for signatures), functions and their immutable versions. */
 export interface Catalog {
   /** False until the first user (the admin) signs up. */
   hasUsers(): Promise<boolean>;
   createUser(input: { username: string; passwordHash: string }): Promise<User>;
   findUserByName(username: string): Promise<(User & { passwordHash: string }) | null>;
 
-  createApiKey(input: { userId: string; name: string; keyHash: string; prefix: string }): Promise<ApiKey>;
+  createApiKey(input: NewApiKey): Promise<ApiKey>;
   /** Looks a key up by its hash and notes its use. */
   findUserByKeyHash(keyHash: string): Promise<User | null>;
+  /** Looks a key up by its id, for request signatures (AWS SigV4), and notes its use. */
+  findSigningKey(keyId: string): Promise<SigningKey | null>;
   listApiKeys(userId: string): Promise<ApiKey[]>;
   deleteApiKey(userId: string, keyId: string): Promise<boolean>;
 

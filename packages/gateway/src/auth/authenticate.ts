@@ -2,16 +2,63 @@ import type { FastifyRequest } from 'fastify';
 import { NuboError, type Catalog, type User } from '@nubo/core';
 import { bearerCredential } from '@nubo/http';
 import { TtlCache } from '../ttl-cache.js';
-import { hashApiKey } from './secrets.js';
+import { KeySealer } from './key-sealing.js';
+import { hashApiKey, newApiKey } from './secrets.js';
+import { parseSigV4, signatureMatches, signingTimeProblem } from './sigv4.js';
+
+const badSignature = (why: string) => new NuboError('NUBO_ERR_AUTH_BAD_SIGNATURE', `The request signature is not valid: ${why}.`);
 
 /**
- * Resolves the user behind a request's API key. Lookups are trusted for 2 s: a key revoked on this
- * gateway stops working at once (the cache is cleared), one revoked elsewhere within 2 s.
+ * Issues API keys and resolves the user behind a request's key: a Bearer key, or an AWS SigV4
+ * signature made with one (key id as access key id, key as secret). Bearer lookups are trusted for
+ * 2 s: a key revoked on this gateway stops working at once (the cache is cleared), one revoked
+ * elsewhere within 2 s. Signatures are checked against the catalog every time.
  */
 export class Authenticator {
   private readonly cache = new TtlCache<User>(2000);
+  private readonly sealer: KeySealer | null;
 
-  constructor(private readonly catalog: Catalog) {}
+  constructor(
+    private readonly catalog: Catalog,
+    keySealingSecret: string | null,
+  ) {
+    this.sealer = keySealingSecret ? new KeySealer(keySealingSecret) : null;
+  }
+
+  /** A new key for the user: only its hash is stored, and a sealed copy where signatures can be checked. */
+  async issueKey(user: User, name: string): Promise<{ user: User; apiKey: string; keyId: string }> {
+    const { key, hash, prefix } = newApiKey();
+    const sealedKey = this.sealer?.seal(key) ?? null;
+    const record = await this.catalog.createApiKey({ userId: user.id, name, keyHash: hash, prefix, sealedKey });
+    return { user, apiKey: key, keyId: record.id };
+  }
+
+  /** The user whose key signed this request (AWS SigV4 over the raw body); any flaw is an error, never a guess. */
+  async signedUser(request: FastifyRequest, body: Buffer): Promise<User> {
+    const auth = parseSigV4(request.headers.authorization ?? '');
+    if (!auth)
+      throw badSignature('the Authorization header is not AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...');
+    if (auth.service !== 'lambda') throw badSignature(`the credential is scoped to "${auth.service}"; it must be "lambda"`);
+    if (!auth.signedHeaders.includes('host')) throw badSignature('the Host header must be signed');
+    const timeProblem = signingTimeProblem(request, auth);
+    if (timeProblem) throw badSignature(timeProblem);
+    const found = await this.catalog.findSigningKey(auth.keyId);
+    if (!found)
+      throw new NuboError(
+        'NUBO_ERR_AUTH_INVALID_KEY',
+        `No API key has the id "${auth.keyId}": use a key id (key_...) from nubo keys create or GET /v1/keys as the access key id.`,
+      );
+    const key = found.sealedKey && this.sealer ? this.sealer.unseal(found.sealedKey) : null;
+    if (!key || hashApiKey(key) !== found.keyHash)
+      throw badSignature(
+        this.sealer
+          ? `the key ${auth.keyId} was made before this Nubo could check signatures: create a new key (nubo keys create)`
+          : 'this gateway has no NUBO_KEY_SEALING_SECRET, so it checks no signatures: use a Bearer key',
+      );
+    if (!(await signatureMatches(request, body, auth, key)))
+      throw badSignature('it does not match the request: sign with the key itself as the secret access key');
+    return found.user;
+  }
 
   /** The user behind the request's API key, or null when it sends none. A wrong key is an error. */
   async optionalUser(request: FastifyRequest): Promise<User | null> {

@@ -29,6 +29,10 @@ export interface InvokeOutcome {
   status: InvocationStatus;
   cold: boolean;
   durationMs: number;
+  /** The version that ran (after a reload, the one current then). */
+  version: number;
+  /** What the handler printed, as the worker captured it (its first 256 KiB). */
+  output: string;
   result?: unknown;
   error?: InvokeError;
 }

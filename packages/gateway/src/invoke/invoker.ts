@@ -137,6 +137,8 @@ export class Invoker {
       status: done.status,
       cold: done.cold,
       durationMs,
+      version: input.version.version,
+      output: done.reply?.logs ?? '',
       ...(done.status === 'ok' ? { result: done.result ?? null } : {}),
       ...(done.error ? { error: done.error } : {}),
     };

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NuboError, isValidUsername, usernameRule, type Catalog, type User } from '@nubo/core';
+import { NuboError, isValidUsername, usernameRule, type Catalog } from '@nubo/core';
 import type { Authenticator } from '../auth/authenticate.js';
-import { hashPassword, newApiKey, verifyPassword } from '../auth/secrets.js';
+import { hashPassword, verifyPassword } from '../auth/secrets.js';
 import { signInLimiter } from '../auth/sign-in-limits.js';
 import { singleUserError } from '../auth/single-user.js';
 import type { GatewaySettings } from '../settings.js';
@@ -16,15 +16,10 @@ import {
   userSchema,
 } from '../schemas.js';
 
-async function issueKey(catalog: Catalog, user: User, name: string) {
-  const { key, hash, prefix } = newApiKey();
-  const record = await catalog.createApiKey({ userId: user.id, name, keyHash: hash, prefix });
-  return { user, apiKey: key, keyId: record.id };
-}
-
 /** Sign-up and login: the routes that give out API keys, so they need none. */
 export function signInRoutes(
   catalog: Catalog,
+  auth: Authenticator,
   settings: Pick<GatewaySettings, 'allowSignup' | 'singleUserReason' | 'signInLimits'>,
 ): FastifyPluginAsyncZod {
   return async (app) => {
@@ -51,7 +46,7 @@ export function signInRoutes(
             'Sign-up is switched off on this Nubo (NUBO_ALLOW_SIGNUP=false): ask its admin for an account.',
           );
         const user = await catalog.createUser({ username, passwordHash: await hashPassword(password) });
-        return reply.code(201).send(await issueKey(catalog, user, 'signup'));
+        return reply.code(201).send(await auth.issueKey(user, 'signup'));
       },
     );
 
@@ -72,7 +67,7 @@ export function signInRoutes(
           throw new NuboError('NUBO_ERR_AUTH_BAD_CREDENTIALS', 'Wrong username or password.');
         }
         const { passwordHash: _hash, ...user } = found;
-        return issueKey(catalog, user, 'login');
+        return auth.issueKey(user, 'login');
       },
     );
   };
@@ -111,7 +106,7 @@ export function keyRoutes(catalog: Catalog, auth: Authenticator): FastifyPluginA
           response: { 201: issuedKeySchema, '4xx': errorBodySchema },
         },
       },
-      async (request, reply) => reply.code(201).send(await issueKey(catalog, request.user, request.body?.name ?? 'api')),
+      async (request, reply) => reply.code(201).send(await auth.issueKey(request.user, request.body?.name ?? 'api')),
     );
 
     app.delete(

@@ -1,0 +1,195 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import { NuboError, type Catalog, type FunctionRecord, type FunctionVersion, type User } from '@nubo/core';
+import type { Authenticator } from '../auth/authenticate.js';
+import { isSigV4 } from '../auth/sigv4.js';
+import { singleUserError } from '../auth/single-user.js';
+import type { Deployer } from '../deployer.js';
+import type { GatewayDeps } from '../deps.js';
+import type { FunctionResolver } from '../function-resolver.js';
+import type { Invoker } from '../invoke/invoker.js';
+import type { InvokeOutcome } from '../invoke/invocation-types.js';
+import { setInvocationHeaders } from '../invoke/reply-outcome.js';
+import { activeVersion } from '../routes/lookup.js';
+import { LambdaError, sendLambdaError, toLambdaError } from './lambda-errors.js';
+import { functionConfiguration, parseFunctionName } from './lambda-shapes.js';
+
+/** The API version in every Lambda path. */
+export const lambdaApiPrefix = '/2015-03-31';
+
+const invocationTypes = ['RequestResponse', 'Event', 'DryRun'] as const;
+const logTypes = ['None', 'Tail'] as const;
+/** `LogType: Tail` answers the last 4 KB of the output, as Lambda does. */
+const logTailBytes = 4096;
+const maxListItems = 50;
+
+type LambdaRequest = FastifyRequest<{ Params: { name: string }; Querystring: Record<string, string | undefined> }>;
+
+function headerValue<T extends string>(request: FastifyRequest, name: string, allowed: readonly T[], fallback: T): T {
+  const value = request.headers[name] ?? fallback;
+  if (typeof value !== 'string' || !allowed.includes(value as T))
+    throw new LambdaError(
+      'InvalidParameterValueException',
+      400,
+      `${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}.`,
+    );
+  return value as T;
+}
+
+/** The payload is the event: JSON, or `{}` when there is none. */
+function eventOf(body: Buffer | undefined): unknown {
+  if (!body || body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new NuboError('NUBO_ERR_INVOKE_INVALID_JSON', `Could not parse the payload as JSON (${(err as Error).message}).`);
+  }
+}
+
+/** The version a qualifier names: `$LATEST` (or none) or the active version's number; Nubo runs only that one. */
+async function qualifiedVersion(catalog: Catalog, fn: FunctionRecord, qualifier: string | null): Promise<FunctionVersion> {
+  if (qualifier === null || qualifier === '$LATEST' || qualifier === String(fn.activeVersion)) return activeVersion(catalog, fn);
+  const reason = /^\d+$/.test(qualifier)
+    ? `version ${qualifier} of ${fn.name} is not its active version (${fn.activeVersion}), and Nubo runs only the active version`
+    : `Nubo has no aliases: use $LATEST or the active version number (${fn.activeVersion})`;
+  throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `Function not found with qualifier "${qualifier}": ${reason}.`);
+}
+
+function functionError(outcome: InvokeOutcome) {
+  const error = outcome.error ?? { type: 'Error', message: 'The invocation failed.' };
+  const stackTrace = (error.stack ?? '')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return { errorMessage: error.message, errorType: error.type, stackTrace };
+}
+
+/**
+ * The subset of AWS Lambda's API that AWS SDKs and the AWS CLI use to call functions (Invoke,
+ * GetFunction, ListFunctions, DeleteFunction), authenticated with SigV4 (key id + key) or a Bearer
+ * key, answering Lambda's shapes and error types.
+ */
+export function lambdaRoutes(
+  deps: GatewayDeps,
+  auth: Authenticator,
+  invoker: Invoker,
+  resolver: FunctionResolver,
+  deployer: Deployer,
+): FastifyPluginAsync {
+  const { catalog, settings } = deps;
+  return async (app) => {
+    // A signature covers the body's exact bytes.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    app.setErrorHandler((err, request, reply) => {
+      const error = toLambdaError(err, request);
+      if (error.status >= 500) request.log.error({ err }, 'Lambda API request failed');
+      return sendLambdaError(reply, error);
+    });
+    app.setNotFoundHandler((request, reply) =>
+      sendLambdaError(
+        reply,
+        new LambdaError(
+          'UnknownOperationException',
+          404,
+          `Nubo does not implement ${request.method} ${request.url.split('?')[0]} of the Lambda API.`,
+        ),
+      ),
+    );
+    app.decorateRequest('user', null as unknown as User);
+    app.addHook('preHandler', async (request) => {
+      request.user = isSigV4(request.headers.authorization)
+        ? await auth.signedUser(request, (request.body as Buffer | undefined) ?? Buffer.alloc(0))
+        : await auth.requireUser(request);
+      if (settings.singleUserReason && !request.user.isAdmin) throw singleUserError(settings.singleUserReason);
+    });
+
+    /** The caller's function a FunctionName (and Qualifier) names, with the version to use. */
+    const target = async (request: LambdaRequest, fresh: boolean) => {
+      const parsed = parseFunctionName(request.params.name, request.user.username);
+      const qualifier = request.query.Qualifier ?? parsed?.qualifier ?? null;
+      if (!parsed || (parsed.qualifier !== null && request.query.Qualifier !== undefined && parsed.qualifier !== qualifier))
+        throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `Function not found: ${request.params.name}.`);
+      const fn = await resolver.own(request.user.id, parsed.name, fresh);
+      return { fn, version: await qualifiedVersion(catalog, fn, qualifier) };
+    };
+
+    app.post(
+      '/functions/:name/invocations',
+      { bodyLimit: settings.maxEventBytes, config: { errorArea: 'invoke' } },
+      async (request: LambdaRequest, reply: FastifyReply) => {
+        const invocationType = headerValue(request, 'x-amz-invocation-type', invocationTypes, 'RequestResponse');
+        const logType = headerValue(request, 'x-amz-log-type', logTypes, 'None');
+        const first = await target(request, false);
+        if (invocationType === 'DryRun') return reply.code(204).send();
+        if (invocationType === 'Event')
+          throw new LambdaError(
+            'InvalidParameterValueException',
+            400,
+            'Nubo does not run InvocationType Event yet (asynchronous invocations are planned): use RequestResponse.',
+          );
+        const outcome = await invoker.invoke({
+          ...first,
+          requestId: request.id,
+          reload: () => target(request, true),
+          event: eventOf(request.body as Buffer | undefined),
+          trigger: 'invoke',
+          logger: request.log,
+        });
+        setInvocationHeaders(reply, outcome);
+        reply.header('x-amzn-requestid', outcome.requestId).header('x-amz-executed-version', String(outcome.version));
+        if (logType === 'Tail')
+          reply.header('x-amz-log-result', Buffer.from(outcome.output).subarray(-logTailBytes).toString('base64'));
+        if (outcome.status === 'ok') return reply.code(200).type('application/json').send(JSON.stringify(outcome.result));
+        // The platform's failures (no room, no worker) are the API's errors; the function's own are its answer.
+        if (outcome.status === 'rejected' || outcome.error?.code)
+          throw new NuboError(
+            outcome.error?.code ?? 'NUBO_ERR_INVOKE_AT_CAPACITY',
+            outcome.error?.message ?? 'At capacity: retry.',
+          );
+        return reply.code(200).header('x-amz-function-error', 'Unhandled').send(functionError(outcome));
+      },
+    );
+
+    app.get('/functions/:name', async (request: LambdaRequest) => {
+      const { fn, version } = await target(request, true);
+      return { Configuration: functionConfiguration(fn, version) };
+    });
+
+    const list = async (request: LambdaRequest) => {
+      const maxItems = Number(request.query.MaxItems ?? maxListItems);
+      if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 10_000)
+        throw new LambdaError('InvalidParameterValueException', 400, 'MaxItems must be a whole number from 1 to 10000.');
+      const marker = request.query.Marker;
+      const all = await catalog.listFunctions(request.user.id);
+      const start = marker ? all.findIndex((fn) => fn.name > Buffer.from(marker, 'base64url').toString('utf8')) : 0;
+      const page = start < 0 ? [] : all.slice(start, start + maxItems);
+      const configurations = await Promise.all(
+        page.map(async (fn) => functionConfiguration(fn, await activeVersion(catalog, fn))),
+      );
+      const last = page.at(-1);
+      const more = last !== undefined && all.at(-1) !== last;
+      return { Functions: configurations, ...(more ? { NextMarker: Buffer.from(last.name).toString('base64url') } : {}) };
+    };
+    app.get('/functions', list);
+    app.get('/functions/', list);
+
+    app.delete('/functions/:name', async (request: LambdaRequest, reply: FastifyReply) => {
+      if (request.query.Qualifier !== undefined)
+        throw new LambdaError(
+          'InvalidParameterValueException',
+          400,
+          'Nubo deletes whole functions, not versions: leave Qualifier out.',
+        );
+      const parsed = parseFunctionName(request.params.name, request.user.username);
+      if (!parsed || parsed.qualifier !== null)
+        throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `Function not found: ${request.params.name}.`);
+      const fn = await resolver.own(request.user.id, parsed.name, true);
+      await deployer.remove(fn);
+      resolver.forget(fn);
+      request.log.info({ function: fn.name }, 'removed');
+      return reply.code(204).send();
+    });
+  };
+}

@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListFunctionsCommand,
+  type LambdaClientConfig,
+} from '@aws-sdk/client-lambda';
+import { startNubo, type TestNubo } from '../helpers/nubo.js';
+import { aws } from '../helpers/python-tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const handlers = {
+  'index.mjs': `
+    export const echo = async (event, context) => { console.log('echo says', JSON.stringify(event)); return { event, requestId: context.awsRequestId }; };
+    export const fail = async () => { console.log('about to fail'); throw new TypeError('no such thing'); };
+    export const chatty = async () => { for (let i = 0; i < 500; i++) console.log('line', i); return 'done'; };`,
+};
+const json = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload ?? []).toString('utf8'));
+const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
+  let nubo: TestNubo;
+  let alice: { key: string; id: string };
+  let bob: { key: string; id: string };
+  const lambda = (who: { key: string; id: string }, extra: Partial<LambdaClientConfig> = {}) =>
+    new LambdaClient({
+      endpoint: nubo.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: who.id, secretAccessKey: who.key },
+      maxAttempts: 1,
+      ...extra,
+    });
+  const newKey = async (username: string) => {
+    const first = await nubo.signup(username);
+    const issued = await nubo.call('POST', '/v1/keys', { key: first, body: { name: 'aws' } });
+    return { key: issued.body.apiKey as string, id: issued.body.keyId as string };
+  };
+
+  before(async () => {
+    nubo = await startNubo();
+    alice = await newKey('alice');
+    bob = await newKey('bob');
+    for (const name of ['echo', 'fail', 'chatty'])
+      await nubo.deploy(alice.key, name, handlers, {
+        runtime: 'nodejs22.x',
+        handler: `index.${name}`,
+        memoryMb: 192,
+        timeoutMs: 7000,
+      });
+  });
+  after(() => nubo.close());
+
+  it('invokes with a JSON payload: the result, the executed version, the request id', async () => {
+    const out = await lambda(alice).send(new InvokeCommand({ FunctionName: 'echo', Payload: bytes({ hello: 'world' }) }));
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.FunctionError, undefined);
+    assert.equal(out.ExecutedVersion, '1');
+    const result = json(out.Payload);
+    assert.deepEqual(result.event, { hello: 'world' });
+    assert.equal(result.requestId, out.$metadata.requestId);
+  });
+
+  it('reports a function error as FunctionError Unhandled with Lambda’s error JSON, and tails the log', async () => {
+    const out = await lambda(alice).send(new InvokeCommand({ FunctionName: 'fail', LogType: 'Tail' }));
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.FunctionError, 'Unhandled');
+    const error = json(out.Payload);
+    assert.equal(error.errorType, 'TypeError');
+    assert.equal(error.errorMessage, 'no such thing');
+    assert.ok(Array.isArray(error.stackTrace) && error.stackTrace.length > 0, JSON.stringify(error));
+    assert.match(Buffer.from(out.LogResult ?? '', 'base64').toString('utf8'), /about to fail/);
+  });
+
+  it('tails the last 4 KB of the output', async () => {
+    const out = await lambda(alice).send(new InvokeCommand({ FunctionName: 'chatty', LogType: 'Tail' }));
+    const tail = Buffer.from(out.LogResult ?? '', 'base64').toString('utf8');
+    assert.equal(Buffer.byteLength(tail), 4096);
+    assert.ok(tail.endsWith('line 499\n'), tail.slice(-40));
+    assert.equal((await lambda(alice).send(new InvokeCommand({ FunctionName: 'chatty' }))).LogResult, undefined);
+  });
+
+  it('selects a version with Qualifier ($LATEST, the active number, the name:qualifier form); others are not found', async () => {
+    await nubo.deploy(alice.key, 'versioned', { 'index.mjs': 'export const handler = async () => "v1";' });
+    await nubo.deploy(alice.key, 'versioned', { 'index.mjs': 'export const handler = async () => "v2";' });
+    for (const [FunctionName, Qualifier] of [
+      ['versioned', '$LATEST'],
+      ['versioned', '2'],
+      ['versioned:2', undefined],
+    ] as const) {
+      const out = await lambda(alice).send(new InvokeCommand({ FunctionName, Qualifier }));
+      assert.equal(json(out.Payload), 'v2');
+      assert.equal(out.ExecutedVersion, '2');
+    }
+    const old = await lambda(alice)
+      .send(new InvokeCommand({ FunctionName: 'versioned', Qualifier: '1' }))
+      .catch((e) => e);
+    assert.equal(old.name, 'ResourceNotFoundException');
+    assert.match(old.message, /version 1 of versioned is not its active version \(2\)/);
+  });
+
+  it('answers DryRun with 204 after the checks, and refuses Event until asynchronous invocations exist', async () => {
+    const dry = await lambda(alice).send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' }));
+    assert.equal(dry.StatusCode, 204);
+    const dryOther = await lambda(bob)
+      .send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' }))
+      .catch((e) => e);
+    assert.equal(dryOther.name, 'ResourceNotFoundException');
+    const event = await lambda(alice)
+      .send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event' }))
+      .catch((e) => e);
+    assert.equal(event.name, 'InvalidParameterValueException');
+    assert.match(event.message, /does not run InvocationType Event yet/);
+  });
+
+  it('raises the SDK’s typed errors: unknown function, wrong secret, unknown key, expired or tampered signature', async () => {
+    const missing = await lambda(alice)
+      .send(new InvokeCommand({ FunctionName: 'nope' }))
+      .catch((e) => e);
+    assert.equal(missing.name, 'ResourceNotFoundException');
+    assert.equal(missing.$metadata.httpStatusCode, 404);
+
+    const wrongSecret = await lambda({ id: alice.id, key: bob.key })
+      .send(new InvokeCommand({ FunctionName: 'echo' }))
+      .catch((e) => e);
+    assert.equal(wrongSecret.name, 'InvalidSignatureException');
+    assert.equal(wrongSecret.$metadata.httpStatusCode, 403);
+
+    const unknownKey = await lambda({ id: 'key_nosuchkey', key: alice.key })
+      .send(new InvokeCommand({ FunctionName: 'echo' }))
+      .catch((e) => e);
+    assert.equal(unknownKey.name, 'UnrecognizedClientException');
+
+    // A client whose clock is 10 minutes behind signs a request the server no longer accepts.
+    const expired = await lambda(alice, { systemClockOffset: -10 * 60_000 })
+      .send(new InvokeCommand({ FunctionName: 'echo' }))
+      .catch((e) => e);
+    assert.equal(expired.name, 'InvalidSignatureException');
+    assert.match(expired.message, /Signature expired/);
+
+    // The body changed after signing (same length): the signature no longer matches, nothing runs.
+    const tampering = lambda(alice);
+    tampering.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { body: Uint8Array };
+        request.body = bytes({ hello: 'WORLD' });
+        return next(args);
+      },
+      { step: 'deserialize', name: 'tamper' },
+    );
+    const tampered = await tampering
+      .send(new InvokeCommand({ FunctionName: 'echo', Payload: bytes({ hello: 'world' }) }))
+      .catch((e) => e);
+    assert.equal(tampered.name, 'InvalidSignatureException');
+  });
+
+  it('answers GetFunction and ListFunctions in Lambda’s shapes, only with the caller’s functions', async () => {
+    const got = await lambda(alice).send(new GetFunctionCommand({ FunctionName: 'echo' }));
+    const config = got.Configuration!;
+    assert.equal(config.FunctionName, 'echo');
+    assert.equal(config.FunctionArn, 'arn:nubo:lambda:nubo:alice:function:echo');
+    assert.equal(config.Runtime, 'nodejs22.x');
+    assert.equal(config.Handler, 'index.echo');
+    assert.equal(config.MemorySize, 192);
+    assert.equal(config.Timeout, 7);
+    assert.equal(config.Version, '1');
+    assert.match(config.LastModified ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
+    const byArn = await lambda(alice).send(new GetFunctionCommand({ FunctionName: config.FunctionArn }));
+    assert.equal(byArn.Configuration?.FunctionName, 'echo');
+
+    const names: string[] = [];
+    let Marker: string | undefined;
+    do {
+      const page = await lambda(alice).send(new ListFunctionsCommand({ MaxItems: 2, Marker }));
+      names.push(...(page.Functions ?? []).map((f) => f.FunctionName!));
+      Marker = page.NextMarker;
+    } while (Marker);
+    assert.deepEqual(names, ['chatty', 'echo', 'fail', 'versioned']);
+    assert.deepEqual((await lambda(bob).send(new ListFunctionsCommand({}))).Functions, []);
+    const notBobs = await lambda(bob)
+      .send(new GetFunctionCommand({ FunctionName: config.FunctionArn }))
+      .catch((e) => e);
+    assert.equal(notBobs.name, 'ResourceNotFoundException');
+  });
+
+  it('keeps taking Bearer keys on the same routes', async () => {
+    const res = await nubo.call('POST', '/2015-03-31/functions/echo/invocations', { key: alice.key, body: { via: 'bearer' } });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body.event, { via: 'bearer' });
+    const none = await nubo.call('POST', '/2015-03-31/functions/echo/invocations', { body: {} });
+    assert.equal(none.status, 403);
+    assert.equal(none.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
+  });
+
+  it('works from the real AWS CLI: invoke (with a function error and a log tail), get, list, a wrong secret', async () => {
+    const env = {
+      AWS_ACCESS_KEY_ID: alice.id,
+      AWS_SECRET_ACCESS_KEY: alice.key,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      HOME: await tempDir(),
+    };
+    const out = join(await tempDir(), 'out.json');
+    const base = ['--endpoint-url', nubo.url, 'lambda'];
+    const invoked = await aws(
+      [...base, 'invoke', '--function-name', 'echo', '--payload', '{"from":"cli"}', '--log-type', 'Tail', out],
+      env,
+    );
+    assert.equal(invoked.code, 0, invoked.stderr);
+    const meta = JSON.parse(invoked.stdout);
+    assert.equal(meta.StatusCode, 200);
+    assert.equal(meta.ExecutedVersion, '1');
+    assert.match(Buffer.from(meta.LogResult, 'base64').toString('utf8'), /echo says \{"from":"cli"\}/);
+    assert.deepEqual(JSON.parse(await readFile(out, 'utf8')).event, { from: 'cli' });
+
+    const failed = await aws([...base, 'invoke', '--function-name', 'fail', out], env);
+    assert.equal(failed.code, 0, failed.stderr);
+    assert.equal(JSON.parse(failed.stdout).FunctionError, 'Unhandled');
+    assert.equal(JSON.parse(await readFile(out, 'utf8')).errorType, 'TypeError');
+
+    const got = await aws([...base, 'get-function', '--function-name', 'echo'], env);
+    assert.equal(JSON.parse(got.stdout).Configuration.Runtime, 'nodejs22.x');
+    const listed = await aws([...base, 'list-functions'], env);
+    assert.deepEqual(
+      JSON.parse(listed.stdout).Functions.map((f: { FunctionName: string }) => f.FunctionName),
+      ['chatty', 'echo', 'fail', 'versioned'],
+    );
+    const missing = await aws([...base, 'get-function', '--function-name', 'nope'], env);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /ResourceNotFoundException/);
+    const wrong = await aws([...base, 'invoke', '--function-name', 'echo', out], { ...env, AWS_SECRET_ACCESS_KEY: bob.key });
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /InvalidSignatureException/);
+  });
+
+  it('deletes a function with DeleteFunction (SDK and CLI)', async () => {
+    await lambda(alice).send(new DeleteFunctionCommand({ FunctionName: 'versioned' }));
+    const gone = await lambda(alice)
+      .send(new GetFunctionCommand({ FunctionName: 'versioned' }))
+      .catch((e) => e);
+    assert.equal(gone.name, 'ResourceNotFoundException');
+    assert.equal((await nubo.call('GET', '/v1/functions/versioned', { key: alice.key })).status, 404);
+    const env = {
+      AWS_ACCESS_KEY_ID: alice.id,
+      AWS_SECRET_ACCESS_KEY: alice.key,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      HOME: await tempDir(),
+    };
+    const deleted = await aws(['--endpoint-url', nubo.url, 'lambda', 'delete-function', '--function-name', 'chatty'], env);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal((await nubo.call('GET', '/v1/functions/chatty', { key: alice.key })).status, 404);
+  });
+});
