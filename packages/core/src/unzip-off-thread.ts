@@ -9,7 +9,8 @@ import type { UnzipAnswer, UnzipJob } from './unzip-worker.js';
 export function unzipOffThread(zip: Uint8Array, maxUnzippedBytes: number): Promise<UnzipAnswer> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./unzip-worker.js', import.meta.url));
-    const copy = zip.slice();
+    // A copy of its own to hand over: a Buffer's slice() shares the caller's memory, which the transfer would detach.
+    const copy = new Uint8Array(zip);
     const job: UnzipJob = { zip: copy, maxUnzippedBytes };
     worker.once('message', (answer: UnzipAnswer) => {
       resolve(answer);

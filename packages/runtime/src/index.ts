@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export type {
@@ -25,8 +26,14 @@ export const runtimePackageDir = fileURLToPath(new URL('..', import.meta.url));
 /**
  * The Node.js of a node runtime inside a runtime directory (the package's, or a copy a sandbox
  * shows its workers): Node releases other than the one running Nubo are installed under
- * `interpreters/<runtime>/` by scripts/install-runtimes.mjs. `node20` is the Node running Nubo: null.
+ * `interpreters/<runtime>/` by scripts/install-runtimes.mjs. Any other runtime (node20 is the Node
+ * running Nubo): null.
  */
 export function installedNode(runtimeDir: string, runtime: string): string | null {
-  return runtime === 'node20' ? null : `${runtimeDir}/interpreters/${runtime}/bin/node`;
+  return Object.hasOwn(installedNodeVersions, runtime) ? `${runtimeDir}/interpreters/${runtime}/bin/node` : null;
 }
+
+/** The Node.js release of each installed node runtime (interpreters.json, which the install script reads too). */
+const installedNodeVersions: Record<string, string> = JSON.parse(
+  readFileSync(new URL('../interpreters.json', import.meta.url), 'utf8'),
+);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -41,5 +42,16 @@ describe('code bundles', () => {
         (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_INVALID_BASE64'),
         bad,
       );
+  });
+
+  it("leaves the caller's archive intact after unpacking it off the event loop (a large Buffer too)", async () => {
+    const files = { 'index.mjs': `export const handler = () => 1; // ${randomBytes(32 * 1024).toString('base64')}` };
+    const built = bundleFromFiles(files, limits);
+    // A Buffer as the API decodes it: large enough to own its memory, which a transfer would detach.
+    const zip = Buffer.from(built.zip);
+    const bundle = await bundleFromZip(zip, limits);
+    assert.deepEqual(bundle.files, ['index.mjs']);
+    assert.equal(zip.byteLength, built.zip.byteLength, 'the caller can still store what it sent');
+    assert.deepEqual(new Uint8Array(zip), built.zip);
   });
 });

@@ -54,6 +54,25 @@ async function copyStdlib(from: string, to: string): Promise<void> {
   }
 }
 
+/**
+ * The system libraries binary wheels from PyPI may link against (the manylinux policy's, without
+ * the graphical ones), so packages such as pydantic or numpy load as they do on Lambda.
+ */
+const manylinuxLibraries = [
+  'libgcc_s.so.1',
+  'libstdc++.so.6',
+  'libm.so.6',
+  'libdl.so.2',
+  'librt.so.1',
+  'libpthread.so.0',
+  'libutil.so.1',
+  'libresolv.so.2',
+  'libnsl.so.1',
+  'libcrypt.so.1',
+  'libz.so.1',
+  'libexpat.so.1',
+];
+
 /** The Node.js binary of a node runtime on this host: installed (node22, node24) or the one running Nubo (node20). */
 function nodeBinary(runtime: RuntimeId): string {
   const installed = installedNode(runtimePackageDir, runtime);
@@ -99,6 +118,10 @@ async function buildContext(runtime: RuntimeId): Promise<string> {
       if (file.endsWith('.so')) for (const lib of librariesOf(join(dynload, file))) extensionLibs.add(lib);
     for (const lib of extensionLibs)
       if (!lib.includes('ld-linux')) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
+    for (const lib of manylinuxLibraries) {
+      const path = `/lib/x86_64-linux-gnu/${lib}`;
+      if (existsSync(path)) await copyInto(root, path);
+    }
     await cp(pythonRuntimeScript, join(root, 'runtime/python/nubo_runtime.py'));
     entrypoint = ['/opt/python/bin/python3', '-u', '/runtime/python/nubo_runtime.py'];
     env = ['PYTHONHOME=/opt/python', 'PYTHONDONTWRITEBYTECODE=1'];
