@@ -7,6 +7,7 @@ import { registerFunctionCommands } from './commands/function-commands.js';
 import { registerLogCommands } from './commands/log-commands.js';
 import { registerServerCommands } from './commands/server-command.js';
 import { registerImagesCommand } from './commands/images-command.js';
+import { registerKeyCommands } from './commands/key-commands.js';
 
 const program = new Command('nubo')
   .description('Nubo: self-hosted functions as a service')
@@ -15,6 +16,7 @@ const program = new Command('nubo')
 
 registerServerCommands(program);
 registerAuthCommands(program);
+registerKeyCommands(program);
 registerFunctionCommands(program);
 registerLogCommands(program);
 registerImagesCommand(program);

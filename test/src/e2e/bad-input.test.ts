@@ -55,7 +55,12 @@ describe('bad input gets a clear 4xx, never a crash', () => {
   });
 
   it('rejects an unknown runtime', async () => {
-    expectError(await deploy('f', { runtime: 'ruby3' }), 400, 'NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME', /node20, node22, node24, python3\.11/);
+    expectError(
+      await deploy('f', { runtime: 'ruby3' }),
+      400,
+      'NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME',
+      /node20, node22, node24, python3\.11/,
+    );
   });
 
   it('rejects malformed handlers, missing handler files and missing exports', async () => {

@@ -4,6 +4,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { call } from '../helpers/http.js';
 import { startNubo } from '../helpers/nubo.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -75,6 +76,7 @@ describe('the nubo CLI', () => {
     );
     assert.equal(deploy.code, 0, deploy.stderr);
     assert.match(deploy.stdout, /Deployed hello version 1 \(2 files/);
+    assert.match(deploy.stderr, /Warning: Node\.js 20 reached its end of life/);
 
     const first = await run('invoke', 'hello', '--data', '{"name":"x"}', '--verbose');
     assert.equal(first.code, 0, first.stderr);
@@ -116,6 +118,24 @@ describe('the nubo CLI', () => {
     assert.match(gone.stderr, /NUBO_ERR_FUNCTION_NOT_FOUND/);
     assert.match((await run('ls')).stdout, /No functions yet/);
     assert.match((await run('logs', 'hello')).stdout, /cold/, 'logs outlive the function');
+
+    const created = await run('keys', 'create', 'ci');
+    assert.equal(created.code, 0, created.stderr);
+    const keyId = /AWS_ACCESS_KEY_ID=(\S+)/.exec(created.stdout)?.[1];
+    const secret = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(created.stdout)?.[1];
+    assert.ok(keyId && secret, created.stdout);
+    assert.match((await run('keys', 'ls')).stdout, new RegExp(`${keyId}\\s+ci\\s+nubo_`));
+    const lambda = new LambdaClient({
+      endpoint: nubo.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: keyId, secretAccessKey: secret },
+      maxAttempts: 1,
+    });
+    assert.deepEqual((await lambda.send(new ListFunctionsCommand({}))).Functions, [], 'the printed credentials sign requests');
+    assert.equal((await run('keys', 'rm', keyId)).code, 0);
+    const revoked = await lambda.send(new ListFunctionsCommand({})).catch((e) => e);
+    assert.equal(revoked.name, 'UnrecognizedClientException');
+    assert.equal((await call(nubo.url, 'GET', '/v1/functions', { key: secret })).status, 401);
 
     const login = await run('login', '--username', 'carol', '--password', 'wrong-password');
     assert.equal(login.code, 1);
