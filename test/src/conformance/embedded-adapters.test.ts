@@ -13,14 +13,16 @@ import { sandboxConformance } from './sandbox-suite.js';
 import { workerPoolConformance } from './worker-pool-suite.js';
 
 const logger = createLogger({ level: 'silent' });
+// Made before any suite is registered: a suite that finishes while this is still awaited would end
+// the file's root test, whose after hook would remove the directories under the isolation probe.
+const dirs = await sandboxDirs(await tempDir(), 'conformance', true);
+const { isolation } = await decideIsolation({ mode: 'required', managerId: 'conformance', dirs }, logger);
+after(() => dirs.remove());
 
 workerPoolConformance('MemoryWorkerPool', async () => new MemoryWorkerPool());
 catalogConformance('SqliteCatalog', async () => new SqliteCatalog(join(await tempDir(), 'catalog.db')));
 invocationLogConformance('SqliteInvocationLog', async () => new SqliteInvocationLog(join(await tempDir(), 'invocations.db')));
 codeStoreConformance('FsCodeStore', async () => new FsCodeStore(await tempDir()));
-const dirs = await sandboxDirs(await tempDir(), 'conformance', true);
-after(() => dirs.remove());
-const { isolation } = await decideIsolation({ mode: 'required', managerId: 'conformance', dirs }, logger);
 sandboxConformance('ProcessSandbox (isolated)', async () => {
   const sandbox = new ProcessSandbox({ workDir: await tempDir(), logger, isolation });
   after(() => sandbox.destroyAll());

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isNuboError, type Sandbox, type WorkerSpec } from '@nubo/core';
+import { isNodeRuntime, isNuboError, type Sandbox, type WorkerSpec } from '@nubo/core';
 import { workerSecretHeader } from '@nubo/runtime';
 import { tempDir } from '../helpers/temp-dir.js';
 import { workerFetch } from '../helpers/worker-fetch.js';
@@ -90,6 +90,19 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       const reply = await invoke(w.address, {});
       assert.equal(reply.result, 1, 'the refused calls ran nothing; the platform call is the first run');
       await sandbox.destroy('w-secret');
+    });
+
+    it('runs every node runtime it offers (node22 and node24 among them) on its own Node.js release', async () => {
+      const sandbox = await create();
+      const nodeRuntimes = sandbox.runtimes.filter(isNodeRuntime);
+      assert.deepEqual(nodeRuntimes, ['node20', 'node22', 'node24']);
+      const dir = await codeDir('export const handler = async () => process.versions.node;');
+      for (const runtime of nodeRuntimes) {
+        const w = await sandbox.start({ workerId: `w-${runtime}`, spec: spec({ runtime }), codeDir: dir, secret });
+        const reply = await invoke(w.address, {});
+        assert.equal(`node${reply.result.split('.')[0]}`, runtime);
+        await sandbox.destroy(`w-${runtime}`);
+      }
     });
 
     it('fails to start with the init error when the handler cannot load', async () => {
