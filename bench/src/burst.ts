@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { json, startServer } from './lib/server.js';
+import { treeCpuSeconds } from './lib/process-tree-cpu.js';
 import { ms, summarise } from './lib/stats.js';
 
 const sandbox = process.env.BENCH_SANDBOX === 'docker' ? 'docker' : 'process';
@@ -105,4 +106,56 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * An idle node holding warm floors should cost nothing: the CPU of a server and all its workers over
+ * BENCH_IDLE_MS (30 s) with two floors that fit, against the same server with no function, in one run.
+ */
+async function idleFloorCpu(): Promise<void> {
+  const idleMs = Number(process.env.BENCH_IDLE_MS ?? 30_000);
+  const measure = async (floors: number[]) => {
+    const server = await startServer({ NUBO_SANDBOX: sandbox, NUBO_MANAGER_MEMORY_MB: '1024' });
+    try {
+      const { apiKey } = await json(`${server.url}/v1/auth/signup`, 'POST', {
+        username: 'bench',
+        password: 'benchmark-password',
+      });
+      const answers: string[] = [];
+      for (const [i, minWarm] of floors.entries()) {
+        const body = {
+          runtime: 'node20',
+          handler: 'index.handler',
+          code: { files: { 'index.mjs': handler } },
+          memoryMb: 128,
+          minWarm,
+        };
+        const res = await fetch(`${server.url}/v1/functions/floor-${i}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+          body: JSON.stringify(body),
+        });
+        answers.push(String(res.status));
+        if (res.ok) await waitForWarm(server.url, apiKey, `floor-${i}`, minWarm);
+      }
+      const before = treeCpuSeconds(server.pid);
+      await new Promise((resolve) => setTimeout(resolve, idleMs));
+      return { cpu: treeCpuSeconds(server.pid) - before, answers };
+    } finally {
+      await server.stop();
+    }
+  };
+  const empty = await measure([]);
+  const floors = await measure([4, 4]);
+  const overbooked = await measure([5, 5]);
+  console.log(`
+Idle node, NUBO_MANAGER_MEMORY_MB=1024, ${idleMs / 1000} s, CPU of the server and all its workers:`);
+  console.log(`  no function (base)                 ${empty.cpu.toFixed(2)} s`);
+  console.log(
+    `  floors 4 + 4 x 128 MB (fit)        ${floors.cpu.toFixed(2)} s  ratio to base ${(floors.cpu / Math.max(empty.cpu, 0.01)).toFixed(2)}x  deploys ${floors.answers.join(', ')}`,
+  );
+  console.log(
+    `  floors 5 + 5 x 128 MB (do not fit) ${overbooked.cpu.toFixed(2)} s  ratio to base ${(overbooked.cpu / Math.max(empty.cpu, 0.01)).toFixed(2)}x  deploys ${overbooked.answers.join(', ')} (the second refused)`,
+  );
+}
+
 await main();
+await idleFloorCpu();

@@ -22,7 +22,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startServer(
   env: Record<string, string> = {},
   role: 'server' | 'gateway' = 'server',
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const dataDir = await benchDataDir('nubo-bench-');
   const child: ChildProcess = spawn(process.execPath, [bin, role], {
@@ -42,6 +42,7 @@ export async function startServer(
   }
   return {
     url,
+    pid: child.pid!,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

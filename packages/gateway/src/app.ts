@@ -12,7 +12,7 @@ import { FunctionResolver } from './function-resolver.js';
 import { Invoker } from './invoke/invoker.js';
 import { WorkerSupply } from './invoke/worker-supply.js';
 import { InvocationMetrics } from './metrics.js';
-import { Prewarmer } from './prewarmer.js';
+import { Prewarmer, type WarmShortfall } from './prewarmer.js';
 import { keyRoutes, signInRoutes } from './routes/auth-routes.js';
 import { functionRoutes } from './routes/function-routes.js';
 import { invokeRoutes } from './routes/invoke-routes.js';
@@ -67,7 +67,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     transform: jsonSchemaTransform,
   });
 
-  const metrics = new InvocationMetrics(deps.liveWorkers, () => deps.invocationLog.dropped);
+  const metrics: InvocationMetrics = new InvocationMetrics(deps.liveWorkers, () => deps.invocationLog.dropped, {
+    shortfalls: (): WarmShortfall[] => prewarmer.currentShortfalls(),
+    managerLoads: () => deps.managers.loads(),
+  });
   const supply = new WorkerSupply({
     pool: deps.pool,
     managers: deps.managers,
@@ -93,7 +96,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   await app.register(
     authenticatedRoutes(auth, settings.singleUserReason, [
       keyRoutes(deps.catalog, auth),
-      functionRoutes(deps, deployer, resolver),
+      functionRoutes(deps, deployer, resolver, (id) => prewarmer.shortfallOf(id)),
       invokeRoutes(deps, invoker, resolver),
       logRoutes(deps),
     ]),

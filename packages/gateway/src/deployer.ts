@@ -19,6 +19,7 @@ import {
   type User,
 } from '@nubo/core';
 import type { GatewayDeps } from './deps.js';
+import { assertFloorFits, clusterRoom, floorOf, reservedFloors } from './warm-floors.js';
 import { specOf } from './invoke/worker-spec.js';
 import type { deployRequestSchema } from './schemas.js';
 
@@ -72,6 +73,12 @@ export class Deployer {
     }
 
     const previous = await catalog.getFunction(owner.id, name);
+    const memoryMb = request.memoryMb ?? settings.defaultLimits.memoryMb;
+    const minWarm = request.minWarm ?? 0;
+    if (minWarm > 0) {
+      const [targets, loads] = await Promise.all([catalog.listWarmTargets(), managers.loads()]);
+      assertFloorFits(floorOf({ minWarm, memoryMb }), reservedFloors(targets, previous?.id ?? null), clusterRoom(loads));
+    }
     const codeDigest = await codeStore.put(bundle.zip);
     const { fn, version } = await catalog.addVersion(owner.id, name, {
       runtime,
@@ -82,10 +89,10 @@ export class Deployer {
       network: request.network,
       public: request.public,
       limits: {
-        memoryMb: request.memoryMb ?? settings.defaultLimits.memoryMb,
+        memoryMb,
         timeoutMs: request.timeoutMs ?? settings.defaultLimits.timeoutMs,
         maxConcurrency: request.maxConcurrency ?? settings.defaultLimits.maxConcurrency,
-        minWarm: request.minWarm ?? 0,
+        minWarm,
         idleTtlMs: request.idleTtlMs ?? settings.defaultLimits.idleTtlMs,
       },
     });

@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { InvocationRecord } from '@nubo/core';
+import { evictionReasons, type InvocationRecord, type ManagerLoadView } from '@nubo/core';
+
+/** What the warm-floor metrics read: this gateway's prewarmer's shortfalls, the managers' eviction counts. */
+export interface WarmFloorSources {
+  shortfalls: () => { label: string; missing: number }[];
+  managerLoads: () => Promise<ManagerLoadView[]>;
+}
 
 /** Prometheus metrics of one gateway, on its own registry so several gateways can share a process. */
 export class InvocationMetrics {
@@ -29,7 +35,28 @@ export class InvocationMetrics {
     help: 'Invocations waiting for a busy worker of their own function because no manager has room for a new one.',
     registers: [this.registry],
   });
-  constructor(liveWorkers: (() => number) | undefined, droppedLogRecords: () => number) {
+  constructor(liveWorkers: (() => number) | undefined, droppedLogRecords: () => number, warm: WarmFloorSources) {
+    new Gauge({
+      name: 'nubo_warm_floor_shortfall',
+      help: "Idle workers of a function's warm floor (minWarm) that the managers have no room for now.",
+      labelNames: ['function'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { label, missing } of warm.shortfalls()) this.set({ function: label }, missing);
+      },
+    });
+    new Counter({
+      name: 'nubo_worker_evictions_total',
+      help: 'Idle workers the live managers removed, by reason: room (for another worker) or idle-ttl.',
+      labelNames: ['reason', 'manager'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const load of await warm.managerLoads().catch(() => []))
+          for (const reason of evictionReasons) this.inc({ reason, manager: load.id }, load.evictions[reason]);
+      },
+    });
     new Counter({
       name: 'nubo_invocation_log_dropped_total',
       help: 'Invocation records dropped because the log buffer was full while the log store was down.',

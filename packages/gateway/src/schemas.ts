@@ -96,6 +96,7 @@ export const functionDetailSchema = functionSchema.extend({
   envNames: z.array(z.string()),
   warnings: z.array(z.string()).describe("the active version's, e.g. a runtime past its end of life"),
   liveWorkers: z.number(),
+  warmShortfall: z.number().describe('idle workers of the warm floor (minWarm) the managers have no room for now'),
   versions: z.array(versionSchema),
 });
 

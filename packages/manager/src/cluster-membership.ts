@@ -42,6 +42,7 @@ export class ClusterMembership {
       memoryUsedMb: load.memoryMb,
       draining: load.draining,
       runtimes: [...manager.runtimes],
+      evictions: load.evictions,
     });
     if (!registered && this.beatsInARow > 0) {
       // Another manager judged this one dead (Redis was unreachable too long) and took its workers

@@ -4,6 +4,8 @@ import {
   NuboError,
   isErrorCode,
   type ManagerClient,
+  type ManagerLoadView,
+  type StartOptions,
   type ManagerRecord,
   type ManagerRegistry,
   type RuntimeId,
@@ -65,7 +67,7 @@ export class HttpManagerClient implements ManagerClient {
    * Tries the live managers in placement order. A full manager (it could not even evict an idle
    * worker) or one that does not answer is skipped for the next one.
    */
-  async startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
+  async startWorker(spec: WorkerSpec, options: StartOptions = { evict: true }): Promise<WorkerInfo> {
     const candidates = placementOrder(await this.registry.alive(), this.turn++);
     const failures: string[] = [];
     let full = 0;
@@ -73,7 +75,7 @@ export class HttpManagerClient implements ManagerClient {
       try {
         return await this.call(
           manager,
-          { method: 'POST', path: managerRoutes.startWorker, body: { spec }, timeoutMs: startTimeoutMs },
+          { method: 'POST', path: managerRoutes.startWorker, body: { spec, evict: options.evict }, timeoutMs: startTimeoutMs },
           workerInfoSchema,
         );
       } catch (err) {
@@ -113,6 +115,15 @@ export class HttpManagerClient implements ManagerClient {
     } catch {
       return null;
     }
+  }
+
+  async loads(): Promise<ManagerLoadView[]> {
+    return (await this.registry.alive()).map((m) => ({
+      id: m.id,
+      capacity: { workers: m.capacity, memoryMb: m.memoryMb },
+      draining: m.draining,
+      evictions: m.evictions ?? { room: 0, 'idle-ttl': 0 },
+    }));
   }
 
   /** What the live managers' sandboxes run, together. */

@@ -1,12 +1,12 @@
-import type { ManagerClient, RuntimeId, WorkerExit, WorkerInfo, WorkerSpec } from '@nubo/core';
+import type { ManagerClient, ManagerLoadView, RuntimeId, StartOptions, WorkerExit, WorkerInfo, WorkerSpec } from '@nubo/core';
 import type { Manager } from './manager.js';
 
 /** Embedded mode: the gateway calls the manager in the same process. */
 export class InProcessManagerClient implements ManagerClient {
   constructor(private readonly manager: Manager) {}
 
-  startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
-    return this.manager.startWorker(spec);
+  startWorker(spec: WorkerSpec, options?: StartOptions): Promise<WorkerInfo> {
+    return this.manager.startWorker(spec, options);
   }
 
   destroyWorker(worker: WorkerInfo, options?: { graceMs?: number }): Promise<WorkerExit | null> {
@@ -15,6 +15,11 @@ export class InProcessManagerClient implements ManagerClient {
 
   async runtimes(): Promise<readonly RuntimeId[]> {
     return this.manager.runtimes;
+  }
+
+  async loads(): Promise<ManagerLoadView[]> {
+    const { capacity, draining, evictions } = this.manager.load();
+    return [{ id: this.manager.id, capacity, draining, evictions }];
   }
 
   async close(): Promise<void> {}

@@ -41,7 +41,7 @@ export function buildManagerServer(options: { manager: Manager; token: string; l
   app.post(
     managerRoutes.startWorker,
     { schema: { body: startWorkerBodySchema, response: { 201: workerInfoSchema } } },
-    async (request, reply) => reply.code(201).send(await manager.startWorker(request.body.spec)),
+    async (request, reply) => reply.code(201).send(await manager.startWorker(request.body.spec, { evict: request.body.evict })),
   );
   app.delete(
     managerRoutes.destroyWorker,

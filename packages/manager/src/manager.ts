@@ -13,6 +13,8 @@ import {
   type WorkerInfo,
   type WorkerPool,
   type WorkerSpec,
+  type EvictionReason,
+  type StartOptions,
 } from '@nubo/core';
 import type { CodeCache } from './code-cache.js';
 import { StartGate } from './start-gate.js';
@@ -57,6 +59,8 @@ export interface ManagerLoad {
   starting: number;
   peakStarting: number;
   draining: boolean;
+  /** Idle workers removed so far, by why. */
+  evictions: Record<EvictionReason, number>;
 }
 
 /**
@@ -72,6 +76,7 @@ export class Manager {
   private draining = false;
   private onEmpty: (() => void) | undefined;
   private readonly reaper: RecurringTask;
+  private readonly evictions: Record<EvictionReason, number> = { room: 0, 'idle-ttl': 0 };
 
   constructor(private readonly options: ManagerOptions) {
     this.id = options.id;
@@ -133,6 +138,7 @@ export class Manager {
       starting: this.memoryOf.size - this.workers.size,
       peakStarting: this.starts.peak,
       draining: this.draining,
+      evictions: { ...this.evictions },
     };
   }
 
@@ -142,32 +148,43 @@ export class Manager {
   }
 
   /**
-   * Reserves room for one more worker, evicting this node's least recently used idle workers
-   * (out of the pool first, so never a busy one) when it is full.
+   * Reserves room for one more worker. When the node is full and `evict` allows it, it evicts this
+   * node's least recently used idle workers above their function's warm floor (out of the pool
+   * first, so never a busy one, and the pool keeps minWarm idle workers of each function).
    */
-  private async reserveRoom(workerId: string, memoryMb: number): Promise<void> {
+  private async reserveRoom(workerId: string, memoryMb: number, evict: boolean): Promise<void> {
     while (!this.fits(memoryMb)) {
-      const idle = await this.options.pool.idleWorkers(this.id);
       let evicted = false;
-      for (const { worker } of idle) {
-        if (this.fits(memoryMb)) break;
-        if (!(await this.options.pool.removeIdle(worker))) continue;
-        await this.destroyWorker(worker.id);
-        evicted = true;
+      if (evict) {
+        for (const { worker } of await this.options.pool.idleWorkers(this.id)) {
+          if (this.fits(memoryMb)) break;
+          if (!(await this.options.pool.removeIdle(worker, worker.minWarm))) continue;
+          await this.destroyWorker(worker.id);
+          this.noteEviction(worker, 'room');
+          evicted = true;
+        }
       }
       if (this.fits(memoryMb)) break;
       if (!evicted) {
         const load = this.load();
         throw new NuboError(
           'NUBO_ERR_MANAGER_NO_CAPACITY',
-          `Manager ${this.id} has no room for another ${memoryMb} MB worker: ${load.workers}/${load.capacity.workers} workers and ${load.memoryMb}/${load.capacity.memoryMb} MB in use, none idle. Add a manager, or raise NUBO_MANAGER_CAPACITY / NUBO_MANAGER_MEMORY_MB.`,
+          `Manager ${this.id} has no room for another ${memoryMb} MB worker: ${load.workers}/${load.capacity.workers} workers and ${load.memoryMb}/${load.capacity.memoryMb} MB in use, ${evict ? 'no idle worker above its warm floor' : 'and prewarming evicts none'}. Add a manager, or raise NUBO_MANAGER_CAPACITY / NUBO_MANAGER_MEMORY_MB.`,
         );
       }
     }
     this.memoryOf.set(workerId, memoryMb);
   }
 
-  async startWorker(spec: WorkerSpec): Promise<WorkerInfo> {
+  private noteEviction(worker: WorkerInfo, reason: EvictionReason): void {
+    this.evictions[reason] += 1;
+    this.options.logger.debug(
+      { worker: worker.id, functionId: worker.functionId, version: worker.version, reason },
+      'evicted an idle worker',
+    );
+  }
+
+  async startWorker(spec: WorkerSpec, options: StartOptions = { evict: true }): Promise<WorkerInfo> {
     if (this.draining)
       throw new NuboError(
         'NUBO_ERR_MANAGER_UNAVAILABLE',
@@ -176,7 +193,7 @@ export class Manager {
     const started = performance.now();
     const workerId = newId('wrk');
     const secret = randomBytes(32).toString('base64url');
-    await this.reserveRoom(workerId, spec.memoryMb);
+    await this.reserveRoom(workerId, spec.memoryMb, options.evict);
     const leave = await this.starts.enter();
     let placed: SandboxWorker;
     try {
@@ -230,6 +247,7 @@ export class Manager {
       // The function's minWarm idle workers stay (the list never drops below it through the reaper).
       if (!(await this.options.pool.removeIdle(worker, worker.minWarm))) continue;
       await this.destroyWorker(worker.id);
+      this.noteEviction(worker, 'idle-ttl');
       reaped += 1;
     }
     if (reaped > 0) this.options.logger.info({ reaped }, 'reaped idle workers');

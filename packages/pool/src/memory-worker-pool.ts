@@ -234,6 +234,10 @@ export class MemoryWorkerPool implements WorkerPool {
     return state ? state.idle.length + state.leased.size : 0;
   }
 
+  async idleCount(key: string): Promise<number> {
+    return this.keys.get(key)?.idle.length ?? 0;
+  }
+
   async close(): Promise<void> {
     for (const state of this.keys.values()) this.wakeAll(state);
   }

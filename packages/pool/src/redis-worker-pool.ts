@@ -267,6 +267,10 @@ export class RedisWorkerPool implements WorkerPool {
     return this.redis.scard(this.keys.live(key)).catch(poolUnavailable);
   }
 
+  async idleCount(key: string): Promise<number> {
+    return this.redis.llen(this.keys.pool(key)).catch(poolUnavailable);
+  }
+
   async close(): Promise<void> {
     this.signals.close();
   }

@@ -33,7 +33,9 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const w = worker('f');
       await startLeased(pool, key, w);
       assert.equal(await pool.liveCount(key), 1);
+      assert.equal(await pool.idleCount(key), 0, 'a leased worker is not idle');
       assert.equal(await pool.giveBack(w), true);
+      assert.equal(await pool.idleCount(key), 1);
       const warm = await pool.acquire(key, opts);
       assert.equal(warm.kind, 'warm');
       assert.deepEqual(warm.kind === 'warm' && warm.worker, w);

@@ -1,12 +1,34 @@
 import type { RuntimeId, WorkerExit, WorkerInfo, WorkerSpec } from '../types.js';
 
+/** Why a manager removed a worker that was idle: to make room for another, or past its idle TTL. */
+export const evictionReasons = ['room', 'idle-ttl'] as const;
+export type EvictionReason = (typeof evictionReasons)[number];
+
+export interface StartOptions {
+  /**
+   * Whether the manager may make room by evicting idle workers above their function's warm floor
+   * (true for invocations). Prewarming passes false: it never evicts anything.
+   */
+  evict: boolean;
+}
+
+/** A manager's room and what it evicted, as the gateway sees it. */
+export interface ManagerLoadView {
+  id: string;
+  capacity: { workers: number; memoryMb: number };
+  draining: boolean;
+  evictions: Record<EvictionReason, number>;
+}
+
 /** How the gateway asks a manager for workers. The manager never runs an invocation itself. */
 export interface ManagerClient {
   /** Starts a worker and answers its address once it is ready. */
-  startWorker(spec: WorkerSpec): Promise<WorkerInfo>;
+  startWorker(spec: WorkerSpec, options?: StartOptions): Promise<WorkerInfo>;
   /** Destroys a worker; see `Sandbox.destroy` for `graceMs`. */
   destroyWorker(worker: WorkerInfo, options?: { graceMs?: number }): Promise<WorkerExit | null>;
   /** The runtimes the managers' sandboxes can run now (for a deploy's check). */
   runtimes(): Promise<readonly RuntimeId[]>;
+  /** The live managers' room (for warm-floor reservations) and eviction counts (for metrics). */
+  loads(): Promise<ManagerLoadView[]>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { RuntimeId } from '../types.js';
+import type { EvictionReason } from './manager-client.js';
 
 /** A manager as the cluster sees it. */
 export interface ManagerRecord {
@@ -16,6 +17,8 @@ export interface ManagerRecord {
   draining: boolean;
   /** The runtimes its sandbox runs. */
   runtimes: RuntimeId[];
+  /** Idle workers it removed so far, by why (absent from managers of older versions). */
+  evictions?: Record<EvictionReason, number>;
   heartbeatAt: number;
 }
 

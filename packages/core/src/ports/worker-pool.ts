@@ -95,5 +95,7 @@ export interface WorkerPool {
   idleWorkers(managerId: string): Promise<IdleWorker[]>;
   /** Live workers of a key: idle + leased (starting ones excluded). */
   liveCount(key: string): Promise<number>;
+  /** Idle workers of a key (the length of the seed's list). */
+  idleCount(key: string): Promise<number>;
   close(): Promise<void>;
 }

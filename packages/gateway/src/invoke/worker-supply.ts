@@ -4,6 +4,7 @@ import {
   poolKey,
   type Logger,
   type ManagerClient,
+  type StartOptions,
   type WorkerExit,
   type WorkerInfo,
   type WorkerPool,
@@ -80,17 +81,21 @@ export class WorkerSupply {
 
   /**
    * Starts idle workers until the version has its minWarm ready (the pool's reserveWarm decides, so
-   * several gateways never start more than needed). Tells how many started and which failed.
+   * several gateways never start more than needed), never evicting another worker to make room.
+   * Tells how many started, which failed, and how many idle workers the floor lacks for want of room.
    */
-  async fillWarm(target: InvokeTarget, stopped: () => boolean): Promise<{ started: number; failures: Error[] }> {
+  async fillWarm(target: InvokeTarget, stopped: () => boolean): Promise<{ started: number; failures: Error[]; missing: number }> {
     const { pool, managers } = this.deps;
     const key = poolKey(target.fn.id, target.version.version);
     const options = { minIdle: target.version.limits.minWarm, maxWorkers: target.version.limits.maxConcurrency };
     const starts: Promise<Error | null>[] = [];
-    for (let ticket = await pool.reserveWarm(key, options); ticket && !stopped(); ticket = await pool.reserveWarm(key, options)) {
-      const slot = ticket;
+    // At most minWarm starts a round: a start that fails at once frees its slot before the next
+    // reservation, which would otherwise hand the same slot out again and again.
+    for (let round = 0; round < options.minIdle && !stopped(); round++) {
+      const slot = await pool.reserveWarm(key, options);
+      if (!slot) break;
       starts.push(
-        this.startOnTicket(key, slot, target).then(async (worker) => {
+        this.startOnTicket(key, slot, target, { evict: false }).then(async (worker) => {
           if (worker instanceof Error) return worker;
           // A deploy or removal since the reservation retired the key: this worker has nothing to serve.
           if (!(await pool.adoptIdle(key, slot, worker).catch(() => false)))
@@ -100,7 +105,10 @@ export class WorkerSupply {
       );
     }
     const failures = (await Promise.all(starts)).filter((failure): failure is Error => failure !== null);
-    return { started: starts.length - failures.length, failures };
+    const noRoom = failures.some((failure) => isNuboError(failure, 'NUBO_ERR_MANAGER_NO_CAPACITY'));
+    // What the floor still lacks for want of room: counted in the pool, as failed starts may have retried a slot.
+    const missing = noRoom ? Math.max(0, options.minIdle - (await pool.idleCount(key))) : 0;
+    return { started: starts.length - failures.length, failures, missing };
   }
 
   /** Back to the pool; if the pool is unreachable the lease runs out and the manager reclaims it. */
@@ -122,9 +130,14 @@ export class WorkerSupply {
   }
 
   /** Starts a worker on a reserved slot; on failure the slot is freed and the error returned. */
-  private async startOnTicket(key: string, ticket: string, target: InvokeTarget): Promise<WorkerInfo | Error> {
+  private async startOnTicket(
+    key: string,
+    ticket: string,
+    target: InvokeTarget,
+    options: StartOptions = { evict: true },
+  ): Promise<WorkerInfo | Error> {
     try {
-      return await this.deps.managers.startWorker(specOf(target));
+      return await this.deps.managers.startWorker(specOf(target), options);
     } catch (err) {
       await this.deps.pool.cancelStart(key, ticket).catch(() => undefined);
       return err as Error;

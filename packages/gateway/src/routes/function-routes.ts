@@ -15,7 +15,13 @@ import { baseUrl, functionView, versionView, versionWarnings } from '../views.js
 import { activeVersion } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
 
-export function functionRoutes(deps: GatewayDeps, deployer: Deployer, resolver: FunctionResolver): FastifyPluginAsyncZod {
+export function functionRoutes(
+  deps: GatewayDeps,
+  deployer: Deployer,
+  resolver: FunctionResolver,
+  /** Idle workers of a function's warm floor the managers have no room for now (this gateway's prewarmer's view). */
+  warmShortfall: (functionId: string) => number,
+): FastifyPluginAsyncZod {
   const { catalog, pool, settings } = deps;
   // Base64 makes the zip a third larger; leave room for the rest of the JSON too.
   const deployBodyLimit = Math.ceil((settings.bundleLimits.maxBytes * 4) / 3) + 1024 * 1024;
@@ -86,6 +92,7 @@ export function functionRoutes(deps: GatewayDeps, deployer: Deployer, resolver: 
           envNames: Object.keys(version.env).sort(),
           warnings: versionWarnings(version),
           liveWorkers,
+          warmShortfall: warmShortfall(fn.id),
           versions: versions.map(versionView),
         };
       },

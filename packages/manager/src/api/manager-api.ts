@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { networkAccessModes, runtimeIds, type WorkerExit, type WorkerInfo, type WorkerSpec } from '@nubo/core';
+import { evictionReasons, networkAccessModes, runtimeIds, type WorkerExit, type WorkerInfo, type WorkerSpec } from '@nubo/core';
 
 /**
  * The gateway ↔ manager contract (docs/architecture.md, "Manager API"): routes and the shapes both
@@ -35,7 +35,11 @@ export const workerSpecSchema = z.object({
   minWarm: z.number().int().min(0),
 });
 
-export const startWorkerBodySchema = z.object({ spec: workerSpecSchema });
+export const startWorkerBodySchema = z.object({
+  spec: workerSpecSchema,
+  /** Whether room may be made by evicting idle workers above their warm floor (prewarming: false). */
+  evict: z.boolean().default(true),
+});
 
 export const workerInfoSchema = z.object({
   id: z.string(),
@@ -71,6 +75,7 @@ export const managerStatusSchema = z.object({
   starting: z.number(),
   peakStarting: z.number(),
   draining: z.boolean(),
+  evictions: z.record(z.enum(evictionReasons), z.number()),
 });
 
 export const managerErrorSchema = z.object({
