@@ -11,6 +11,7 @@ import {
   type LambdaClientConfig,
 } from '@aws-sdk/client-lambda';
 import { startNubo, type TestNubo } from '../helpers/nubo.js';
+import { eventually } from '../helpers/processes.js';
 import { aws } from '../helpers/python-tools.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -84,7 +85,7 @@ describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
     assert.equal((await lambda(alice).send(new InvokeCommand({ FunctionName: 'chatty' }))).LogResult, undefined);
   });
 
-  it('selects a version with Qualifier ($LATEST, the active number, the name:qualifier form); others are not found', async () => {
+  it('selects a version with Qualifier ($LATEST, a number, the name:qualifier form); unknown ones are not found', async () => {
     await nubo.deploy(alice.key, 'versioned', { 'index.mjs': 'export const handler = async () => "v1";' });
     await nubo.deploy(alice.key, 'versioned', { 'index.mjs': 'export const handler = async () => "v2";' });
     for (const [FunctionName, Qualifier] of [
@@ -96,11 +97,21 @@ describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
       assert.equal(json(out.Payload), 'v2');
       assert.equal(out.ExecutedVersion, '2');
     }
-    const old = await lambda(alice)
-      .send(new InvokeCommand({ FunctionName: 'versioned', Qualifier: '1' }))
-      .catch((e) => e);
-    assert.equal(old.name, 'ResourceNotFoundException');
-    assert.match(old.message, /version 1 of versioned is not its active version \(2\)/);
+    // An older version runs too, on a worker of its own that goes when the call is done.
+    const before = nubo.liveWorkers();
+    const old = await lambda(alice).send(new InvokeCommand({ FunctionName: 'versioned', Qualifier: '1' }));
+    assert.equal(json(old.Payload), 'v1');
+    assert.equal(old.ExecutedVersion, '1');
+    assert.equal((await lambda(alice).send(new InvokeCommand({ FunctionName: 'versioned:1' }))).ExecutedVersion, '1');
+    await eventually('the one-call workers of version 1 are gone', async () => nubo.liveWorkers() === before);
+    const got = await lambda(alice).send(new GetFunctionCommand({ FunctionName: 'versioned', Qualifier: '1' }));
+    assert.equal(got.Configuration?.Version, '1');
+    for (const Qualifier of ['9', 'prod', '0']) {
+      const missing = await lambda(alice)
+        .send(new InvokeCommand({ FunctionName: 'versioned', Qualifier }))
+        .catch((e) => e);
+      assert.equal(missing.name, 'ResourceNotFoundException', Qualifier);
+    }
   });
 
   it('answers DryRun with 204 after the checks, and refuses Event until asynchronous invocations exist', async () => {

@@ -5,6 +5,11 @@ import type { ErrorCode, FunctionRecord, FunctionVersion, InvocationRecord, Invo
 export interface InvokeTarget {
   fn: FunctionRecord;
   version: FunctionVersion;
+  /**
+   * A version other than the active one (named by a Lambda Qualifier): the pool serves only active
+   * versions, so it runs on a worker of its own, started for this call and destroyed after it.
+   */
+  oneShot?: boolean;
 }
 
 export interface InvokeInput extends InvokeTarget {

@@ -176,7 +176,7 @@ export class Invoker {
       case 'reply': {
         // The seed's order: answer, then RPUSH. The give-back goes out on the pool's connection
         // before any later take from this gateway, so a client's next call still finds the worker.
-        this.track(supply.giveBack(worker));
+        this.track(input.oneShot ? supply.destroy(worker).then(() => undefined) : supply.giveBack(worker));
         const { reply } = result;
         if (!reply.ok) return { ...common, reply, status: 'error', ...(reply.error ? { error: reply.error } : {}) };
         const shaped: ShapedResult = input.shapeResult ? input.shapeResult(reply.result) : { ok: true, value: reply.result };

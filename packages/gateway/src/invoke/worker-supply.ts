@@ -55,6 +55,7 @@ export class WorkerSupply {
   }
 
   async take(target: InvokeTarget, options: TakeOptions): Promise<Taken> {
+    if (target.oneShot) return this.startOneShot(target);
     const { pool } = this.deps;
     const key = poolKey(target.fn.id, target.version.version);
     const acquired = await pool.acquire(key, {
@@ -109,6 +110,15 @@ export class WorkerSupply {
     // What the floor still lacks for want of room: counted in the pool, as failed starts may have retried a slot.
     const missing = noRoom ? Math.max(0, options.minIdle - (await pool.idleCount(key))) : 0;
     return { started: starts.length - failures.length, failures, missing };
+  }
+
+  /** A worker outside the pool for one call of a version that is not active; the caller destroys it. */
+  private async startOneShot(target: InvokeTarget): Promise<Taken> {
+    try {
+      return { kind: 'worker', worker: await this.deps.managers.startWorker(specOf(target)), cold: true, queueMs: 0 };
+    } catch (err) {
+      return { kind: 'start-failed', error: err as Error, queueMs: 0 };
+    }
   }
 
   /** Back to the pool; if the pool is unreachable the lease runs out and the manager reclaims it. */

@@ -46,12 +46,22 @@ function eventOf(body: Buffer | undefined): unknown {
   }
 }
 
-/** The version a qualifier names: `$LATEST` (or none) or the active version's number; Nubo runs only that one. */
-async function qualifiedVersion(catalog: Catalog, fn: FunctionRecord, qualifier: string | null): Promise<FunctionVersion> {
-  if (qualifier === null || qualifier === '$LATEST' || qualifier === String(fn.activeVersion)) return activeVersion(catalog, fn);
+/**
+ * The version a qualifier names: `$LATEST` (or none) is the active version; a number is that
+ * version, and one that is not active runs on a worker of its own per call (see InvokeTarget).
+ */
+async function qualifiedVersion(
+  catalog: Catalog,
+  fn: FunctionRecord,
+  qualifier: string | null,
+): Promise<{ version: FunctionVersion; oneShot: boolean }> {
+  if (qualifier === null || qualifier === '$LATEST' || qualifier === String(fn.activeVersion))
+    return { version: await activeVersion(catalog, fn), oneShot: false };
+  const version = /^[1-9]\d{0,8}$/.test(qualifier) ? await catalog.getVersion(fn.id, Number(qualifier)) : null;
+  if (version) return { version, oneShot: true };
   const reason = /^\d+$/.test(qualifier)
-    ? `version ${qualifier} of ${fn.name} is not its active version (${fn.activeVersion}), and Nubo runs only the active version`
-    : `Nubo has no aliases: use $LATEST or the active version number (${fn.activeVersion})`;
+    ? `${fn.name} has no version ${qualifier} (its versions go up to ${fn.activeVersion})`
+    : `Nubo has no aliases: use $LATEST or a version number`;
   throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `Function not found with qualifier "${qualifier}": ${reason}.`);
 }
 
@@ -112,7 +122,7 @@ export function lambdaRoutes(
       if (!parsed || (parsed.qualifier !== null && request.query.Qualifier !== undefined && parsed.qualifier !== qualifier))
         throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `Function not found: ${request.params.name}.`);
       const fn = await resolver.own(request.user.id, parsed.name, fresh);
-      return { fn, version: await qualifiedVersion(catalog, fn, qualifier) };
+      return { fn, ...(await qualifiedVersion(catalog, fn, qualifier)) };
     };
 
     app.post(
