@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { workerSecretHeader } from '@nubo/runtime';
@@ -9,6 +12,7 @@ import { deployNoop, noop } from './lib/noop-function.js';
 import { json, startServer, freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
 import { timeRequests } from './lib/measure.js';
+import { processCpuSeconds } from './lib/process-tree-cpu.js';
 import { spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
@@ -43,11 +47,39 @@ async function workerOf(pid: number): Promise<{ port: number; secret: string }> 
 type BenchServer = Awaited<ReturnType<typeof startServer>> & { apiKey: string; headers: Record<string, string> };
 
 /** A server with the no-op function deployed and its first worker started. */
-async function serverWithNoop(env: Record<string, string>): Promise<BenchServer & { pid: number }> {
+async function serverWithNoop(env: Record<string, string>): Promise<BenchServer & { workerPid: number }> {
   const server = await startServer(env);
   const { apiKey, pid } = await deployNoop(server.url);
-  return { ...server, apiKey, headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, pid };
+  return {
+    ...server,
+    apiKey,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    workerPid: pid,
+  };
 }
+
+/** The minimal reverse proxy (lib/minimal-proxy.ts) in its own process, in front of one worker. */
+async function startMinimalProxy(workerPort: number, secret: string): Promise<{ url: string; pid: number; stop(): void }> {
+  const script = fileURLToPath(new URL('./lib/minimal-proxy.js', import.meta.url));
+  const child = spawn(process.execPath, [script, String(workerPort), secret], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { url: `http://127.0.0.1:${line.toString().trim()}`, pid: child.pid!, stop: () => child.kill('SIGKILL') };
+}
+
+/** Sends a round of requests and adds the CPU the serving process spent on them to `cpu`. */
+async function roundWithCpu(
+  pid: number,
+  cpu: { seconds: number; calls: number },
+  send: () => Promise<number[]>,
+): Promise<number[]> {
+  const before = processCpuSeconds(pid);
+  const samples = await send();
+  cpu.seconds += processCpuSeconds(pid) - before;
+  cpu.calls += samples.length;
+  return samples;
+}
+
+const microsPerCall = (cpu: { seconds: number; calls: number }) => (cpu.seconds / cpu.calls) * 1e6;
 
 /** One cold start: a deploy makes a new version, whose first call starts a new worker. Answers the call's time and initMs. */
 async function coldStart(server: BenchServer, i: number): Promise<{ total: number; init: number }> {
@@ -122,9 +154,11 @@ Isolation: bubblewrap + cgroup + slirp4netns vs plain processes (NUBO_ISOLATION=
 async function main(): Promise<void> {
   // Plain processes, so the worker can be called directly (its pid and port are the host's) for the baseline.
   const server = await serverWithNoop({ NUBO_SANDBOX: sandbox, ...(sandbox === 'process' ? { NUBO_ISOLATION: 'off' } : {}) });
-  const { apiKey, pid } = server;
+  const { apiKey, workerPid } = server;
   try {
-    const { port: workerPort, secret } = await workerOf(pid);
+    const { port: workerPort, secret } = await workerOf(workerPid);
+    const proxyProcess = await startMinimalProxy(workerPort, secret);
+    const proxy = new Pool(proxyProcess.url, { connections: 1 });
 
     const gateway = new Pool(server.url, { connections: 1 });
     const direct = new Pool(`http://127.0.0.1:${workerPort}`, { connections: 1 });
@@ -135,16 +169,34 @@ async function main(): Promise<void> {
     // Warm both paths up, then alternate rounds so drift on the machine hits both alike.
     await timeRequests(gateway, '/v1/functions/noop/invoke', '{}', gatewayHeaders, 500);
     await timeRequests(direct, '/invoke', directBody, directHeaders, 500);
+    const proxyHeaders = { 'content-type': 'application/json' };
+    await timeRequests(proxy, '/invoke', directBody, proxyHeaders, 500);
     const viaGateway: number[] = [];
     const viaDirect: number[] = [];
+    const viaProxy: number[] = [];
+    const gatewayCpu = { seconds: 0, calls: 0 };
+    const proxyCpu = { seconds: 0, calls: 0 };
+    const perRound = warmRequests / rounds;
     for (let round = 0; round < rounds; round++) {
-      viaDirect.push(...(await timeRequests(direct, '/invoke', directBody, directHeaders, warmRequests / rounds)));
-      viaGateway.push(...(await timeRequests(gateway, '/v1/functions/noop/invoke', '{}', gatewayHeaders, warmRequests / rounds)));
+      viaDirect.push(...(await timeRequests(direct, '/invoke', directBody, directHeaders, perRound)));
+      viaProxy.push(
+        ...(await roundWithCpu(proxyProcess.pid, proxyCpu, () =>
+          timeRequests(proxy, '/invoke', directBody, proxyHeaders, perRound),
+        )),
+      );
+      viaGateway.push(
+        ...(await roundWithCpu(server.pid, gatewayCpu, () =>
+          timeRequests(gateway, '/v1/functions/noop/invoke', '{}', gatewayHeaders, perRound),
+        )),
+      );
     }
     await gateway.close();
     await direct.close();
+    await proxy.close();
+    proxyProcess.stop();
     const g = summarise(viaGateway);
     const d = summarise(viaDirect);
+    const p = summarise(viaProxy);
 
     const coldTotals: number[] = [];
     const coldInits: number[] = [];
@@ -169,6 +221,10 @@ async function main(): Promise<void> {
       `  gateway overhead              p50 +${ms(g.p50 - d.p50)}  p99 +${ms(g.p99 - d.p99)}   ratio p50 ${(g.p50 / d.p50).toFixed(2)}x  p99 ${(g.p99 / d.p99).toFixed(2)}x`,
     );
     console.log(`  target: p50 within 0.5 ms of direct → ${g.p50 - d.p50 <= 0.5 ? 'MET' : 'NOT MET'}`);
+    console.log(`  minimal undici proxy          p50 ${ms(p.p50)}  p99 ${ms(p.p99)}   overhead p50 +${ms(p.p50 - d.p50)}`);
+    console.log(
+      `  CPU per call: gateway ${microsPerCall(gatewayCpu).toFixed(0)} µs, minimal proxy ${microsPerCall(proxyCpu).toFixed(0)} µs   ratio ${(microsPerCall(gatewayCpu) / microsPerCall(proxyCpu)).toFixed(2)}x (target ≤ 1x)`,
+    );
     console.log(`\nCold start, ${sandbox} sandbox, ${coldStarts} starts (baseline: a bare runtime process):`);
     console.log(`  bare runtime spawn → first answer   p50 ${ms(baseline.p50)}  p99 ${ms(baseline.p99)}`);
     console.log(

@@ -38,3 +38,10 @@ export function treeCpuSeconds(rootPid: number): number {
   }
   return ticks / ticksPerSecond;
 }
+
+/** CPU seconds used so far by one process alone (utime + stime). */
+export function processCpuSeconds(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
