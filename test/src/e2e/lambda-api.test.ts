@@ -205,6 +205,12 @@ describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
     const none = await nubo.call('POST', '/2015-03-31/functions/echo/invocations', { body: {} });
     assert.equal(none.status, 403);
     assert.equal(none.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
+    // Without a key the body is never read: a body over the limit still gets the missing-key answer, not 413.
+    const big = await nubo.call('POST', '/2015-03-31/functions/echo/invocations', {
+      raw: { data: new Uint8Array(7 * 1024 * 1024), contentType: 'application/json' },
+    });
+    assert.equal(big.status, 403);
+    assert.equal(big.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
   });
 
   it('works from the real AWS CLI: invoke (with a function error and a log tail), get, list, a wrong secret', async () => {

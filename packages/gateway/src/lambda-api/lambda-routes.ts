@@ -108,11 +108,17 @@ export function lambdaRoutes(
       ),
     );
     app.decorateRequest('user', null as unknown as User);
+    const admit = (user: User) => {
+      if (settings.singleUserReason && !user.isAdmin) throw singleUserError(settings.singleUserReason);
+      return user;
+    };
+    // A Bearer key (or none) is checked before the body is read; a signature covers the body, so after.
+    app.addHook('onRequest', async (request) => {
+      if (!isSigV4(request.headers.authorization)) request.user = admit(await auth.requireUser(request));
+    });
     app.addHook('preHandler', async (request) => {
-      request.user = isSigV4(request.headers.authorization)
-        ? await auth.signedUser(request, (request.body as Buffer | undefined) ?? Buffer.alloc(0))
-        : await auth.requireUser(request);
-      if (settings.singleUserReason && !request.user.isAdmin) throw singleUserError(settings.singleUserReason);
+      if (isSigV4(request.headers.authorization))
+        request.user = admit(await auth.signedUser(request, (request.body as Buffer | undefined) ?? Buffer.alloc(0)));
     });
 
     /** The caller's function a FunctionName (and Qualifier) names, with the version to use. */
