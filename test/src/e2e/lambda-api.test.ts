@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   DeleteFunctionCommand,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
   ListFunctionsCommand,
@@ -182,6 +183,9 @@ describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
     assert.match(config.LastModified ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
     const byArn = await lambda(alice).send(new GetFunctionCommand({ FunctionName: config.FunctionArn }));
     assert.equal(byArn.Configuration?.FunctionName, 'echo');
+    const configuration = await lambda(alice).send(new GetFunctionConfigurationCommand({ FunctionName: 'echo' }));
+    assert.equal(configuration.Handler, 'index.echo');
+    assert.equal(configuration.FunctionArn, config.FunctionArn);
 
     const names: string[] = [];
     let Marker: string | undefined;
@@ -240,6 +244,8 @@ describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
 
     const got = await aws([...base, 'get-function', '--function-name', 'echo'], env);
     assert.equal(JSON.parse(got.stdout).Configuration.Runtime, 'nodejs22.x');
+    const configured = await aws([...base, 'get-function-configuration', '--function-name', 'echo'], env);
+    assert.equal(JSON.parse(configured.stdout).MemorySize, 192);
     const listed = await aws([...base, 'list-functions'], env);
     assert.deepEqual(
       JSON.parse(listed.stdout).Functions.map((f: { FunctionName: string }) => f.FunctionName),

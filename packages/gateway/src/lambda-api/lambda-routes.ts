@@ -77,7 +77,7 @@ function functionError(outcome: InvokeOutcome) {
 
 /**
  * The subset of AWS Lambda's API that AWS SDKs and the AWS CLI use to call functions (Invoke,
- * GetFunction, ListFunctions, DeleteFunction), authenticated with SigV4 (key id + key) or a Bearer
+ * GetFunction, GetFunctionConfiguration, ListFunctions, DeleteFunction), authenticated with SigV4 (key id + key) or a Bearer
  * key, answering Lambda's shapes and error types.
  */
 export function lambdaRoutes(
@@ -171,6 +171,11 @@ export function lambdaRoutes(
     app.get('/functions/:name', async (request: LambdaRequest) => {
       const { fn, version } = await target(request, true);
       return { Configuration: functionConfiguration(fn, version) };
+    });
+
+    app.get('/functions/:name/configuration', async (request: LambdaRequest) => {
+      const { fn, version } = await target(request, true);
+      return functionConfiguration(fn, version);
     });
 
     const list = async (request: LambdaRequest) => {
