@@ -16,6 +16,9 @@ export interface WarmShortfall {
   label: string;
   /** Idle workers of its minWarm that could not be started. */
   missing: number;
+}
+
+interface TrackedShortfall extends WarmShortfall {
   /** Whether the last round tried nothing for it (see noteShortfall). */
   quietOnce: boolean;
 }
@@ -35,7 +38,7 @@ export class Prewarmer {
   private stopped = false;
   /** The last start failure per pool key, so a lasting one is logged once, not every round. */
   private readonly failing = new Map<string, string>();
-  private readonly shortfalls = new Map<string, WarmShortfall>();
+  private readonly shortfalls = new Map<string, TrackedShortfall>();
 
   constructor(private readonly deps: PrewarmerDeps) {
     this.task = new RecurringTask({

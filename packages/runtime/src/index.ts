@@ -34,6 +34,6 @@ export function installedNode(runtimeDir: string, runtime: string): string | nul
 }
 
 /** The Node.js release of each installed node runtime (interpreters.json, which the install script reads too). */
-const installedNodeVersions: Record<string, string> = JSON.parse(
+const { $comment: _, ...installedNodeVersions }: Record<string, string> = JSON.parse(
   readFileSync(new URL('../interpreters.json', import.meta.url), 'utf8'),
 );

@@ -1,7 +1,8 @@
-import { chmod, copyFile, cp, link, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, cp, link, mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { runtimePackageDir } from '@nubo/runtime';
+import { dirname, join } from 'node:path';
+import { runtimeIds } from '@nubo/core';
+import { installedNode, runtimePackageDir } from '@nubo/runtime';
 
 /** Where a manager keeps what its workers are shown: their own directories, the unpacked code, the runtime. */
 export interface SandboxDirs {
@@ -48,12 +49,10 @@ export async function sandboxDirs(dataDir: string, managerId: string, isolated: 
 
 /** The installed Node binaries (hundreds of MB): linked, not copied, where the file system allows. */
 async function showInstalledNodes(runtimeDir: string): Promise<void> {
-  const installed = join(runtimePackageDir, 'interpreters');
-  const runtimes = await readdir(installed).catch(() => [] as string[]);
-  for (const runtime of runtimes) {
-    const [from, to] = [join(installed, runtime, 'bin', 'node'), join(runtimeDir, 'interpreters', runtime, 'bin', 'node')];
-    if (!existsSync(from)) continue;
-    await mkdir(join(to, '..'), { recursive: true });
+  for (const runtime of runtimeIds) {
+    const [from, to] = [installedNode(runtimePackageDir, runtime), installedNode(runtimeDir, runtime)];
+    if (!from || !to || !existsSync(from)) continue;
+    await mkdir(dirname(to), { recursive: true });
     await link(from, to).catch(() => copyFile(from, to));
   }
 }
