@@ -2,7 +2,8 @@
 # Starts (or stops) a Redis primary, one replica and three sentinels on 127.0.0.1.
 #   redis-set.sh start BASE_PORT DIR   → primary BASE, replica BASE+1, sentinels BASE+20000..+20002
 #   redis-set.sh stop DIR
-# The master name the sentinels monitor is "nubo-primary".
+# The master name the sentinels monitor is "nubo-primary". Append-only persistence (fsync every second)
+# keeps queued async events across a Redis restart.
 set -euo pipefail
 action="$1"
 case "$action" in
@@ -13,7 +14,7 @@ case "$action" in
       port=$base; [ "$role" = replica ] && port=$((base + 1))
       if redis-cli -p "$port" ping >/dev/null 2>&1; then continue; fi
       extra=(); [ "$role" = replica ] && extra=(--replicaof 127.0.0.1 "$base")
-      redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+      redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save '' --appendonly yes --appendfsync everysec \
         --dir "$dir" --pidfile "$dir/redis-$port.pid" --logfile "$dir/redis-$port.log" "${extra[@]}"
     done
     for i in 0 1 2; do

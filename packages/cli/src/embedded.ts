@@ -5,6 +5,7 @@ import { buildGateway, type Gateway } from '@nubo/gateway';
 import type { Sandbox } from '@nubo/core';
 import { CodeCache, InProcessManagerClient, Manager } from '@nubo/manager';
 import { openSandbox, workerDirs } from './compose/open-sandbox.js';
+import { openQueue } from './compose/open-queue.js';
 import { openPool } from './compose/open-pool.js';
 import { managerSettings } from './compose/manager-settings.js';
 import { openStores } from './compose/open-stores.js';
@@ -27,6 +28,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
   const limits = { maxBytes: config.NUBO_MAX_CODE_BYTES, maxUnzippedBytes: config.NUBO_MAX_CODE_UNZIPPED_BYTES };
   const stores = await openStores(config, logger);
   const pool = await openPool(config, logger);
+  const queue = await openQueue(config, logger, pool);
   // Stable for one data directory, so a restart finds (and removes) the containers of a crashed run.
   const managerId = config.NUBO_MANAGER_ID ?? `embedded-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
   const dirs = await workerDirs(config, dataDir, managerId);
@@ -45,6 +47,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
     logger,
     catalog: stores.catalog,
     invocationLog: stores.invocationLog,
+    invocationQueue: queue.queue,
     codeStore: stores.codeStore,
     pool: pool.pool,
     managers: new InProcessManagerClient(manager),
@@ -53,7 +56,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
   const listening = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
   const url = listening.replace('[::1]', 'localhost');
   logger.info(
-    { url, dataDir, sandbox: sandbox.kind, pool: pool.kind, ...stores.kinds },
+    { url, dataDir, sandbox: sandbox.kind, pool: pool.kind, queue: queue.kind, ...stores.kinds },
     `Nubo (embedded) listening on ${url}, data in ${dataDir}`,
   );
 
@@ -67,6 +70,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
       await gateway.close();
       await manager.stop();
       await dirs.remove();
+      await queue.close();
       await pool.close();
       await stores.close();
     },

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Logger, ServerConfig } from '@nubo/core';
 import { buildGateway, type Gateway } from '@nubo/gateway';
 import { HttpManagerClient } from '@nubo/manager/client';
+import { openQueue } from './compose/open-queue.js';
 import { openPool, requireCluster } from './compose/open-pool.js';
 import { openStores } from './compose/open-stores.js';
 import { gatewaySettings } from './compose/gateway-settings.js';
@@ -18,6 +19,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
   const { token } = requireCluster(config, 'gateway');
   const pool = await openPool(config, logger);
   const stores = await openStores(config, logger);
+  const queue = await openQueue(config, logger, pool);
   const registry = pool.registry!;
   const managers = new HttpManagerClient(registry, token);
   let running = 0;
@@ -37,13 +39,14 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
     logger,
     catalog: stores.catalog,
     invocationLog: stores.invocationLog,
+    invocationQueue: queue.queue,
     codeStore: stores.codeStore,
     pool: pool.pool,
     managers,
     liveWorkers: () => running,
   });
   const url = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
-  logger.info({ url, pool: pool.kind, ...stores.kinds }, `Nubo gateway listening on ${url}`);
+  logger.info({ url, pool: pool.kind, queue: queue.kind, ...stores.kinds }, `Nubo gateway listening on ${url}`);
   return {
     url,
     gateway,
@@ -51,6 +54,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
       clearInterval(refresh);
       await gateway.close();
       await managers.close();
+      await queue.close();
       await pool.close();
       await stores.close();
     },

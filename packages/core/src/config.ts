@@ -100,6 +100,11 @@ export const serverConfigSchema = z.object({
   NUBO_DRAIN_TIMEOUT_MS: int(0, 900_000).default(25_000),
   NUBO_PREWARM_INTERVAL_MS: int(100, 3_600_000).default(1000),
   NUBO_HEARTBEAT_MS: int(100, 60_000).default(1000),
+  NUBO_ASYNC_RETENTION_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
+  NUBO_ASYNC_DEAD_LETTER_RETENTION_MS: int(60_000, 365 * 86_400_000).default(14 * 86_400_000),
+  NUBO_ASYNC_MAX_RESULT_BYTES: int(0, 64 * MiB).default(256 * 1024),
+  NUBO_ASYNC_LOCK_MS: int(1000, 3_600_000).default(30_000),
+  NUBO_SCHEDULE_MAX_LAG_MS: int(1000, 86_400_000).default(60_000),
   NUBO_MANAGER_TTL_MS: int(300, 600_000).default(5000),
 });
 

@@ -1,7 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 /** The header that carries an invocation's request id, both ways. */
 export const requestIdHeader = 'x-nubo-request-id';
+
+/** `async` queues the call and answers 202 at once; leave it out (or `sync`) to wait for the result. */
+export const invocationTypeHeader = 'x-nubo-invocation-type';
+export const invocationTypes = ['sync', 'async'] as const;
+/** The same key (per function, within NUBO_ASYNC_RETENTION_MS) queues an event once. */
+export const idempotencyKeyHeader = 'idempotency-key';
+export const maxIdempotencyKeyLength = 256;
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -22,4 +29,15 @@ export function callerRequestId(value: string | string[] | undefined): string | 
 /** Short random id for users, functions, keys and workers. */
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(9).toString('base64url')}`;
+}
+
+/**
+ * A request id made from a name (a schedule's tick, an event's destination), the same wherever it is
+ * made, so a second gateway making it again finds the first one's event instead of adding another.
+ */
+export function derivedRequestId(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  // RFC 9562's version 8 (custom) with its variant bits, so it reads as the UUID it is.
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

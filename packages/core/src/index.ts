@@ -13,3 +13,7 @@ export * from './ports/manager-client.js';
 export * from './code-bundle.js';
 export * from './ports/manager-registry.js';
 export * from './recurring-task.js';
+export * from './ports/invocation-queue.js';
+export * from './cron-schedule.js';
+export * from './async-settings.js';
+export * from './queue-policy.js';

@@ -58,6 +58,23 @@ export interface FunctionRecord {
   updatedAt: number;
 }
 
+/** How a version's asynchronous invocations (and schedules) run. */
+export interface AsyncSettings {
+  /** Tries after the first failed attempt (0–5). */
+  maxRetries: number;
+  /** Wait before the first retry; each later retry waits twice as long as the one before. */
+  retryBackoffMs: number;
+  /** An event not started this long after it was accepted is not run: status `expired`. */
+  maxEventAgeMs: number;
+  /** How many of the function's maxConcurrency workers its asynchronous work may take at once. */
+  asyncConcurrency: number;
+  /** Events waiting at most; past it an enqueue answers 429. */
+  maxQueuedEvents: number;
+  /** Another function of the same owner, invoked asynchronously with Lambda's destination record. */
+  onSuccess: string | null;
+  onFailure: string | null;
+}
+
 export interface FunctionVersion {
   functionId: string;
   version: number;
@@ -68,6 +85,7 @@ export interface FunctionVersion {
   env: Record<string, string>;
   limits: FunctionLimits;
   network: NetworkAccess;
+  async: AsyncSettings;
   createdAt: number;
 }
 
@@ -108,13 +126,19 @@ export interface WorkerInfo {
 export const invocationStatuses = ['ok', 'error', 'timeout', 'oom', 'crash', 'rejected'] as const;
 export type InvocationStatus = (typeof invocationStatuses)[number];
 
+/** What started an invocation: a synchronous call, an HTTP trigger, an asynchronous event, a schedule's tick. */
+export const invocationTriggers = ['invoke', 'http', 'async', 'schedule'] as const;
+export type InvocationTrigger = (typeof invocationTriggers)[number];
+
 export interface InvocationRecord {
   requestId: string;
+  /** 1 for a synchronous call; an asynchronous event's retries are 2, 3, … under the same request id. */
+  attempt: number;
   ownerId: string;
   functionId: string;
   functionName: string;
   version: number;
-  trigger: 'invoke' | 'http';
+  trigger: InvocationTrigger;
   startedAt: number;
   durationMs: number;
   /** Cold start time (worker start until ready); null on a warm start. */

@@ -20,12 +20,14 @@ import { logRoutes } from './routes/log-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { triggerRoutes } from './routes/trigger-routes.js';
 import { lambdaApiPrefix, lambdaRoutes } from './lambda-api/lambda-routes.js';
+import { asyncRoutes } from './routes/async-routes.js';
+import { EventRunner } from './async/event-runner.js';
 
 export interface Gateway {
   app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
   invoker: Invoker;
   metrics: InvocationMetrics;
-  /** Stops prewarming and accepting requests, lets in-flight calls finish and gives their workers back. */
+  /** Stops prewarming, accepting requests and taking async events, lets in-flight calls finish and gives their workers back. */
   close(): Promise<void>;
 }
 
@@ -99,12 +101,21 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
       functionRoutes(deps, deployer, resolver, (id) => prewarmer.shortfallOf(id)),
       invokeRoutes(deps, invoker, resolver),
       logRoutes(deps),
+      asyncRoutes(deps, resolver),
     ]),
   );
   await app.register(triggerRoutes(deps, auth, invoker, resolver));
   await app.register(lambdaRoutes(deps, auth, invoker, resolver, deployer), { prefix: lambdaApiPrefix });
   await app.ready();
   prewarmer.start();
+  const runner = new EventRunner({
+    catalog: deps.catalog,
+    invoker,
+    queue: deps.invocationQueue,
+    invocationLog: deps.invocationLog,
+    logger: deps.logger,
+  });
+  deps.invocationQueue.consume(runner.process);
 
   return {
     app,
@@ -116,6 +127,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
       // and would hold the close up until it timed out: close such connections as they go idle.
       const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
       await app.close().finally(() => clearInterval(sweep));
+      // Running async events finish (their workers go back); queued ones wait for the next start.
+      await deps.invocationQueue.close();
       await invoker.close();
     },
   };

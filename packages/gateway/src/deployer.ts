@@ -21,6 +21,8 @@ import {
 import type { GatewayDeps } from './deps.js';
 import { assertFloorFits, clusterRoom, floorOf, reservedFloors } from './warm-floors.js';
 import { specOf } from './invoke/worker-spec.js';
+import { asyncSettingsOf, checkedSchedules } from './async/async-deploy-settings.js';
+import { queueLimitsOf } from './async/event-intake.js';
 import type { deployRequestSchema } from './schemas.js';
 
 export type DeployRequest = z.infer<typeof deployRequestSchema>;
@@ -73,6 +75,9 @@ export class Deployer {
     }
 
     const previous = await catalog.getFunction(owner.id, name);
+    const maxConcurrency = request.maxConcurrency ?? settings.defaultLimits.maxConcurrency;
+    const asyncSettings = await asyncSettingsOf(request, { ownerId: owner.id, name, maxConcurrency, catalog });
+    const schedules = request.schedules ? checkedSchedules(request.schedules) : null;
     const memoryMb = request.memoryMb ?? settings.defaultLimits.memoryMb;
     const minWarm = request.minWarm ?? 0;
     if (minWarm > 0) {
@@ -87,11 +92,12 @@ export class Deployer {
       codeSize: bundle.zip.length,
       env: request.env,
       network: request.network,
+      async: asyncSettings,
       public: request.public,
       limits: {
         memoryMb,
         timeoutMs: request.timeoutMs ?? settings.defaultLimits.timeoutMs,
-        maxConcurrency: request.maxConcurrency ?? settings.defaultLimits.maxConcurrency,
+        maxConcurrency,
         minWarm,
         idleTtlMs: request.idleTtlMs ?? settings.defaultLimits.idleTtlMs,
       },
@@ -112,6 +118,12 @@ export class Deployer {
 
     const active = await catalog.activateVersion(fn.id, version.version, request.public);
     if (previous) await this.retire(poolKey(fn.id, previous.activeVersion));
+    // Every deploy: the new version's async limits apply to queued events at once; schedules left out stay.
+    const { invocationQueue } = this.deps;
+    await invocationQueue.setSchedules(
+      { ownerId: owner.id, functionId: fn.id, functionName: fn.name, limits: queueLimitsOf(version) },
+      schedules ?? (await invocationQueue.schedules(fn.id)),
+    );
     this.deployed();
     return { fn: active, version, created: previous === null };
   }
@@ -119,6 +131,7 @@ export class Deployer {
   /** Removes a function, its versions, its workers and the code no other version uses. Logs stay. */
   async remove(fn: FunctionRecord): Promise<void> {
     const versions = await this.deps.catalog.deleteFunction(fn.id);
+    await this.deps.invocationQueue.removeFunction(fn.id);
     await Promise.all(versions.map((v) => this.retire(poolKey(fn.id, v.version))));
     for (const digest of new Set(versions.map((v) => v.codeDigest))) {
       if (!(await this.deps.catalog.codeInUse(digest))) await this.deps.codeStore.delete(digest);

@@ -1,4 +1,4 @@
-import type { Catalog, CodeStore, InvocationLog, Logger, ManagerClient, WorkerPool } from '@nubo/core';
+import type { Catalog, CodeStore, InvocationLog, InvocationQueue, Logger, ManagerClient, WorkerPool } from '@nubo/core';
 import type { GatewaySettings } from './settings.js';
 
 /** Everything the gateway needs, each behind its port so any adapter can be plugged in. */
@@ -7,6 +7,8 @@ export interface GatewayDeps {
   logger: Logger;
   catalog: Catalog;
   invocationLog: InvocationLog;
+  /** Asynchronous invocations and schedules; the gateway consumes it and closes it when it closes. */
+  invocationQueue: InvocationQueue;
   codeStore: CodeStore;
   pool: WorkerPool;
   /** Where workers come from; also tells which runtimes its sandboxes run. */

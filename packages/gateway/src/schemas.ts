@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { invocationStatuses, lambdaRuntimeAliases, networkAccessModes, runtimeIds } from '@nubo/core';
+import {
+  asyncBounds,
+  asyncStatuses,
+  invocationStatuses,
+  invocationTriggers,
+  lambdaRuntimeAliases,
+  networkAccessModes,
+  runtimeIds,
+} from '@nubo/core';
 
 /** The request and response shapes of the HTTP API: they validate requests and generate /openapi.json. */
 
@@ -33,6 +41,20 @@ export const newKeyRequestSchema = z.object({ name: z.string().min(1).max(64).de
 export const functionNameParamsSchema = z.object({ name: z.string() });
 export const keyIdParamsSchema = z.object({ id: z.string() });
 
+const bounded = (b: { min: number; max: number }) => z.number().int().min(b.min).max(b.max);
+
+export const scheduleNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const scheduleBodySchema = z
+  .object({
+    cron: z.string().min(1).max(200).describe('five fields (minute precision) or six (seconds first), e.g. "*/5 * * * *"'),
+    timezone: z.string().min(1).max(64).default('UTC').describe('IANA time zone, e.g. Europe/Berlin'),
+    event: z.unknown().default({}).describe('the event each tick invokes the function with'),
+  })
+  .strict();
+
+export const scheduleSchema = z.object({ name: z.string(), cron: z.string(), timezone: z.string(), event: z.unknown() });
+
 export const deployRequestSchema = z
   .object({
     runtime: z.string().describe(`${runtimeIds.join(', ')}; or Lambda's ${Object.keys(lambdaRuntimeAliases).join(', ')}`),
@@ -52,8 +74,41 @@ export const deployRequestSchema = z
       .default('egress')
       .describe('egress: outbound network (never the platform); none: no network'),
     public: z.boolean().default(false),
+    maxRetries: bounded(asyncBounds.maxRetries).optional().describe('retries of a failed async event (default 2)'),
+    retryBackoffMs: bounded(asyncBounds.retryBackoffMs)
+      .optional()
+      .describe('wait before the first retry, doubling after (default 1000)'),
+    maxEventAgeMs: bounded(asyncBounds.maxEventAgeMs)
+      .optional()
+      .describe('an async event not started by then expires (default 6 h)'),
+    asyncConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('workers async work may take at once (≤ maxConcurrency; default half of it)'),
+    maxQueuedEvents: bounded(asyncBounds.maxQueuedEvents)
+      .optional()
+      .describe('waiting async events at most; past it 429 (default 10000)'),
+    onSuccess: z.string().nullable().optional().describe("a function of yours invoked with Lambda's destination record"),
+    onFailure: z.string().nullable().optional(),
+    schedules: z
+      .array(scheduleBodySchema.extend({ name: z.string().regex(scheduleNamePattern, 'use 1–64 letters, digits, _ or -') }))
+      .max(100)
+      .optional()
+      .describe("replaces the function's schedules; leave out to keep them"),
   })
   .strict();
+
+export const asyncSettingsSchema = z.object({
+  maxRetries: z.number(),
+  retryBackoffMs: z.number(),
+  maxEventAgeMs: z.number(),
+  asyncConcurrency: z.number(),
+  maxQueuedEvents: z.number(),
+  onSuccess: z.string().nullable(),
+  onFailure: z.string().nullable(),
+});
 
 export const limitsSchema = z.object({
   memoryMb: z.number(),
@@ -72,6 +127,7 @@ export const versionSchema = z.object({
   envNames: z.array(z.string()),
   limits: limitsSchema,
   network: z.enum(networkAccessModes),
+  async: asyncSettingsSchema,
   createdAt: z.number(),
   warnings: z.array(z.string()).describe('e.g. a runtime past its end of life'),
 });
@@ -93,6 +149,8 @@ export const functionDetailSchema = functionSchema.extend({
   handler: z.string(),
   limits: limitsSchema,
   network: z.enum(networkAccessModes),
+  async: asyncSettingsSchema,
+  schedules: z.array(scheduleSchema),
   envNames: z.array(z.string()),
   warnings: z.array(z.string()).describe("the active version's, e.g. a runtime past its end of life"),
   liveWorkers: z.number(),
@@ -104,9 +162,10 @@ export const deployResponseSchema = z.object({ function: functionSchema, version
 
 export const invocationSchema = z.object({
   requestId: z.string(),
+  attempt: z.number().describe("1; an asynchronous event's retries count on"),
   functionName: z.string(),
   version: z.number(),
-  trigger: z.enum(['invoke', 'http']),
+  trigger: z.enum(invocationTriggers),
   startedAt: z.number(),
   durationMs: z.number(),
   initMs: z.number().nullable(),
@@ -145,3 +204,38 @@ export const statsSchema = z.object({
 
 export const requestIdParamsSchema = z.object({ requestId: z.string() });
 export const triggerParamsSchema = z.object({ owner: z.string(), name: z.string(), '*': z.string().optional() });
+
+const attemptSchema = z.object({
+  attempt: z.number(),
+  status: z.string(),
+  startedAt: z.number(),
+  durationMs: z.number().nullable(),
+  errorType: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+});
+
+export const asyncInvocationSchema = z.object({
+  requestId: z.string(),
+  functionName: z.string(),
+  trigger: z.enum(['async', 'schedule']),
+  scheduleName: z.string().nullable(),
+  status: z.enum(asyncStatuses),
+  acceptedAt: z.number(),
+  runAt: z.number().nullable().describe('when the next attempt may start (queued)'),
+  finishedAt: z.number().nullable(),
+  attempts: z.array(attemptSchema),
+  result: z.unknown().optional(),
+  resultDropped: z.boolean().optional().describe('the result was larger than NUBO_ASYNC_MAX_RESULT_BYTES and not kept'),
+  error: z.object({ type: z.string(), message: z.string() }).optional(),
+  deadLetter: z.boolean(),
+});
+
+export const queuedAnswerSchema = z.object({
+  requestId: z.string(),
+  status: z.enum(asyncStatuses),
+  duplicate: z.boolean().describe('an earlier event with this idempotency key: nothing new was queued'),
+});
+
+export const deadLetterParamsSchema = z.object({ name: z.string(), requestId: z.string() });
+export const scheduleParamsSchema = z.object({ name: z.string(), schedule: z.string() });
+export const deadLettersQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });

@@ -1,5 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import { deprecatedRuntimes, type FunctionRecord, type FunctionVersion, type InvocationRecord } from '@nubo/core';
+import {
+  deprecatedRuntimes,
+  type AsyncInvocation,
+  type FunctionRecord,
+  type FunctionVersion,
+  type InvocationRecord,
+} from '@nubo/core';
 
 export function baseUrl(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
@@ -28,6 +34,7 @@ export function versionView(version: FunctionVersion) {
     envNames: Object.keys(version.env).sort(),
     limits: version.limits,
     network: version.network,
+    async: version.async,
     createdAt: version.createdAt,
     warnings: versionWarnings(version),
   };
@@ -42,4 +49,9 @@ export function invocationView(record: InvocationRecord) {
 export function versionWarnings(version: FunctionVersion): string[] {
   const deprecation = deprecatedRuntimes[version.runtime];
   return deprecation ? [deprecation] : [];
+}
+
+export function asyncInvocationView(invocation: AsyncInvocation) {
+  const { ownerId: _owner, functionId: _fn, event: _event, ...view } = invocation;
+  return view;
 }

@@ -21,11 +21,16 @@ export function describeRedis(settings: RedisSettings): string {
  * Connects to Redis (directly or through Sentinel) so that calls fail fast while it is down —
  * no offline queue, a command timeout — and reconnects by itself when it returns.
  */
-export async function connectRedis(settings: RedisSettings, logger: Logger, { connectTimeoutMs = 5000 } = {}): Promise<Redis> {
+export async function connectRedis(
+  settings: RedisSettings,
+  logger: Logger,
+  { connectTimeoutMs = 5000, blocking = false } = {},
+): Promise<Redis> {
   const common: RedisOptions = {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: redisCommandTimeoutMs,
+    // BullMQ's consumers block on Redis and wait out its absence instead of failing (they must).
+    ...(blocking
+      ? { enableOfflineQueue: true, maxRetriesPerRequest: null }
+      : { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: redisCommandTimeoutMs }),
     connectTimeout: 2000,
     lazyConnect: true,
     retryStrategy: (times) => Math.min(50 * times, 1000),

@@ -1,4 +1,14 @@
-import type { ApiKey, FunctionRecord, FunctionVersion, NetworkAccess, RuntimeId, SigningKey, User } from '@nubo/core';
+import {
+  defaultAsyncSettings,
+  type ApiKey,
+  type AsyncSettings,
+  type FunctionRecord,
+  type FunctionVersion,
+  type NetworkAccess,
+  type RuntimeId,
+  type SigningKey,
+  type User,
+} from '@nubo/core';
 
 /** Row shapes and mappers shared by the SQL catalogs (SQLite and MySQL use the same columns). */
 
@@ -7,7 +17,7 @@ export const selectFunction = `SELECT f.*, u.username AS owner_name FROM functio
 export const selectWarmTargets = `SELECT f.*, u.username AS owner_name, v.function_id AS v_function_id, v.version AS v_version, v.runtime AS v_runtime,
   v.handler AS v_handler, v.code_digest AS v_code_digest, v.code_size AS v_code_size, v.env_json AS v_env_json, v.memory_mb AS v_memory_mb,
   v.timeout_ms AS v_timeout_ms, v.max_concurrency AS v_max_concurrency, v.min_warm AS v_min_warm, v.idle_ttl_ms AS v_idle_ttl_ms,
-  v.network AS v_network, v.created_at AS v_created_at
+  v.network AS v_network, v.async_json AS v_async_json, v.created_at AS v_created_at
   FROM functions f JOIN users u ON u.id = f.owner_id JOIN versions v ON v.function_id = f.id AND v.version = f.active_version
   WHERE v.min_warm > 0 ORDER BY f.id`;
 
@@ -39,6 +49,8 @@ export interface VersionRow {
   min_warm: number;
   idle_ttl_ms: number;
   network: string;
+  /** Null for versions deployed before async settings existed: they get the defaults. */
+  async_json: string | null;
   created_at: number;
 }
 
@@ -111,6 +123,10 @@ export const toVersion = (row: VersionRow): FunctionVersion => ({
     idleTtlMs: row.idle_ttl_ms,
   },
   network: row.network as NetworkAccess,
+  async: {
+    ...defaultAsyncSettings(row.max_concurrency),
+    ...(row.async_json ? (JSON.parse(row.async_json) as Partial<AsyncSettings>) : {}),
+  },
   createdAt: row.created_at,
 });
 

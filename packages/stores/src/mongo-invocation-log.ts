@@ -68,7 +68,9 @@ export class MongoInvocationLog implements InvocationLog {
     try {
       await client.connect();
       const collection = client.db(options.database).collection<Document>('invocations');
-      await collection.createIndex({ requestId: 1 }, { unique: true });
+      // Records of an async event's retries share its request id (issue 11): unique per attempt.
+      await collection.dropIndex('requestId_1').catch(() => undefined);
+      await collection.createIndex({ requestId: 1, attempt: 1 }, { unique: true });
       await collection.createIndex({ ownerId: 1, functionName: 1, startedAt: -1 });
       if (options.retentionDays) {
         await collection
@@ -158,7 +160,8 @@ export class MongoInvocationLog implements InvocationLog {
 
   private strip(doc: Document): InvocationRecord {
     const { _id, startedAtDate: _date, ...record } = doc as Document & { _id?: unknown };
-    return record;
+    // Records written before attempts were numbered are first attempts.
+    return { ...record, attempt: (record as Partial<InvocationRecord>).attempt ?? 1 } as InvocationRecord;
   }
 
   async list(ownerId: string, functionName: string, query: InvocationQuery): Promise<InvocationRecord[]> {
@@ -177,7 +180,7 @@ export class MongoInvocationLog implements InvocationLog {
 
   async get(ownerId: string, requestId: string): Promise<InvocationRecord | null> {
     await this.readAfterFlush();
-    const doc = await this.collection.findOne({ requestId, ownerId }).catch(storeUnavailable);
+    const doc = await this.collection.findOne({ requestId, ownerId }, { sort: { attempt: -1 } }).catch(storeUnavailable);
     return doc ? this.strip(doc) : null;
   }
 

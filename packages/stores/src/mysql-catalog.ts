@@ -206,7 +206,7 @@ export class MysqlCatalog implements Catalog {
       const l = input.limits;
       await this.exec(
         `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, env_json, memory_mb, timeout_ms,
-           max_concurrency, min_warm, idle_ttl_ms, network, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           max_concurrency, min_warm, idle_ttl_ms, network, async_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           fnRow!.id,
           Number(v),
@@ -221,6 +221,7 @@ export class MysqlCatalog implements Catalog {
           l.minWarm,
           l.idleTtlMs,
           input.network,
+          JSON.stringify(input.async),
           now,
         ],
         conn,

@@ -69,7 +69,7 @@ export class SqliteCatalog implements Catalog {
       ),
       insertVersion: db.prepare(
         `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, env_json, memory_mb, timeout_ms,
-           max_concurrency, min_warm, idle_ttl_ms, network, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           max_concurrency, min_warm, idle_ttl_ms, network, async_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       activate: db.prepare(
         'UPDATE functions SET active_version = ?, public = ?, updated_at = ? WHERE id = ? AND active_version < ?',
@@ -175,6 +175,7 @@ export class SqliteCatalog implements Catalog {
         l.minWarm,
         l.idleTtlMs,
         input.network,
+        JSON.stringify(input.async),
         now,
       );
       return { fn: toFunction(fnRow), version: toVersion(this.stmt.version.get(fnRow.id, version)!) };

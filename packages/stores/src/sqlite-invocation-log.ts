@@ -3,6 +3,7 @@ import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 
 interface Row {
   request_id: string;
+  attempt: number;
   owner_id: string;
   function_id: string;
   function_name: string;
@@ -25,6 +26,7 @@ interface Row {
 
 const toRecord = (row: Row): InvocationRecord => ({
   requestId: row.request_id,
+  attempt: row.attempt,
   ownerId: row.owner_id,
   functionId: row.function_id,
   functionName: row.function_name,
@@ -61,7 +63,9 @@ export class SqliteInvocationLog implements InvocationLog {
   constructor(file: string) {
     this.db = openSqlite(file, 'sqlite-invocations');
     this.insert = this.db.prepare(
-      `INSERT OR IGNORE INTO invocations VALUES (@requestId, @ownerId, @functionId, @functionName, @version, @trigger, @startedAt,
+      `INSERT OR IGNORE INTO invocations (request_id, attempt, owner_id, function_id, function_name, version, trigger, started_at,
+         duration_ms, init_ms, cold, queue_ms, memory_used_mb, memory_limit_mb, status, error_type, error_message, logs,
+         logs_truncated, worker_id) VALUES (@requestId, @attempt, @ownerId, @functionId, @functionName, @version, @trigger, @startedAt,
          @durationMs, @initMs, @cold, @queueMs, @memoryUsedMb, @memoryLimitMb, @status, @errorType, @errorMessage, @logs,
          @logsTruncated, @workerId)`,
     );
@@ -111,7 +115,9 @@ export class SqliteInvocationLog implements InvocationLog {
   async get(ownerId: string, requestId: string): Promise<InvocationRecord | null> {
     this.flushNow();
     const row = this.db
-      .prepare<[string, string], Row>('SELECT * FROM invocations WHERE request_id = ? AND owner_id = ?')
+      .prepare<[string, string], Row>(
+        'SELECT * FROM invocations WHERE request_id = ? AND owner_id = ? ORDER BY attempt DESC LIMIT 1',
+      )
       .get(requestId, ownerId);
     return row ? toRecord(row) : null;
   }

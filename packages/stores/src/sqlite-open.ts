@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 export type SqliteDatabase = Database.Database;
 
 /** Folders of migrations/ holding one SQLite database's versioned schema. */
-export type SqliteSchema = 'sqlite-catalog' | 'sqlite-invocations';
+export type SqliteSchema = 'sqlite-catalog' | 'sqlite-invocations' | 'sqlite-queue';
 
 /**
  * Applies the versioned SQL files of migrations/<schema>/ (`NNN-name.sql`) that the database has not

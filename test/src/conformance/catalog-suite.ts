@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isNuboError, type Catalog, type NewVersion } from '@nubo/core';
+import { defaultAsyncSettings, isNuboError, type Catalog, type NewVersion } from '@nubo/core';
 
 /** Every Catalog adapter must pass this suite unchanged. `create` gives an empty catalog. */
 export function catalogConformance(adapter: string, create: () => Promise<Catalog>): void {
@@ -12,6 +12,7 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
     env: { A: '1' },
     network: 'egress',
     limits: { memoryMb: 128, timeoutMs: 1000, maxConcurrency: 5, minWarm: 0, idleTtlMs: 60_000 },
+    async: { ...defaultAsyncSettings(5), maxRetries: 4, onFailure: 'dlq-handler' },
     public: false,
   });
 
@@ -98,6 +99,7 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       assert.deepEqual(stored?.env, { A: '1' });
       assert.equal(stored?.codeDigest, 'd1');
       assert.equal(stored?.limits.maxConcurrency, 5);
+      assert.deepEqual(stored?.async, version('d1').async, 'the async settings come back as deployed');
       assert.deepEqual(
         (await catalog.listVersions(v1.fn.id)).map((v) => v.version),
         [1, 2],

@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import { createLogger } from '@nubo/core';
 import { CodeCache, InProcessManagerClient, Manager, ProcessSandbox, decideIsolation, sandboxDirs } from '@nubo/manager';
 import { MemoryWorkerPool } from '@nubo/pool';
-import { FsCodeStore, SqliteCatalog, SqliteInvocationLog } from '@nubo/stores';
+import { FsCodeStore, SqliteCatalog, SqliteInvocationLog, SqliteInvocationQueue } from '@nubo/stores';
 import { after } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.js';
 import { catalogConformance } from './catalog-suite.js';
 import { codeStoreConformance } from './code-store-suite.js';
 import { invocationLogConformance } from './invocation-log-suite.js';
+import { invocationQueueConformance, testQueueSettings } from './invocation-queue-suite.js';
 import { managerClientConformance } from './manager-client-suite.js';
 import { sandboxConformance } from './sandbox-suite.js';
 import { workerPoolConformance } from './worker-pool-suite.js';
@@ -22,6 +23,10 @@ after(() => dirs.remove());
 workerPoolConformance('MemoryWorkerPool', async () => new MemoryWorkerPool());
 catalogConformance('SqliteCatalog', async () => new SqliteCatalog(join(await tempDir(), 'catalog.db')));
 invocationLogConformance('SqliteInvocationLog', async () => new SqliteInvocationLog(join(await tempDir(), 'invocations.db')));
+invocationQueueConformance(
+  'SqliteInvocationQueue',
+  async () => new SqliteInvocationQueue(join(await tempDir(), 'async.db'), testQueueSettings, logger),
+);
 codeStoreConformance('FsCodeStore', async () => new FsCodeStore(await tempDir()));
 sandboxConformance('ProcessSandbox (isolated)', async () => {
   const sandbox = new ProcessSandbox({ workDir: await tempDir(), logger, isolation });

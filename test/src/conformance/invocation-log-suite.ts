@@ -7,6 +7,7 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
   let counter = 0;
   const record = (overrides: Partial<InvocationRecord> = {}): InvocationRecord => ({
     requestId: `req-${++counter}-${Math.random().toString(36).slice(2)}`,
+    attempt: 1,
     ownerId: 'u1',
     functionId: 'f1',
     functionName: 'fn',
@@ -46,6 +47,26 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
       const listed = await log.list('u1', 'fn', { limit: 10 });
       assert.deepEqual(listed, [newer, older]);
       assert.deepEqual(await log.get('u1', older.requestId), older);
+      await log.close();
+    });
+
+    it('keeps each attempt of one request id as a record of its own, and answers the latest by id', async () => {
+      const log = await create();
+      const first = record({ trigger: 'async', status: 'error', errorType: 'Error' });
+      const second = record({ requestId: first.requestId, attempt: 2, trigger: 'async', startedAt: first.startedAt + 5 });
+      log.append(first);
+      log.append(second);
+      log.append({ ...second, status: 'crash' });
+      await log.flush();
+      assert.deepEqual(await log.get('u1', first.requestId), second, 'the latest attempt, the repeated one not stored');
+      const listed = await log.list('u1', 'fn', { limit: 10 });
+      assert.deepEqual(
+        listed.filter((r) => r.requestId === first.requestId).map((r) => [r.attempt, r.status]),
+        [
+          [2, 'ok'],
+          [1, 'error'],
+        ],
+      );
       await log.close();
     });
 

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createPool } from 'mysql2/promise';
 import { createLogger } from '@nubo/core';
-import { connectRedis, expandIncludes, luaScripts, RedisKeys, RedisWorkerPool } from '@nubo/pool';
+import { connectRedis, expandIncludes, luaScripts, RedisInvocationQueue, RedisKeys, RedisWorkerPool } from '@nubo/pool';
 import { MongoInvocationLog, MysqlCatalog, S3CodeStore } from '@nubo/stores';
 import { s3Credentials, service, uniqueName } from '../helpers/services.js';
 import { catalogConformance } from './catalog-suite.js';
 import { codeStoreConformance } from './code-store-suite.js';
 import { invocationLogConformance } from './invocation-log-suite.js';
+import { invocationQueueConformance, testQueueSettings } from './invocation-queue-suite.js';
 import { workerPoolConformance } from './worker-pool-suite.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -19,6 +20,22 @@ workerPoolConformance('RedisWorkerPool', async () => {
   // Also when a test fails before its own close: a waiting taker's subscriber would keep the file running.
   after(() => pool.close());
   return pool;
+});
+
+const queueConnection = await connectRedis({ url: service('REDIS_URL') }, logger, { blocking: true });
+after(() => queueConnection.quit());
+invocationQueueConformance('RedisInvocationQueue', async () => {
+  const queue = new RedisInvocationQueue({
+    redis,
+    workerConnection: queueConnection,
+    prefix: `${uniqueName('test:queue:')}:`,
+    settings: testQueueSettings,
+    lockMs: 5000,
+    logger,
+    discoverEveryMs: 100,
+  });
+  after(() => queue.close());
+  return queue;
 });
 
 describe('the pool Lua scripts on real Redis', () => {

@@ -240,6 +240,7 @@ describe('faults in a distributed stack', () => {
     ferret.process.kill('SIGSTOP');
     const records = Array.from({ length: 10 }, (_, i) => ({
       requestId: `bounded-${i}`,
+      attempt: 1,
       ownerId: 'u',
       functionId: 'f',
       functionName: 'fn',

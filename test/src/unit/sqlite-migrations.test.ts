@@ -46,7 +46,7 @@ describe('SQLite schema migrations', () => {
       .run();
     old.close();
     const db = new Database(file);
-    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), [1, 2, 3]);
+    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), [1, 2, 3, 4]);
     assert.equal((db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n, 1);
     assert.equal(
       (db.prepare('SELECT network FROM versions').get() as { network: string }).network,
@@ -58,6 +58,30 @@ describe('SQLite schema migrations', () => {
       1,
       'keys made before have no sealed copy (they keep working as Bearer keys)',
     );
+    assert.equal(
+      (db.prepare('SELECT async_json FROM versions').get() as { async_json: string | null }).async_json,
+      null,
+      'versions made before get the default async settings',
+    );
+    db.close();
+  });
+
+  it("number the invocation records made before, so an async event's retries can be records of their own", async () => {
+    const file = join(await tempDir('nubo-sqlite-'), 'invocations.db');
+    const old = new Database(file);
+    old.exec(
+      readFileSync(new URL('../../../packages/stores/migrations/sqlite-invocations/001-initial.sql', import.meta.url), 'utf8'),
+    );
+    old.pragma('user_version = 1');
+    const insert = `INSERT INTO invocations (request_id, owner_id, function_id, function_name, version, trigger, started_at,
+      duration_ms, cold, queue_ms, memory_limit_mb, status, logs, logs_truncated) VALUES ('r1', 'u1', 'f1', 'fn', 1, 'invoke', 5, 1, 0, 0, 128, 'ok', '', 0)`;
+    old.exec(insert);
+    old.close();
+    const db = new Database(file);
+    assert.deepEqual(migrateSqlite(db, 'sqlite-invocations'), [2]);
+    assert.deepEqual(db.prepare('SELECT request_id, attempt FROM invocations').all(), [{ request_id: 'r1', attempt: 1 }]);
+    db.exec(insert.replace('(request_id, ', '(attempt, request_id, ').replace("VALUES ('r1'", "VALUES (2, 'r1'"));
+    assert.throws(() => db.exec(insert), /UNIQUE/, 'one record per request id and attempt');
     db.close();
   });
 });

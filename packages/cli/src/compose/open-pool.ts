@@ -1,16 +1,27 @@
 import type { Redis } from 'ioredis';
 import { NuboError, type Logger, type ManagerRegistry, type ServerConfig, type WorkerPool } from '@nubo/core';
-import { MemoryWorkerPool, RedisManagerRegistry, RedisWorkerPool, connectRedis } from '@nubo/pool';
+import { MemoryWorkerPool, RedisManagerRegistry, RedisWorkerPool, connectRedis, type RedisSettings } from '@nubo/pool';
 
 export interface OpenedPool {
   pool: WorkerPool;
   kind: 'memory' | 'redis';
   registry?: ManagerRegistry;
+  /** The pool's connection (Redis only), shared by the async queue. */
+  redis?: Redis;
   close(): Promise<void>;
 }
 
 export function usesRedis(config: ServerConfig): boolean {
   return Boolean(config.NUBO_REDIS_URL || config.NUBO_REDIS_SENTINELS);
+}
+
+/** Where Redis is, from NUBO_REDIS_URL or the Sentinel variables. */
+export function redisSettingsOf(config: ServerConfig): RedisSettings {
+  return {
+    ...(config.NUBO_REDIS_URL ? { url: config.NUBO_REDIS_URL } : {}),
+    ...(config.NUBO_REDIS_SENTINELS ? { sentinels: config.NUBO_REDIS_SENTINELS, masterName: config.NUBO_REDIS_MASTER } : {}),
+    ...(config.NUBO_REDIS_PASSWORD ? { password: config.NUBO_REDIS_PASSWORD } : {}),
+  };
 }
 
 /** The Redis pool (and manager registry) when Redis is configured, else the in-memory pool. */
@@ -19,18 +30,12 @@ export async function openPool(config: ServerConfig, logger: Logger): Promise<Op
     const pool = new MemoryWorkerPool();
     return { pool, kind: 'memory', close: () => pool.close() };
   }
-  const redis: Redis = await connectRedis(
-    {
-      ...(config.NUBO_REDIS_URL ? { url: config.NUBO_REDIS_URL } : {}),
-      ...(config.NUBO_REDIS_SENTINELS ? { sentinels: config.NUBO_REDIS_SENTINELS, masterName: config.NUBO_REDIS_MASTER } : {}),
-      ...(config.NUBO_REDIS_PASSWORD ? { password: config.NUBO_REDIS_PASSWORD } : {}),
-    },
-    logger,
-  );
+  const redis: Redis = await connectRedis(redisSettingsOf(config), logger);
   const pool = new RedisWorkerPool(redis, config.NUBO_REDIS_PREFIX);
   return {
     pool,
     kind: 'redis',
+    redis,
     registry: new RedisManagerRegistry(redis, config.NUBO_REDIS_PREFIX, config.NUBO_MANAGER_TTL_MS),
     async close() {
       await pool.close();

@@ -22,6 +22,7 @@ export function invocationRecord(input: InvokeInput, facts: InvocationFacts, max
     Buffer.byteLength(rawLogs) > maxLogBytes ? Buffer.from(rawLogs).subarray(0, maxLogBytes).toString('utf8') : rawLogs;
   return {
     requestId: facts.requestId,
+    attempt: input.attempt ?? 1,
     ownerId: input.fn.ownerId,
     functionId: input.fn.id,
     functionName: input.fn.name,
@@ -31,7 +32,7 @@ export function invocationRecord(input: InvokeInput, facts: InvocationFacts, max
     durationMs: facts.durationMs,
     initMs: facts.cold && facts.worker ? facts.worker.initMs : null,
     cold: facts.cold,
-    queueMs: facts.queueMs,
+    queueMs: (input.queuedMs ?? 0) + facts.queueMs,
     memoryUsedMb: facts.reply?.memoryMb ?? null,
     memoryLimitMb: input.version.limits.memoryMb,
     status: facts.status,

@@ -17,6 +17,10 @@ export interface InvokeInput extends InvokeTarget {
   requestId: string;
   event: unknown;
   trigger: InvocationRecord['trigger'];
+  /** An asynchronous event's attempt number (1 for synchronous calls). */
+  attempt?: number;
+  /** How long the event waited in its queue before this attempt; the record's queueMs adds it. */
+  queuedMs?: number;
   logger: FastifyBaseLogger;
   /** Looks the function up afresh (and re-checks access) when its version turned out to be retired. */
   reload: () => Promise<InvokeTarget>;

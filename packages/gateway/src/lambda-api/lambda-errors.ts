@@ -19,6 +19,7 @@ const lambdaTypes: Partial<Record<ErrorCode, [type: string, status: number]>> = 
   NUBO_ERR_FUNCTION_NOT_FOUND: ['ResourceNotFoundException', 404],
   NUBO_ERR_REQUEST_NOT_FOUND: ['UnknownOperationException', 404],
   NUBO_ERR_INVOKE_AT_CAPACITY: ['TooManyRequestsException', 429],
+  NUBO_ERR_QUEUE_FULL: ['TooManyRequestsException', 429],
   NUBO_ERR_INVOKE_PAYLOAD_TOO_LARGE: ['RequestTooLargeException', 413],
   NUBO_ERR_REQUEST_TOO_LARGE: ['RequestTooLargeException', 413],
   NUBO_ERR_INVOKE_INVALID_JSON: ['InvalidRequestContentException', 400],

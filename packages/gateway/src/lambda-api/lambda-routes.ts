@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsync } from 'fastify';
+import { enqueueEvent } from '../async/event-intake.js';
 import { NuboError, type Catalog, type FunctionRecord, type FunctionVersion, type User } from '@nubo/core';
 import type { Authenticator } from '../auth/authenticate.js';
 import { isSigV4 } from '../auth/sigv4.js';
@@ -139,12 +140,20 @@ export function lambdaRoutes(
         const logType = headerValue(request, 'x-amz-log-type', logTypes, 'None');
         const first = await target(request, false);
         if (invocationType === 'DryRun') return reply.code(204).send();
-        if (invocationType === 'Event')
-          throw new LambdaError(
-            'InvalidParameterValueException',
-            400,
-            'Nubo does not run InvocationType Event yet (asynchronous invocations are planned): use RequestResponse.',
-          );
+        if (invocationType === 'Event') {
+          if (first.oneShot)
+            throw new LambdaError(
+              'InvalidParameterValueException',
+              400,
+              'Event invocations run the active version: leave out the Qualifier or use $LATEST.',
+            );
+          const queued = await enqueueEvent(deps.invocationQueue, first, {
+            requestId: request.id,
+            event: eventOf(request.body as Buffer | undefined),
+            trigger: 'async',
+          });
+          return reply.code(202).header('x-amzn-requestid', queued.requestId).send();
+        }
         const outcome = await invoker.invoke({
           ...first,
           requestId: request.id,

@@ -77,10 +77,11 @@ export function functionRoutes(
       },
       async (request) => {
         const fn = await resolver.own(request.user.id, request.params.name, true);
-        const [version, versions, liveWorkers] = await Promise.all([
+        const [version, versions, liveWorkers, schedules] = await Promise.all([
           activeVersion(catalog, fn),
           catalog.listVersions(fn.id),
           pool.liveCount(poolKey(fn.id, fn.activeVersion)),
+          deps.invocationQueue.schedules(fn.id),
         ]);
         return {
           ...functionView(fn, baseUrl(request)),
@@ -89,6 +90,8 @@ export function functionRoutes(
           handler: version.handler,
           limits: version.limits,
           network: version.network,
+          async: version.async,
+          schedules,
           envNames: Object.keys(version.env).sort(),
           warnings: versionWarnings(version),
           liveWorkers,

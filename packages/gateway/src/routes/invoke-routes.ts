@@ -1,9 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { requestIdHeader } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
 import type { Invoker } from '../invoke/invoker.js';
-import { errorBodySchema, functionNameParamsSchema } from '../schemas.js';
+import { errorBodySchema, functionNameParamsSchema, queuedAnswerSchema } from '../schemas.js';
+import { idempotencyKeyOf, wantsAsync } from '../async/async-request.js';
+import { enqueueEvent } from '../async/event-intake.js';
 import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
 import { activeVersion } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
@@ -26,10 +29,15 @@ export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: Func
           tags: ['invoke'],
           summary: "Invoke a function: the body is the event, the answer is the handler's result",
           description:
-            'Headers x-nubo-request-id, x-nubo-cold-start, x-nubo-duration-ms. Function error or crash → 502, timeout → 504, at capacity → 429.',
+            'Headers x-nubo-request-id, x-nubo-cold-start, x-nubo-duration-ms. Function error or crash → 502, timeout → 504, at capacity → 429. With x-nubo-invocation-type: async the event is queued: 202 with its request id and Location (GET /v1/invocations/:id); idempotency-key queues one event per key.',
           params: functionNameParamsSchema,
           body: z.unknown().optional().describe('any JSON value: the event'),
-          response: { 200: z.unknown().describe("the handler's result"), '4xx': errorBodySchema, '5xx': errorBodySchema },
+          response: {
+            200: z.unknown().describe("the handler's result"),
+            202: queuedAnswerSchema,
+            '4xx': errorBodySchema,
+            '5xx': errorBodySchema,
+          },
         },
       },
       async (request, reply) => {
@@ -38,6 +46,23 @@ export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: Func
           const fn = await resolver.own(user.id, request.params.name, fresh);
           return { fn, version: await activeVersion(catalog, fn) };
         };
+        if (wantsAsync(request)) {
+          const idempotencyKey = idempotencyKeyOf(request);
+          const queued = await enqueueEvent(deps.invocationQueue, await target(false), {
+            requestId: request.id,
+            event: eventOf(request),
+            trigger: 'async',
+            ...(idempotencyKey ? { idempotencyKey } : {}),
+          });
+          const status = queued.duplicate
+            ? ((await deps.invocationQueue.get(user.id, queued.requestId))?.status ?? 'queued')
+            : 'queued';
+          return reply
+            .code(202)
+            .header(requestIdHeader, queued.requestId)
+            .header('location', `/v1/invocations/${queued.requestId}`)
+            .send({ requestId: queued.requestId, status, duplicate: queued.duplicate });
+        }
         const outcome = await invoker.invoke({
           ...(await target(false)),
           requestId: request.id,

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { NuboError, assertFunctionName } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
 import {
+  asyncInvocationSchema,
   errorBodySchema,
   functionNameParamsSchema,
   invocationSchema,
@@ -9,10 +11,10 @@ import {
   requestIdParamsSchema,
   statsSchema,
 } from '../schemas.js';
-import { invocationView } from '../views.js';
+import { asyncInvocationView, invocationView } from '../views.js';
 
 export function logRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
-  const { catalog, invocationLog } = deps;
+  const { catalog, invocationLog, invocationQueue } = deps;
 
   /** Logs outlive their function, so a name is known if it exists or has records. */
   async function assertKnown(ownerId: string, name: string, hasRecords: boolean): Promise<void> {
@@ -70,13 +72,17 @@ export function logRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['logs'],
-          summary: 'One invocation by its request id',
+          summary: 'One invocation by its request id: the record of a call, or the state of an asynchronous one',
+          description:
+            'An asynchronous invocation (or schedule run) answers its status (queued, running, ok, failed, expired), every attempt, and the result or error; a synchronous call answers its record.',
           params: requestIdParamsSchema,
-          response: { 200: invocationSchema, '4xx': errorBodySchema },
+          response: { 200: z.union([asyncInvocationSchema, invocationSchema]), '4xx': errorBodySchema },
         },
       },
       async (request) => {
         const { user } = request;
+        const queued = await invocationQueue.get(user.id, request.params.requestId);
+        if (queued) return asyncInvocationView(queued);
         const record = await invocationLog.get(user.id, request.params.requestId);
         if (!record)
           throw new NuboError(

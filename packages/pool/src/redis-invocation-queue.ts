@@ -1,0 +1,387 @@
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  keptResult,
+  NuboError,
+  scheduleTickId,
+  type AsyncInvocation,
+  type AttemptSummary,
+  type DeadLetterQuery,
+  type Enqueued,
+  type EnqueueInput,
+  type EnqueueLimits,
+  type EventError,
+  type EventProcessor,
+  type InvocationQueue,
+  type Logger,
+  type QueuedEvent,
+  type QueueSettings,
+  type Schedule,
+  type ScheduleTarget,
+} from '@nubo/core';
+import { poolUnavailable } from './redis-connection.js';
+
+/** What a BullMQ job carries: the event without its id (the job id), or a schedule's template. */
+type EventData = Omit<QueuedEvent, 'requestId'>;
+
+/** A finished job's return value (status ok) or, JSON in its failedReason, a dead letter's. */
+interface Outcome {
+  status: AsyncInvocation['status'];
+  result?: unknown;
+  resultDropped?: true;
+  error?: EventError;
+}
+
+/** Where an event's id leads: its function's queue and the job (a schedule tick's job has an id of BullMQ's). */
+interface IdEntry {
+  functionId: string;
+  ownerId: string;
+  jobId: string;
+}
+
+export interface RedisQueueOptions {
+  /** Fails fast (the gateway's connection): enqueue and reads. */
+  redis: Redis;
+  /** For BullMQ's workers, which block and must retry forever (maxRetriesPerRequest null). */
+  workerConnection: Redis;
+  /** NUBO_REDIS_PREFIX; BullMQ's keys live under `<prefix>bull:`. */
+  prefix: string;
+  settings: QueueSettings;
+  /** A consumer that stops renewing its lock for this long loses the event to another consumer. */
+  lockMs: number;
+  logger: Logger;
+  /** How often consumers look for functions with asynchronous work. */
+  discoverEveryMs?: number;
+}
+
+/** A gateway that dies mid-event leaves it stalled; after this many such losses the event is dead-lettered. */
+const maxStalls = 5;
+
+/**
+ * The distributed InvocationQueue on BullMQ: one queue per function, whose global concurrency is the
+ * function's asyncConcurrency, so every gateway's consumer together never runs more at once. Retries
+ * wait as delayed jobs, dead letters are failed jobs, schedules are BullMQ job schedulers (one job
+ * per tick however many gateways run), and a stalled job (its gateway died) runs again.
+ */
+export class RedisInvocationQueue implements InvocationQueue {
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers = new Map<string, Worker>();
+  private readonly knownLimits = new Map<string, string>();
+  private processor: EventProcessor | undefined;
+  private discovery: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: RedisQueueOptions) {}
+
+  private key(...parts: string[]): string {
+    return `${this.options.prefix}async:${parts.join(':')}`;
+  }
+
+  private queue(functionId: string): Queue {
+    let queue = this.queues.get(functionId);
+    if (!queue) {
+      queue = new Queue(functionId, { connection: this.options.redis, prefix: `${this.options.prefix}bull` });
+      queue.on('error', (err) => this.options.logger.warn({ err: err.message }, 'async queue error'));
+      this.queues.set(functionId, queue);
+    }
+    return queue;
+  }
+
+  private jobOptions(delayMs: number, jobId?: string): JobsOptions {
+    const { retentionMs, deadLetterRetentionMs } = this.options.settings;
+    return {
+      ...(jobId ? { jobId } : {}),
+      delay: Math.max(0, delayMs),
+      attempts: 1,
+      removeOnComplete: { age: Math.ceil(retentionMs / 1000) },
+      removeOnFail: { age: Math.ceil(deadLetterRetentionMs / 1000) },
+    };
+  }
+
+  /** Keeps the function's limits where consumers find them, and its queue's global concurrency. */
+  private async applyLimits(functionId: string, limits: EnqueueLimits): Promise<void> {
+    const value = JSON.stringify(limits);
+    if (this.knownLimits.get(functionId) === value) return;
+    await this.options.redis.hset(this.key('functions'), functionId, value);
+    await this.queue(functionId).setGlobalConcurrency(limits.concurrency);
+    this.knownLimits.set(functionId, value);
+  }
+
+  private async remember(requestId: string, entry: IdEntry): Promise<void> {
+    const { retentionMs, deadLetterRetentionMs } = this.options.settings;
+    await this.options.redis.set(
+      this.key('id', requestId),
+      JSON.stringify(entry),
+      'PX',
+      Math.max(retentionMs, deadLetterRetentionMs) * 2,
+    );
+  }
+
+  async enqueue(input: EnqueueInput, limits: EnqueueLimits): Promise<Enqueued> {
+    try {
+      await this.applyLimits(input.functionId, limits);
+      const queue = this.queue(input.functionId);
+      if (await queue.getJob(input.requestId)) return { requestId: input.requestId, duplicate: true };
+      const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+      const waiting = Object.values(counts).reduce((sum, n) => sum + n, 0);
+      if (waiting >= limits.maxQueued)
+        throw new NuboError(
+          'NUBO_ERR_QUEUE_FULL',
+          `${input.functionName} has ${waiting} events waiting, its maxQueuedEvents: retry later, or raise maxQueuedEvents or asyncConcurrency.`,
+        );
+      const idempotency = input.idempotencyKey ? this.key('idem', input.functionId, input.idempotencyKey) : null;
+      if (idempotency) {
+        const claimed = await this.options.redis.set(idempotency, input.requestId, 'PX', this.options.settings.retentionMs, 'NX');
+        if (claimed === null) {
+          const first = await this.options.redis.get(idempotency);
+          if (first) return { requestId: first, duplicate: true };
+        }
+      }
+      const now = Date.now();
+      const acceptedAt = input.acceptedAt ?? now;
+      const data: EventData = {
+        ownerId: input.ownerId,
+        functionId: input.functionId,
+        functionName: input.functionName,
+        event: input.event ?? null,
+        trigger: input.trigger,
+        scheduleName: input.scheduleName ?? null,
+        acceptedAt,
+        attempts: [],
+      };
+      try {
+        await this.remember(input.requestId, { functionId: input.functionId, ownerId: input.ownerId, jobId: input.requestId });
+        await queue.add('event', data, this.jobOptions(acceptedAt - now, input.requestId));
+      } catch (err) {
+        if (idempotency) await this.options.redis.del(idempotency).catch(() => undefined);
+        throw err;
+      }
+      return { requestId: input.requestId, duplicate: false };
+    } catch (err) {
+      return poolUnavailable(err);
+    }
+  }
+
+  async get(ownerId: string, requestId: string): Promise<AsyncInvocation | null> {
+    const raw = await this.options.redis.get(this.key('id', requestId)).catch(poolUnavailable);
+    if (!raw) return null;
+    const entry = JSON.parse(raw) as IdEntry;
+    if (entry.ownerId !== ownerId) return null;
+    const job = await this.queue(entry.functionId).getJob(entry.jobId).catch(poolUnavailable);
+    return job ? this.invocationOf(requestId, job) : null;
+  }
+
+  private async invocationOf(requestId: string, job: Job<EventData>): Promise<AsyncInvocation | null> {
+    const state = await job.getState();
+    const base = { ...job.data, requestId, finishedAt: job.finishedOn ?? null, runAt: null, deadLetter: false };
+    switch (state) {
+      case 'completed':
+        return { ...base, ...(job.returnvalue as Outcome), status: 'ok' };
+      case 'failed':
+        return { ...base, ...this.failureOf(job), deadLetter: true };
+      case 'active':
+        return { ...base, status: 'running' };
+      case 'waiting':
+      case 'prioritized':
+      case 'delayed':
+      case 'waiting-children':
+        return { ...base, status: 'queued', runAt: job.timestamp + (job.delay ?? 0) };
+      default:
+        return null;
+    }
+  }
+
+  /** A dead letter's outcome; a job BullMQ failed itself (stalled too often) says so in plain words. */
+  private failureOf(job: Job): Outcome {
+    try {
+      return JSON.parse(job.failedReason) as Outcome;
+    } catch {
+      return { status: 'failed', error: { type: 'Stalled', message: job.failedReason } };
+    }
+  }
+
+  consume(processor: EventProcessor): void {
+    this.processor = processor;
+    const discover = () => {
+      if (this.closed) return;
+      this.syncWorkers()
+        .catch((err: Error) => this.options.logger.warn({ err: err.message }, 'could not look for async work; trying again'))
+        .finally(() => {
+          if (!this.closed) this.discovery = setTimeout(discover, this.options.discoverEveryMs ?? 1000);
+        });
+    };
+    discover();
+  }
+
+  /** One BullMQ worker per function with asynchronous work, at its asyncConcurrency. */
+  private async syncWorkers(): Promise<void> {
+    const functions = await this.options.redis.hgetall(this.key('functions'));
+    for (const [functionId, raw] of Object.entries(functions)) {
+      const { concurrency } = JSON.parse(raw) as EnqueueLimits;
+      const existing = this.workers.get(functionId);
+      if (existing) {
+        if (existing.concurrency !== concurrency) existing.concurrency = concurrency;
+        continue;
+      }
+      if (this.closed) return;
+      const worker = new Worker<EventData>(functionId, (job, token) => this.process(job, token), {
+        connection: this.options.workerConnection,
+        prefix: `${this.options.prefix}bull`,
+        concurrency,
+        lockDuration: this.options.lockMs,
+        stalledInterval: this.options.lockMs,
+        maxStalledCount: maxStalls,
+      });
+      worker.on('error', (err) => this.options.logger.warn({ err: err.message, functionId }, 'async consumer error'));
+      this.workers.set(functionId, worker);
+    }
+    for (const [functionId, worker] of this.workers) {
+      if (functionId in functions) continue;
+      this.workers.delete(functionId);
+      await worker.close();
+    }
+  }
+
+  private async process(job: Job<EventData>, token: string | undefined): Promise<Outcome | undefined> {
+    let requestId = job.id!;
+    if (job.data.trigger === 'schedule' && job.repeatJobKey) {
+      const tick = job.timestamp + (job.opts.delay ?? 0);
+      if (Date.now() - tick > this.options.settings.maxScheduleLagMs) {
+        this.options.logger.warn(
+          { function: job.data.functionName, schedule: job.data.scheduleName, tick },
+          'skipped a schedule tick missed while Nubo was down',
+        );
+        return undefined;
+      }
+      requestId = scheduleTickId(job.data.functionId, job.data.scheduleName ?? '', tick);
+      if (job.data.attempts.length === 0) {
+        await job.updateData({ ...job.data, acceptedAt: tick });
+        await this.remember(requestId, { functionId: job.data.functionId, ownerId: job.data.ownerId, jobId: job.id! });
+      }
+    }
+    const decision = await this.processor!({
+      event: { ...job.data, requestId },
+      markRunning: (attempts: AttemptSummary[]) => job.updateData({ ...job.data, attempts }),
+    });
+    await job.updateData({ ...job.data, attempts: decision.attempts });
+    if (decision.kind === 'retry') {
+      await job.moveToDelayed(Date.now() + decision.delayMs, token);
+      throw new DelayedError();
+    }
+    const outcome: Outcome = {
+      status: decision.status,
+      ...keptResult(decision.result, this.options.settings.maxResultBytes),
+      ...(decision.error ? { error: decision.error } : {}),
+    };
+    if (decision.status === 'ok') return outcome;
+    throw new UnrecoverableError(JSON.stringify(outcome));
+  }
+
+  async deadLetters(functionId: string, query: DeadLetterQuery): Promise<AsyncInvocation[]> {
+    const jobs = await this.queue(functionId)
+      .getFailed(0, query.limit - 1)
+      .catch(poolUnavailable);
+    const letters = await Promise.all(
+      jobs.map((job) => this.invocationOf(this.requestIdOf(job as Job<EventData>), job as Job<EventData>)),
+    );
+    return letters.filter((letter): letter is AsyncInvocation => letter !== null);
+  }
+
+  private requestIdOf(job: Job<EventData>): string {
+    if (!job.repeatJobKey) return job.id!;
+    return scheduleTickId(job.data.functionId, job.data.scheduleName ?? '', job.data.acceptedAt);
+  }
+
+  /** The failed job of a dead letter's id (a schedule tick's is found through its id entry). */
+  private async deadJob(functionId: string, requestId: string): Promise<Job<EventData> | null> {
+    const raw = await this.options.redis.get(this.key('id', requestId));
+    const jobId = raw ? (JSON.parse(raw) as IdEntry).jobId : requestId;
+    const job = (await this.queue(functionId).getJob(jobId)) as Job<EventData> | undefined;
+    if (!job || job.data.functionId !== functionId) return null;
+    return (await job.getState()) === 'failed' ? job : null;
+  }
+
+  async retryDeadLetter(functionId: string, requestId: string): Promise<boolean> {
+    try {
+      const job = await this.deadJob(functionId, requestId);
+      if (!job) return false;
+      await job.updateData({ ...job.data, acceptedAt: Date.now() });
+      await job.retry('failed');
+      return true;
+    } catch (err) {
+      return poolUnavailable(err);
+    }
+  }
+
+  async removeDeadLetter(functionId: string, requestId: string): Promise<boolean> {
+    try {
+      const job = await this.deadJob(functionId, requestId);
+      if (!job) return false;
+      await job.remove();
+      return true;
+    } catch (err) {
+      return poolUnavailable(err);
+    }
+  }
+
+  async setSchedules(target: ScheduleTarget, schedules: Schedule[]): Promise<void> {
+    try {
+      await this.applyLimits(target.functionId, target.limits);
+      const queue = this.queue(target.functionId);
+      const wanted = new Set(schedules.map((s) => s.name));
+      for (const existing of await queue.getJobSchedulers()) {
+        if (!wanted.has(existing.key)) await queue.removeJobScheduler(existing.key);
+      }
+      for (const s of schedules) {
+        const data: EventData = {
+          ownerId: target.ownerId,
+          functionId: target.functionId,
+          functionName: target.functionName,
+          event: s.event ?? {},
+          trigger: 'schedule',
+          scheduleName: s.name,
+          acceptedAt: 0,
+          attempts: [],
+        };
+        const { jobId: _unused, delay: _none, ...opts } = this.jobOptions(0);
+        await queue.upsertJobScheduler(s.name, { pattern: s.cron, tz: s.timezone }, { name: 'schedule', data, opts });
+      }
+    } catch (err) {
+      return poolUnavailable(err);
+    }
+  }
+
+  async schedules(functionId: string): Promise<Schedule[]> {
+    const schedulers = await this.queue(functionId).getJobSchedulers().catch(poolUnavailable);
+    return schedulers
+      .map((s) => ({
+        name: s.key,
+        cron: s.pattern ?? '',
+        timezone: s.tz ?? 'UTC',
+        event: (s.template?.data as EventData | undefined)?.event ?? {},
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async removeFunction(functionId: string): Promise<void> {
+    try {
+      await this.options.redis.hdel(this.key('functions'), functionId);
+      this.knownLimits.delete(functionId);
+      const worker = this.workers.get(functionId);
+      this.workers.delete(functionId);
+      await worker?.close(true);
+      await this.queue(functionId).obliterate({ force: true });
+    } catch (err) {
+      return poolUnavailable(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.discovery);
+    await Promise.all([...this.workers.values()].map((worker) => worker.close()));
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.workers.clear();
+    this.queues.clear();
+  }
+}
