@@ -8,6 +8,7 @@ import { registerLogCommands } from './commands/log-commands.js';
 import { registerServerCommands } from './commands/server-command.js';
 import { registerImagesCommand } from './commands/images-command.js';
 import { registerKeyCommands } from './commands/key-commands.js';
+import { registerAsyncCommands } from './commands/async-commands.js';
 
 const program = new Command('nubo')
   .description('Nubo: self-hosted functions as a service')
@@ -19,6 +20,7 @@ registerAuthCommands(program);
 registerKeyCommands(program);
 registerFunctionCommands(program);
 registerLogCommands(program);
+registerAsyncCommands(program);
 registerImagesCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

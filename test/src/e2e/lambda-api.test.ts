@@ -115,18 +115,28 @@ describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
     }
   });
 
-  it('answers DryRun with 204 after the checks, and refuses Event until asynchronous invocations exist', async () => {
+  it('answers DryRun with 204 after the checks, and queues an Event invocation (202) that then runs', async () => {
     const dry = await lambda(alice).send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' }));
     assert.equal(dry.StatusCode, 204);
     const dryOther = await lambda(bob)
       .send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' }))
       .catch((e) => e);
     assert.equal(dryOther.name, 'ResourceNotFoundException');
-    const event = await lambda(alice)
-      .send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event' }))
+    const queued = await lambda(alice).send(
+      new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event', Payload: bytes({ later: true }) }),
+    );
+    assert.equal(queued.StatusCode, 202);
+    const requestId = queued.$metadata.requestId!;
+    assert.match(requestId, /^[0-9a-f-]{36}$/);
+    const done = await eventually('the event ran', async () => {
+      const res = await nubo.call('GET', `/v1/invocations/${requestId}`, { key: alice.key });
+      return res.body.status === 'ok' ? res.body : false;
+    });
+    assert.deepEqual(done.result, { event: { later: true }, requestId }, 'the handler saw the event and its request id');
+    const otherVersion = await lambda(alice)
+      .send(new InvokeCommand({ FunctionName: 'versioned', Qualifier: '1', InvocationType: 'Event' }))
       .catch((e) => e);
-    assert.equal(event.name, 'InvalidParameterValueException');
-    assert.match(event.message, /does not run InvocationType Event yet/);
+    assert.equal(otherVersion.name, 'InvalidParameterValueException', 'events run the active version only');
   });
 
   it('raises the SDK’s typed errors: unknown function, wrong secret, unknown key, expired or tampered signature', async () => {

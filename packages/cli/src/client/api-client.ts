@@ -32,8 +32,13 @@ export class ApiClient {
     return new ApiClient(url.replace(/\/+$/, ''), options.apiKey ?? process.env.NUBO_API_KEY ?? saved.apiKey);
   }
 
-  async request(method: string, path: string, body?: unknown, { allowError = false } = {}): Promise<ApiResponse> {
-    const headers: Record<string, string> = {};
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    { allowError = false, extraHeaders = {} as Record<string, string> } = {},
+  ): Promise<ApiResponse> {
+    const headers: Record<string, string> = { ...extraHeaders };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { requestIdHeader, runtimeIds } from '@nubo/core';
+import { idempotencyKeyHeader, invocationTypeHeader, requestIdHeader, runtimeIds } from '@nubo/core';
 import { ApiClient } from '../client/api-client.js';
 import { zipDirectory } from '../client/zip-directory.js';
 import { formatTime, printJson, printTable } from '../output.js';
@@ -16,6 +16,13 @@ interface DeployOptions {
   idleTtl?: string;
   network?: string;
   public?: boolean;
+  maxRetries?: string;
+  retryBackoff?: string;
+  maxEventAge?: string;
+  asyncConcurrency?: string;
+  maxQueued?: string;
+  onSuccess?: string;
+  onFailure?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -37,6 +44,27 @@ function int(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
+interface InvokeOptions {
+  data: string;
+  file?: string;
+  verbose?: boolean;
+  async?: boolean;
+  idempotencyKey?: string;
+}
+
+async function queueEvent(api: ApiClient, name: string, event: unknown, idempotencyKey: string | undefined): Promise<void> {
+  const { body } = await api.request('POST', `/v1/functions/${encodeURIComponent(name)}/invoke`, event, {
+    extraHeaders: { [invocationTypeHeader]: 'async', ...(idempotencyKey ? { [idempotencyKeyHeader]: idempotencyKey } : {}) },
+  });
+  const queued = body as { requestId: string; status: string; duplicate: boolean };
+  console.log(queued.requestId);
+  console.error(
+    queued.duplicate
+      ? `Already queued with this idempotency key (status ${queued.status}): nubo result ${queued.requestId} --wait`
+      : `Queued: nubo result ${queued.requestId} --wait`,
+  );
+}
+
 export function registerFunctionCommands(program: Command): void {
   const client = () => ApiClient.fromOptions(program.opts());
 
@@ -53,6 +81,13 @@ export function registerFunctionCommands(program: Command): void {
     .option('--idle-ttl <ms>', 'idle time before a worker is stopped')
     .option('--network <mode>', 'egress (outbound network, the default) or none')
     .option('--public', 'callable over the HTTP trigger without a key')
+    .option('--max-retries <n>', 'retries of a failed async event (0–5, default 2)')
+    .option('--retry-backoff <ms>', 'wait before the first retry, doubling after (default 1000)')
+    .option('--max-event-age <ms>', 'an async event not started by then expires (default 6 h)')
+    .option('--async-concurrency <n>', 'workers async work may take at once (default half of max-concurrency)')
+    .option('--max-queued <n>', 'waiting async events at most (default 10000)')
+    .option('--on-success <function>', "a function of yours invoked with Lambda's destination record on success")
+    .option('--on-failure <function>', 'the same after the last retry failed or the event expired')
     .action(async (name: string, dir: string | undefined, options: DeployOptions) => {
       const api = await client();
       const { zip, files } = await zipDirectory(dir ?? '.');
@@ -68,6 +103,13 @@ export function registerFunctionCommands(program: Command): void {
         idleTtlMs: int('--idle-ttl', options.idleTtl),
         network: options.network,
         public: options.public === true,
+        maxRetries: int('--max-retries', options.maxRetries),
+        retryBackoffMs: int('--retry-backoff', options.retryBackoff),
+        maxEventAgeMs: int('--max-event-age', options.maxEventAge),
+        asyncConcurrency: int('--async-concurrency', options.asyncConcurrency),
+        maxQueuedEvents: int('--max-queued', options.maxQueued),
+        onSuccess: options.onSuccess,
+        onFailure: options.onFailure,
       };
       const { body: deployed } = await api.request('PUT', `/v1/functions/${encodeURIComponent(name)}`, body);
       const result = deployed as {
@@ -88,7 +130,9 @@ export function registerFunctionCommands(program: Command): void {
     .option('-d, --data <json>', 'the event, as JSON', '{}')
     .option('-f, --file <path>', 'read the event from a JSON file')
     .option('-v, --verbose', 'also print request id, cold start and duration')
-    .action(async (name: string, options: { data: string; file?: string; verbose?: boolean }) => {
+    .option('--async', 'queue the event and print its request id at once (see nubo result)')
+    .option('--idempotency-key <key>', 'with --async: the same key queues the event once')
+    .action(async (name: string, options: InvokeOptions) => {
       const api = await client();
       const text = options.file ? await readFile(options.file, 'utf8') : options.data;
       let event: unknown;
@@ -97,6 +141,7 @@ export function registerFunctionCommands(program: Command): void {
       } catch (err) {
         throw new Error(`The event is not valid JSON (${(err as Error).message}).`);
       }
+      if (options.async) return queueEvent(api, name, event, options.idempotencyKey);
       const response = await api.request('POST', `/v1/functions/${encodeURIComponent(name)}/invoke`, event, { allowError: true });
       const meta = `request ${response.headers.get(requestIdHeader)}, ${response.headers.get('x-nubo-cold-start') === 'true' ? 'cold' : 'warm'} start, ${response.headers.get('x-nubo-duration-ms')} ms`;
       if (response.status >= 400) {
