@@ -142,6 +142,64 @@ describe('the nubo CLI', () => {
     assert.match(login.stderr, /NUBO_ERR_AUTH_BAD_CREDENTIALS/);
   });
 
+  it('queues an event, waits for its result, and manages dead letters and schedules', async () => {
+    const nubo = await startNubo();
+    after(() => nubo.close());
+    const home = await tempDir('nubo-cli-home-');
+    const fnDir = await tempDir('nubo-cli-fn-');
+    await writeFile(
+      join(fnDir, 'index.mjs'),
+      'export const handler = async (e) => { if (e.fail) throw new Error("no"); return { got: e }; };\n',
+    );
+    const run = (...args: string[]) => nuboCli({ XDG_CONFIG_HOME: home, NUBO_URL: nubo.url }, ...args);
+    assert.equal((await run('signup', '--username', 'dana', '--password', 'password123')).code, 0);
+    const deploy = await run('deploy', 'jobs', fnDir, '--max-retries', '0', '--async-concurrency', '1', '--max-queued', '50');
+    assert.equal(deploy.code, 0, deploy.stderr);
+
+    const queued = await run('invoke', 'jobs', '--async', '--data', '{"n":1}', '--idempotency-key', 'k-1');
+    assert.equal(queued.code, 0, queued.stderr);
+    const id = queued.stdout.trim();
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.match(queued.stderr, new RegExp(`nubo result ${id} --wait`));
+    const again = await run('invoke', 'jobs', '--async', '--data', '{"n":2}', '--idempotency-key', 'k-1');
+    assert.equal(again.stdout.trim(), id);
+    assert.match(again.stderr, /Already queued/);
+    const result = await run('result', id, '--wait');
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout).result, { got: { n: 1 } });
+
+    const failing = (await run('invoke', 'jobs', '--async', '--data', '{"fail":true}')).stdout.trim();
+    const failed = await run('result', failing, '--wait');
+    assert.equal(failed.code, 1, 'a failed event exits 1');
+    assert.equal(JSON.parse(failed.stdout).status, 'failed');
+    assert.match((await run('dlq', 'ls', 'jobs')).stdout, new RegExp(`${failing}\\s+failed\\s+1`));
+    assert.equal((await run('dlq', 'rm', 'jobs', failing)).code, 0);
+    assert.match((await run('dlq', 'ls', 'jobs')).stdout, /no dead letters/);
+    const missing = await run('dlq', 'retry', 'jobs', failing);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /NUBO_ERR_QUEUE_DEAD_LETTER_NOT_FOUND/);
+
+    const added = await run(
+      'schedule',
+      'add',
+      'jobs',
+      'nightly',
+      '--cron',
+      '0 3 * * *',
+      '--timezone',
+      'Europe/Berlin',
+      '-d',
+      '{"job":"x"}',
+    );
+    assert.equal(added.code, 0, added.stderr);
+    assert.match((await run('schedule', 'ls', 'jobs')).stdout, /nightly\s+0 3 \* \* \*\s+Europe\/Berlin\s+\{"job":"x"\}/);
+    const bad = await run('schedule', 'add', 'jobs', 'broken', '--cron', 'every minute');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /NUBO_ERR_SCHEDULE_INVALID/);
+    assert.equal((await run('schedule', 'rm', 'jobs', 'nightly')).code, 0);
+    assert.match((await run('schedule', 'ls', 'jobs')).stdout, /no schedules/);
+  });
+
   it('says how to start Nubo when no server answers', async () => {
     const home = await tempDir('nubo-cli-home-');
     const res = await nuboCli({ XDG_CONFIG_HOME: home, NUBO_URL: 'http://127.0.0.1:9' }, 'ls');

@@ -53,7 +53,11 @@ export interface DistributedStack {
  * A whole distributed Nubo on this machine, in a namespace of its own: two gateways, two managers
  * (on 127.0.0.2 and 127.0.0.3), Redis, MariaDB, the MongoDB-compatible and the S3-compatible server.
  */
-export async function startDistributedStack(overrides: Record<string, string> = {}): Promise<DistributedStack> {
+export async function startDistributedStack(
+  overrides: Record<string, string> = {},
+  /** In-process gateways; a test that starts its own gateway processes asks for none. */
+  { gateways: gatewayCount = 2 } = {},
+): Promise<DistributedStack> {
   const database = uniqueName('nubo_e2e_');
   const admin = createPool({ uri: service('MYSQL_URL'), connectionLimit: 1 });
   await admin.query(`CREATE DATABASE ${database}`);
@@ -91,7 +95,8 @@ export async function startDistributedStack(overrides: Record<string, string> = 
   };
   await startManager('127.0.0.2');
   await startManager('127.0.0.3');
-  for (let i = 0; i < 2; i++) gateways.push(await startGatewayNode(loadServerConfig({ ...env, NUBO_PORT: '0' }), logger));
+  for (let i = 0; i < gatewayCount; i++)
+    gateways.push(await startGatewayNode(loadServerConfig({ ...env, NUBO_PORT: '0' }), logger));
   const codeStore = await S3CodeStore.connect({
     endpoint: env.NUBO_S3_ENDPOINT!,
     bucket,
