@@ -5,12 +5,11 @@
  * 2. Throughput at concurrency 32: through the gateway against 32 bare runtime workers called directly.
  */
 import type { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { createPool } from 'mysql2/promise';
+import { distributedBenchEnv } from './lib/distributed-env.js';
 import { workerSecretHeader } from '@nubo/runtime';
 import { listeningPort } from './lib/listening-port.js';
 import { deployNoop, noop } from './lib/noop-function.js';
@@ -24,38 +23,10 @@ const rounds = 10;
 const concurrency = 32;
 const throughputMs = Number(process.env.BENCH_THROUGHPUT_MS ?? 10_000);
 
-async function servicesEnv(): Promise<Record<string, string>> {
-  const text = await readFile(new URL('../../.services/env', import.meta.url), 'utf8').catch(() => {
-    throw new Error('No .services/env: start the services with scripts/services/start.sh first.');
-  });
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
-
 async function main(): Promise<void> {
-  const services = await servicesEnv();
-  const name = `nubo_bench_${randomBytes(4).toString('hex')}`;
-  const admin = createPool({ uri: services.NUBO_TEST_MYSQL_URL!, connectionLimit: 1 });
-  await admin.query(`CREATE DATABASE ${name}`);
-  const env = {
-    NUBO_REDIS_URL: services.NUBO_TEST_REDIS_URL!,
-    NUBO_REDIS_PREFIX: `${name}:`,
-    NUBO_MYSQL_URL: `${services.NUBO_TEST_MYSQL_URL}/${name}`,
-    NUBO_MONGO_URL: services.NUBO_TEST_MONGO_URL!,
-    NUBO_MONGO_DB: name,
-    NUBO_S3_ENDPOINT: services.NUBO_TEST_S3_ENDPOINT!,
-    NUBO_S3_BUCKET: name.replace(/_/g, '-'),
-    NUBO_S3_ACCESS_KEY_ID: 'S3RVER',
-    NUBO_S3_SECRET_ACCESS_KEY: 'S3RVER',
-    NUBO_CLUSTER_TOKEN: randomBytes(16).toString('hex'),
-    // Plain processes, so the worker can be called directly (its pid and port are the host's) for the baseline.
-    NUBO_ISOLATION: 'off',
-    NODE_NO_WARNINGS: '1',
-  };
+  const { env: services, drop } = await distributedBenchEnv();
+  // Plain processes, so the worker can be called directly (its pid and port are the host's) for the baseline.
+  const env = { ...services, NUBO_ISOLATION: 'off' };
   const manager = await startManager(env, '127.0.0.2');
   const gateway = await startServer(env, 'gateway');
   const bare: ReturnType<typeof spawn>[] = [];
@@ -136,8 +107,7 @@ async function main(): Promise<void> {
     for (const child of bare) child.kill('SIGKILL');
     await gateway.stop();
     await manager.stop();
-    await admin.query(`DROP DATABASE ${name}`);
-    await admin.end();
+    await drop();
   }
 }
 

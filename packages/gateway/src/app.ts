@@ -110,6 +110,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   prewarmer.start();
   const runner = new EventRunner({
     catalog: deps.catalog,
+    resolver,
     invoker,
     queue: deps.invocationQueue,
     invocationLog: deps.invocationLog,

@@ -24,9 +24,13 @@ import { poolUnavailable } from './redis-connection.js';
 /** What a BullMQ job carries: the event without its id (the job id), or a schedule's template. */
 type EventData = Omit<QueuedEvent, 'requestId'>;
 
-/** A finished job's return value (status ok) or, JSON in its failedReason, a dead letter's. */
+/**
+ * A finished job's return value (status ok) or, JSON in its failedReason, a dead letter's; its
+ * attempts ride along, which saves updating the job's data once more.
+ */
 interface Outcome {
   status: AsyncInvocation['status'];
+  attempts?: AttemptSummary[];
   result?: unknown;
   resultDropped?: true;
   error?: EventError;
@@ -121,8 +125,12 @@ export class RedisInvocationQueue implements InvocationQueue {
     try {
       await this.applyLimits(input.functionId, limits);
       const queue = this.queue(input.functionId);
-      if (await queue.getJob(input.requestId)) return { requestId: input.requestId, duplicate: true };
-      const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+      // Both in one round trip (one connection pipelines them).
+      const [existing, counts] = await Promise.all([
+        queue.getJob(input.requestId),
+        queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized'),
+      ]);
+      if (existing) return { requestId: input.requestId, duplicate: true };
       const waiting = Object.values(counts).reduce((sum, n) => sum + n, 0);
       if (waiting >= limits.maxQueued)
         throw new NuboError(
@@ -150,8 +158,10 @@ export class RedisInvocationQueue implements InvocationQueue {
         attempts: [],
       };
       try {
-        await this.remember(input.requestId, { functionId: input.functionId, ownerId: input.ownerId, jobId: input.requestId });
-        await queue.add('event', data, this.jobOptions(acceptedAt - now, input.requestId));
+        await Promise.all([
+          this.remember(input.requestId, { functionId: input.functionId, ownerId: input.ownerId, jobId: input.requestId }),
+          queue.add('event', data, this.jobOptions(acceptedAt - now, input.requestId)),
+        ]);
       } catch (err) {
         if (idempotency) await this.options.redis.del(idempotency).catch(() => undefined);
         throw err;
@@ -167,12 +177,15 @@ export class RedisInvocationQueue implements InvocationQueue {
     if (!raw) return null;
     const entry = JSON.parse(raw) as IdEntry;
     if (entry.ownerId !== ownerId) return null;
-    const job = await this.queue(entry.functionId).getJob(entry.jobId).catch(poolUnavailable);
-    return job ? this.invocationOf(requestId, job) : null;
+    const queue = this.queue(entry.functionId);
+    // The state before the job: a job read first could finish before its state is read, and show
+    // `ok` without its result. Read this way round, a job is at worst one state behind.
+    const state = await queue.getJobState(entry.jobId).catch(poolUnavailable);
+    const job = await queue.getJob(entry.jobId).catch(poolUnavailable);
+    return job ? this.invocationOf(requestId, job, state) : null;
   }
 
-  private async invocationOf(requestId: string, job: Job<EventData>): Promise<AsyncInvocation | null> {
-    const state = await job.getState();
+  private invocationOf(requestId: string, job: Job<EventData>, state: string): AsyncInvocation | null {
     const base = { ...job.data, requestId, finishedAt: job.finishedOn ?? null, runAt: null, deadLetter: false };
     switch (state) {
       case 'completed':
@@ -263,13 +276,14 @@ export class RedisInvocationQueue implements InvocationQueue {
       event: { ...job.data, requestId },
       markRunning: (attempts: AttemptSummary[]) => job.updateData({ ...job.data, attempts }),
     });
-    await job.updateData({ ...job.data, attempts: decision.attempts });
     if (decision.kind === 'retry') {
+      await job.updateData({ ...job.data, attempts: decision.attempts });
       await job.moveToDelayed(Date.now() + decision.delayMs, token);
       throw new DelayedError();
     }
     const outcome: Outcome = {
       status: decision.status,
+      attempts: decision.attempts,
       ...keptResult(decision.result, this.options.settings.maxResultBytes),
       ...(decision.error ? { error: decision.error } : {}),
     };
@@ -281,10 +295,9 @@ export class RedisInvocationQueue implements InvocationQueue {
     const jobs = await this.queue(functionId)
       .getFailed(0, query.limit - 1)
       .catch(poolUnavailable);
-    const letters = await Promise.all(
-      jobs.map((job) => this.invocationOf(this.requestIdOf(job as Job<EventData>), job as Job<EventData>)),
-    );
-    return letters.filter((letter): letter is AsyncInvocation => letter !== null);
+    return jobs
+      .map((job) => this.invocationOf(this.requestIdOf(job as Job<EventData>), job as Job<EventData>, 'failed'))
+      .filter((letter): letter is AsyncInvocation => letter !== null);
   }
 
   private requestIdOf(job: Job<EventData>): string {
@@ -305,7 +318,8 @@ export class RedisInvocationQueue implements InvocationQueue {
     try {
       const job = await this.deadJob(functionId, requestId);
       if (!job) return false;
-      await job.updateData({ ...job.data, acceptedAt: Date.now() });
+      const { attempts } = this.failureOf(job);
+      await job.updateData({ ...job.data, attempts: attempts ?? job.data.attempts, acceptedAt: Date.now() });
       await job.retry('failed');
       return true;
     } catch (err) {

@@ -19,6 +19,7 @@ import {
   type Schedule,
   type ScheduleTarget,
 } from '@nubo/core';
+import type { Statement } from 'better-sqlite3';
 import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 
 interface EventRow {
@@ -77,6 +78,8 @@ const toInvocation = (row: EventRow): AsyncInvocation => ({
 /** The longest a consumer sleeps without looking for due events and ticks. */
 const maxIdleMs = 1000;
 const sweepEveryMs = 60_000;
+/** Due events looked at per wake (each wake also follows every finished event). */
+const dueBatch = 100;
 
 /**
  * The embedded InvocationQueue: events in a SQLite file, committed before `enqueue` returns, taken
@@ -85,6 +88,7 @@ const sweepEveryMs = 60_000;
  */
 export class SqliteInvocationQueue implements InvocationQueue {
   private readonly db: SqliteDatabase;
+  private readonly statements = new Map<string, Statement>();
   private processor: EventProcessor | undefined;
   private readonly runningPerFunction = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -99,48 +103,52 @@ export class SqliteInvocationQueue implements InvocationQueue {
     private readonly logger: Logger,
   ) {
     this.db = openSqlite(file, 'sqlite-queue');
-    const cutOff = this.db.prepare("UPDATE events SET status = 'queued', run_at = ? WHERE status = 'running'").run(Date.now());
+    const cutOff = this.prepare("UPDATE events SET status = 'queued', run_at = ? WHERE status = 'running'").run(Date.now());
     if (cutOff.changes > 0)
       logger.warn({ events: cutOff.changes }, 'async events were running when Nubo stopped: they run again (at least once)');
+  }
+
+  /** Each statement is compiled once: events come by the thousand. */
+  private prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as unknown as Statement<P, R>;
   }
 
   async enqueue(input: EnqueueInput, limits: EnqueueLimits): Promise<Enqueued> {
     const now = Date.now();
     const add = this.db.transaction((): Enqueued => {
       this.upsertLimits(input.functionId, limits);
-      const existing = this.db
-        .prepare<[string, string, string], { request_id: string }>(
-          'SELECT request_id FROM events WHERE request_id = ? OR (function_id = ? AND idempotency_key = ?)',
-        )
-        .get(input.requestId, input.functionId, input.idempotencyKey ?? '\u0000');
+      const existing = this.prepare<[string, string, string], { request_id: string }>(
+        'SELECT request_id FROM events WHERE request_id = ? OR (function_id = ? AND idempotency_key = ?)',
+      ).get(input.requestId, input.functionId, input.idempotencyKey ?? '\u0000');
       if (existing) return { requestId: existing.request_id, duplicate: true };
-      const waiting = this.db
-        .prepare<[string], { n: number }>(
-          "SELECT COUNT(*) AS n FROM events WHERE function_id = ? AND status IN ('queued', 'running')",
-        )
-        .get(input.functionId)!.n;
+      const waiting = this.prepare<[string], { n: number }>(
+        "SELECT COUNT(*) AS n FROM events WHERE function_id = ? AND status IN ('queued', 'running')",
+      ).get(input.functionId)!.n;
       if (waiting >= limits.maxQueued)
         throw new NuboError(
           'NUBO_ERR_QUEUE_FULL',
           `${input.functionName} has ${waiting} events waiting, its maxQueuedEvents: retry later, or raise maxQueuedEvents or asyncConcurrency.`,
         );
-      this.db
-        .prepare(
-          `INSERT INTO events (request_id, owner_id, function_id, function_name, event_json, trigger, schedule_name, accepted_at,
+      this.prepare(
+        `INSERT INTO events (request_id, owner_id, function_id, function_name, event_json, trigger, schedule_name, accepted_at,
              status, run_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
-        )
-        .run(
-          input.requestId,
-          input.ownerId,
-          input.functionId,
-          input.functionName,
-          JSON.stringify(input.event ?? null),
-          input.trigger,
-          input.scheduleName ?? null,
-          input.acceptedAt ?? now,
-          input.acceptedAt ?? now,
-          input.idempotencyKey ?? null,
-        );
+      ).run(
+        input.requestId,
+        input.ownerId,
+        input.functionId,
+        input.functionName,
+        JSON.stringify(input.event ?? null),
+        input.trigger,
+        input.scheduleName ?? null,
+        input.acceptedAt ?? now,
+        input.acceptedAt ?? now,
+        input.idempotencyKey ?? null,
+      );
       return { requestId: input.requestId, duplicate: false };
     });
     const enqueued = add.immediate();
@@ -149,18 +157,17 @@ export class SqliteInvocationQueue implements InvocationQueue {
   }
 
   private upsertLimits(functionId: string, limits: EnqueueLimits): void {
-    this.db
-      .prepare(
-        `INSERT INTO async_functions (function_id, concurrency, max_queued) VALUES (?, ?, ?)
+    this.prepare(
+      `INSERT INTO async_functions (function_id, concurrency, max_queued) VALUES (?, ?, ?)
          ON CONFLICT (function_id) DO UPDATE SET concurrency = excluded.concurrency, max_queued = excluded.max_queued`,
-      )
-      .run(functionId, limits.concurrency, limits.maxQueued);
+    ).run(functionId, limits.concurrency, limits.maxQueued);
   }
 
   async get(ownerId: string, requestId: string): Promise<AsyncInvocation | null> {
-    const row = this.db
-      .prepare<[string, string], EventRow>('SELECT * FROM events WHERE request_id = ? AND owner_id = ?')
-      .get(requestId, ownerId);
+    const row = this.prepare<[string, string], EventRow>('SELECT * FROM events WHERE request_id = ? AND owner_id = ?').get(
+      requestId,
+      ownerId,
+    );
     return row ? toInvocation(row) : null;
   }
 
@@ -184,26 +191,26 @@ export class SqliteInvocationQueue implements InvocationQueue {
     const now = Date.now();
     if (now - this.lastSweep >= sweepEveryMs) this.sweep(now);
     this.queueDueTicks(now);
-    const due = this.db
-      .prepare<[number], EventRow & { concurrency: number | null }>(
-        `SELECT e.*, f.concurrency FROM events e LEFT JOIN async_functions f ON f.function_id = e.function_id
-         WHERE e.status = 'queued' AND e.run_at <= ? ORDER BY e.run_at, e.rowid LIMIT 500`,
-      )
-      .all(now);
-    const take = this.db.prepare("UPDATE events SET status = 'running' WHERE request_id = ? AND status = 'queued'");
+    // Ids first, the rows only of the events taken: a backlog is not read in full on every wake.
+    const due = this.prepare<[number], { request_id: string; function_id: string; concurrency: number | null }>(
+      `SELECT e.request_id, e.function_id, f.concurrency FROM events e LEFT JOIN async_functions f ON f.function_id = e.function_id
+         WHERE e.status = 'queued' AND e.run_at <= ? ORDER BY e.run_at, e.rowid LIMIT ${dueBatch}`,
+    ).all(now);
+    const take = this.prepare<[string], EventRow>(
+      "UPDATE events SET status = 'running' WHERE request_id = ? AND status = 'queued' RETURNING *",
+    );
     for (const row of due) {
       const running = this.runningPerFunction.get(row.function_id) ?? 0;
       if (running >= (row.concurrency ?? 1)) continue;
-      if (take.run(row.request_id).changes === 0) continue;
+      const taken = take.get(row.request_id);
+      if (!taken) continue;
       this.runningPerFunction.set(row.function_id, running + 1);
-      this.track(this.run(toQueued(row)));
+      this.track(this.run(toQueued(taken)));
     }
     clearTimeout(this.timer);
-    const next = this.db
-      .prepare<[], { t: number | null }>(
-        "SELECT MIN(t) AS t FROM (SELECT MIN(run_at) AS t FROM events WHERE status = 'queued' UNION ALL SELECT MIN(next_tick) FROM schedules)",
-      )
-      .get()!.t;
+    const next = this.prepare<[], { t: number | null }>(
+      "SELECT MIN(t) AS t FROM (SELECT MIN(run_at) AS t FROM events WHERE status = 'queued' UNION ALL SELECT MIN(next_tick) FROM schedules)",
+    ).get()!.t;
     const delay = next === null ? maxIdleMs : Math.min(maxIdleMs, Math.max(0, next - Date.now()));
     this.timer = setTimeout(() => this.pump(), delay);
   }
@@ -215,7 +222,7 @@ export class SqliteInvocationQueue implements InvocationQueue {
 
   private async run(event: QueuedEvent): Promise<void> {
     const markRunning = async (attempts: AttemptSummary[]) => {
-      this.db.prepare('UPDATE events SET attempts_json = ? WHERE request_id = ?').run(JSON.stringify(attempts), event.requestId);
+      this.prepare('UPDATE events SET attempts_json = ? WHERE request_id = ?').run(JSON.stringify(attempts), event.requestId);
     };
     let decision: Decision;
     try {
@@ -235,44 +242,44 @@ export class SqliteInvocationQueue implements InvocationQueue {
     const now = Date.now();
     const attempts = JSON.stringify(decision.attempts);
     if (decision.kind === 'retry') {
-      this.db
-        .prepare("UPDATE events SET status = 'queued', run_at = ?, attempts_json = ? WHERE request_id = ?")
-        .run(now + decision.delayMs, attempts, requestId);
+      this.prepare("UPDATE events SET status = 'queued', run_at = ?, attempts_json = ? WHERE request_id = ?").run(
+        now + decision.delayMs,
+        attempts,
+        requestId,
+      );
       return;
     }
     const deadLetter = decision.status !== 'ok';
     const kept = keptResult(decision.result, this.settings.maxResultBytes);
-    this.db
-      .prepare(
-        `UPDATE events SET status = ?, run_at = NULL, finished_at = ?, attempts_json = ?, result_json = ?, result_dropped = ?,
+    this.prepare(
+      `UPDATE events SET status = ?, run_at = NULL, finished_at = ?, attempts_json = ?, result_json = ?, result_dropped = ?,
            error_json = ?, dead_letter = ?, expires_at = ? WHERE request_id = ?`,
-      )
-      .run(
-        decision.status,
-        now,
-        attempts,
-        'result' in kept ? JSON.stringify(kept.result ?? null) : null,
-        kept.resultDropped ? 1 : 0,
-        decision.error ? JSON.stringify(decision.error) : null,
-        deadLetter ? 1 : 0,
-        now + (deadLetter ? this.settings.deadLetterRetentionMs : this.settings.retentionMs),
-        requestId,
-      );
+    ).run(
+      decision.status,
+      now,
+      attempts,
+      'result' in kept ? JSON.stringify(kept.result ?? null) : null,
+      kept.resultDropped ? 1 : 0,
+      decision.error ? JSON.stringify(decision.error) : null,
+      deadLetter ? 1 : 0,
+      now + (deadLetter ? this.settings.deadLetterRetentionMs : this.settings.retentionMs),
+      requestId,
+    );
   }
 
   /** Forgets finished events (and their idempotency keys) past their retention. */
   private sweep(now: number): void {
     this.lastSweep = now;
-    this.db.prepare('DELETE FROM events WHERE expires_at IS NOT NULL AND expires_at < ?').run(now);
+    this.prepare('DELETE FROM events WHERE expires_at IS NOT NULL AND expires_at < ?').run(now);
   }
 
   /** Queues each schedule's due tick once; ticks older than the allowed lag (the platform was down) are skipped. */
   private queueDueTicks(now: number): void {
-    const due = this.db.prepare<[number], ScheduleRow>('SELECT * FROM schedules WHERE next_tick <= ?').all(now);
+    const due = this.prepare<[number], ScheduleRow>('SELECT * FROM schedules WHERE next_tick <= ?').all(now);
     for (const s of due) {
-      const limits = this.db
-        .prepare<[string], { concurrency: number; max_queued: number }>('SELECT * FROM async_functions WHERE function_id = ?')
-        .get(s.function_id);
+      const limits = this.prepare<[string], { concurrency: number; max_queued: number }>(
+        'SELECT * FROM async_functions WHERE function_id = ?',
+      ).get(s.function_id);
       if (now - s.next_tick <= this.settings.maxScheduleLagMs && limits) {
         this.enqueue(
           {
@@ -295,38 +302,36 @@ export class SqliteInvocationQueue implements InvocationQueue {
           'skipped a schedule tick missed while Nubo was down',
         );
       }
-      this.db
-        .prepare('UPDATE schedules SET next_tick = ? WHERE function_id = ? AND name = ?')
-        .run(nextTick(s.cron, s.timezone, Math.max(now, s.next_tick)), s.function_id, s.name);
+      this.prepare('UPDATE schedules SET next_tick = ? WHERE function_id = ? AND name = ?').run(
+        nextTick(s.cron, s.timezone, Math.max(now, s.next_tick)),
+        s.function_id,
+        s.name,
+      );
     }
   }
 
   async deadLetters(functionId: string, query: DeadLetterQuery): Promise<AsyncInvocation[]> {
-    return this.db
-      .prepare<[string, number], EventRow>(
-        'SELECT * FROM events WHERE function_id = ? AND dead_letter = 1 ORDER BY finished_at DESC, rowid DESC LIMIT ?',
-      )
+    return this.prepare<[string, number], EventRow>(
+      'SELECT * FROM events WHERE function_id = ? AND dead_letter = 1 ORDER BY finished_at DESC, rowid DESC LIMIT ?',
+    )
       .all(functionId, query.limit)
       .map(toInvocation);
   }
 
   async retryDeadLetter(functionId: string, requestId: string): Promise<boolean> {
     const now = Date.now();
-    const changed = this.db
-      .prepare(
-        `UPDATE events SET status = 'queued', dead_letter = 0, run_at = ?, accepted_at = ?, finished_at = NULL, error_json = NULL,
+    const changed = this.prepare(
+      `UPDATE events SET status = 'queued', dead_letter = 0, run_at = ?, accepted_at = ?, finished_at = NULL, error_json = NULL,
            expires_at = NULL WHERE function_id = ? AND request_id = ? AND dead_letter = 1`,
-      )
-      .run(now, now, functionId, requestId).changes;
+    ).run(now, now, functionId, requestId).changes;
     if (changed > 0) this.wake();
     return changed > 0;
   }
 
   async removeDeadLetter(functionId: string, requestId: string): Promise<boolean> {
     return (
-      this.db
-        .prepare('DELETE FROM events WHERE function_id = ? AND request_id = ? AND dead_letter = 1')
-        .run(functionId, requestId).changes > 0
+      this.prepare('DELETE FROM events WHERE function_id = ? AND request_id = ? AND dead_letter = 1').run(functionId, requestId)
+        .changes > 0
     );
   }
 
@@ -340,8 +345,8 @@ export class SqliteInvocationQueue implements InvocationQueue {
           .all(target.functionId)
           .map((row) => [row.name, row]),
       );
-      this.db.prepare('DELETE FROM schedules WHERE function_id = ?').run(target.functionId);
-      const insert = this.db.prepare(
+      this.prepare('DELETE FROM schedules WHERE function_id = ?').run(target.functionId);
+      const insert = this.prepare(
         `INSERT INTO schedules (function_id, name, owner_id, function_name, cron, timezone, event_json, next_tick)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
@@ -366,8 +371,7 @@ export class SqliteInvocationQueue implements InvocationQueue {
   }
 
   async schedules(functionId: string): Promise<Schedule[]> {
-    return this.db
-      .prepare<[string], ScheduleRow>('SELECT * FROM schedules WHERE function_id = ? ORDER BY name')
+    return this.prepare<[string], ScheduleRow>('SELECT * FROM schedules WHERE function_id = ? ORDER BY name')
       .all(functionId)
       .map((row) => ({ name: row.name, cron: row.cron, timezone: row.timezone, event: JSON.parse(row.event_json) }));
   }
@@ -375,9 +379,9 @@ export class SqliteInvocationQueue implements InvocationQueue {
   async removeFunction(functionId: string): Promise<void> {
     this.db.transaction(() => {
       // Running events finish; what they store then updates no row.
-      this.db.prepare('DELETE FROM events WHERE function_id = ?').run(functionId);
-      this.db.prepare('DELETE FROM schedules WHERE function_id = ?').run(functionId);
-      this.db.prepare('DELETE FROM async_functions WHERE function_id = ?').run(functionId);
+      this.prepare('DELETE FROM events WHERE function_id = ?').run(functionId);
+      this.prepare('DELETE FROM schedules WHERE function_id = ?').run(functionId);
+      this.prepare('DELETE FROM async_functions WHERE function_id = ?').run(functionId);
     })();
   }
 

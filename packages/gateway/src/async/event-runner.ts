@@ -1,5 +1,6 @@
 import {
   derivedRequestId,
+  isNuboError,
   type AttemptSummary,
   type Catalog,
   type Decision,
@@ -12,6 +13,7 @@ import {
   type QueuedEvent,
 } from '@nubo/core';
 import type { FastifyBaseLogger } from 'fastify';
+import type { FunctionResolver } from '../function-resolver.js';
 import type { Invoker } from '../invoke/invoker.js';
 import { functionArn } from '../lambda-api/lambda-shapes.js';
 import { enqueueEvent } from './event-intake.js';
@@ -33,6 +35,8 @@ export class EventRunner {
   constructor(
     private readonly deps: {
       catalog: Catalog;
+      /** Function lookups from the cache synchronous calls use (a deploy or removal forgets them). */
+      resolver: FunctionResolver;
       invoker: Invoker;
       queue: InvocationQueue;
       invocationLog: InvocationLog;
@@ -92,7 +96,7 @@ export class EventRunner {
       attempt,
       queuedMs: Math.max(0, now - lastDue),
       logger: this.deps.logger.child({ reqId: event.requestId, attempt }) as unknown as FastifyBaseLogger,
-      reload: () => this.target(event).then((fresh) => fresh ?? target),
+      reload: () => this.target(event, true).then((fresh) => fresh ?? target),
     });
     const done: AttemptSummary[] = [
       ...attempts,
@@ -162,11 +166,20 @@ export class EventRunner {
   }
 
   /** The event's function as it is now (its active version); null when it was removed or replaced by another of that name. */
-  private async target(event: QueuedEvent): Promise<{ fn: FunctionRecord; version: FunctionVersion } | null> {
-    const fn = await this.deps.catalog.getFunction(event.ownerId, event.functionName);
+  private async target(event: QueuedEvent, fresh = false): Promise<{ fn: FunctionRecord; version: FunctionVersion } | null> {
+    const fn = await this.lookUp(event.ownerId, event.functionName, fresh);
     if (!fn || fn.id !== event.functionId) return null;
     const version = await this.deps.catalog.getVersion(fn.id, fn.activeVersion);
     return version ? { fn, version } : null;
+  }
+
+  private async lookUp(ownerId: string, name: string, fresh = false): Promise<FunctionRecord | null> {
+    try {
+      return await this.deps.resolver.own(ownerId, name, fresh);
+    } catch (err) {
+      if (isNuboError(err, 'NUBO_ERR_FUNCTION_NOT_FOUND') || isNuboError(err, 'NUBO_ERR_FUNCTION_INVALID_NAME')) return null;
+      throw err;
+    }
   }
 
   /** A finished event goes on to its destination (onSuccess or onFailure), if the function has one. */
@@ -179,7 +192,7 @@ export class EventRunner {
       decision.status === 'ok' ? 'Success' : decision.status === 'expired' ? 'EventAgeExceeded' : 'RetriesExhausted';
     const destination = condition === 'Success' ? target.version.async.onSuccess : target.version.async.onFailure;
     if (!destination) return decision;
-    const to = await this.deps.catalog.getFunction(event.ownerId, destination);
+    const to = await this.lookUp(event.ownerId, destination);
     const toVersion = to ? await this.deps.catalog.getVersion(to.id, to.activeVersion) : null;
     if (!to || !toVersion) {
       this.deps.logger.warn(
