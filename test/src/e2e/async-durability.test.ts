@@ -81,4 +81,60 @@ describe('queued events survive the embedded server stopping', () => {
       }
     }
   });
+
+  it('skips the ticks of a schedule missed while the server was down', async () => {
+    const dataDir = await tempDir('nubo-async-');
+    const port = await freePort('127.0.0.1');
+    const url = `http://127.0.0.1:${port}`;
+    let server: Child | undefined;
+    const start = async () => {
+      server = startNuboProcess('server', {
+        NUBO_PORT: String(port),
+        NUBO_DATA_DIR: dataDir,
+        NUBO_LOG_LEVEL: 'warn',
+        NUBO_SCHEDULE_MAX_LAG_MS: '1000',
+      });
+      await eventually('the server answers', async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok);
+    };
+    after(() => server?.process.kill('SIGKILL'));
+    await start();
+    const key = (await call(url, 'POST', '/v1/auth/signup', { body: { username: 'ann', password: 'password123' } })).body
+      .apiKey as string;
+    const deployed = await call(url, 'PUT', '/v1/functions/tick', {
+      key,
+      body: {
+        runtime: 'node22',
+        handler: 'index.handler',
+        code: { files: { 'index.mjs': probeHandler } },
+        schedules: [{ name: 'every-second', cron: '* * * * * *' }],
+      },
+    });
+    assert.equal(deployed.status, 201, deployed.text);
+    /** Each schedule run: when it ran (its record) and which tick it was (the event's acceptedAt). */
+    const ticks = async () => {
+      const logs = (await call(url, 'GET', '/v1/functions/tick/logs?limit=1000', { key })).body as {
+        requestId: string;
+        trigger: string;
+        startedAt: number;
+      }[];
+      return Promise.all(
+        logs
+          .filter((r) => r.trigger === 'schedule')
+          .map(async (r) => ({
+            ranAt: r.startedAt,
+            tick: (await call(url, 'GET', `/v1/invocations/${r.requestId}`, { key })).body.acceptedAt as number,
+          })),
+      );
+    };
+    await eventually('a tick ran', async () => (await ticks()).length >= 1);
+    server!.process.kill('SIGTERM');
+    await server!.exited;
+    await new Promise((resolve) => setTimeout(resolve, 4000)); // the platform is down for four ticks
+    const up = Date.now();
+    await start();
+    await eventually('ticks run again', async () => (await ticks()).some((t) => t.ranAt >= up));
+    // What ran after the restart are ticks from after it (within NUBO_SCHEDULE_MAX_LAG_MS), none of the down time.
+    const late = (await ticks()).filter((t) => t.ranAt >= up && t.tick < up - 1000);
+    assert.deepEqual(late, [], 'no tick missed while the server was down ran late');
+  });
 });
