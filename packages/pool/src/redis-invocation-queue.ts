@@ -256,22 +256,27 @@ export class RedisInvocationQueue implements InvocationQueue {
   }
 
   private async process(job: Job<EventData>, token: string | undefined): Promise<Outcome | undefined> {
-    let requestId = job.id!;
     if (job.data.trigger === 'schedule' && job.repeatJobKey) {
-      const tick = job.timestamp + (job.opts.delay ?? 0);
-      if (Date.now() - tick > this.options.settings.maxScheduleLagMs) {
-        this.options.logger.warn(
-          { function: job.data.functionName, schedule: job.data.scheduleName, tick },
-          'skipped a schedule tick missed while Nubo was down',
-        );
-        return undefined;
-      }
-      requestId = scheduleTickId(job.data.functionId, job.data.scheduleName ?? '', tick);
+      // A tick's first run: is it on time, and where its id leads. Its retries keep the tick they had.
       if (job.data.attempts.length === 0) {
-        await job.updateData({ ...job.data, acceptedAt: tick });
-        await this.remember(requestId, { functionId: job.data.functionId, ownerId: job.data.ownerId, jobId: job.id! });
+        const tick = job.timestamp + (job.opts.delay ?? 0);
+        if (Date.now() - tick > this.options.settings.maxScheduleLagMs) {
+          this.options.logger.warn(
+            { function: job.data.functionName, schedule: job.data.scheduleName, tick },
+            'skipped a schedule tick missed while Nubo was down',
+          );
+          return undefined;
+        }
+        job.data.acceptedAt = tick;
+        await job.updateData(job.data);
+        await this.remember(this.requestIdOf(job), {
+          functionId: job.data.functionId,
+          ownerId: job.data.ownerId,
+          jobId: job.id!,
+        });
       }
     }
+    const requestId = this.requestIdOf(job);
     const decision = await this.processor!({
       event: { ...job.data, requestId },
       markRunning: (attempts: AttemptSummary[]) => job.updateData({ ...job.data, attempts }),

@@ -8,18 +8,28 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const events = 100;
 
+/** `nubo server` in its own process on one port and data directory, started again by `start`; killed when the file ends. */
+function serverProcess(dataDir: string, port: number, env: Record<string, string> = {}) {
+  const url = `http://127.0.0.1:${port}`;
+  let current: Child | undefined;
+  after(() => current?.process.kill('SIGKILL'));
+  return {
+    url,
+    get child(): Child {
+      return current!;
+    },
+    async start() {
+      current = startNuboProcess('server', { NUBO_PORT: String(port), NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn', ...env });
+      await eventually('the server answers', async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok);
+    },
+  };
+}
+
 describe('queued events survive the embedded server stopping', () => {
   it('runs all 100 after a SIGTERM and after a kill -9, each to a terminal status', async () => {
-    const dataDir = await tempDir('nubo-async-');
-    const port = await freePort('127.0.0.1');
-    const url = `http://127.0.0.1:${port}`;
-    let server: Child | undefined;
-    const start = async () => {
-      server = startNuboProcess('server', { NUBO_PORT: String(port), NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn' });
-      await eventually('the server answers', async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok);
-    };
-    after(() => server?.process.kill('SIGKILL'));
-    await start();
+    const server = serverProcess(await tempDir('nubo-async-'), await freePort('127.0.0.1'));
+    const { url } = server;
+    await server.start();
     const key = (await call(url, 'POST', '/v1/auth/signup', { body: { username: 'ann', password: 'password123' } })).body
       .apiKey as string;
     const deployed = await call(url, 'PUT', '/v1/functions/work', {
@@ -45,10 +55,10 @@ describe('queued events survive the embedded server stopping', () => {
       if (stop === 'SIGTERM')
         await eventually('some events ran before the SIGTERM', async () => (await statuses(ids)).some((s) => s.status === 'ok'));
       else await eventually('the long event runs', async () => (await statuses([ids[0]!]))[0].status === 'running');
-      server!.process.kill(stop);
-      const code = await server!.exited;
-      if (stop === 'SIGTERM') assert.equal(code, 0, server!.output());
-      await start();
+      server.child.process.kill(stop);
+      const code = await server.child.exited;
+      if (stop === 'SIGTERM') assert.equal(code, 0, server.child.output());
+      await server.start();
       const final = await eventually(
         `all ${events} ran after the ${stop}`,
         async () => {
@@ -83,21 +93,9 @@ describe('queued events survive the embedded server stopping', () => {
   });
 
   it('skips the ticks of a schedule missed while the server was down', async () => {
-    const dataDir = await tempDir('nubo-async-');
-    const port = await freePort('127.0.0.1');
-    const url = `http://127.0.0.1:${port}`;
-    let server: Child | undefined;
-    const start = async () => {
-      server = startNuboProcess('server', {
-        NUBO_PORT: String(port),
-        NUBO_DATA_DIR: dataDir,
-        NUBO_LOG_LEVEL: 'warn',
-        NUBO_SCHEDULE_MAX_LAG_MS: '1000',
-      });
-      await eventually('the server answers', async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok);
-    };
-    after(() => server?.process.kill('SIGKILL'));
-    await start();
+    const server = serverProcess(await tempDir('nubo-async-'), await freePort('127.0.0.1'), { NUBO_SCHEDULE_MAX_LAG_MS: '1000' });
+    const { url } = server;
+    await server.start();
     const key = (await call(url, 'POST', '/v1/auth/signup', { body: { username: 'ann', password: 'password123' } })).body
       .apiKey as string;
     const deployed = await call(url, 'PUT', '/v1/functions/tick', {
@@ -127,11 +125,11 @@ describe('queued events survive the embedded server stopping', () => {
       );
     };
     await eventually('a tick ran', async () => (await ticks()).length >= 1);
-    server!.process.kill('SIGTERM');
-    await server!.exited;
+    server.child.process.kill('SIGTERM');
+    await server.child.exited;
     await new Promise((resolve) => setTimeout(resolve, 4000)); // the platform is down for four ticks
     const up = Date.now();
-    await start();
+    await server.start();
     await eventually('ticks run again', async () => (await ticks()).some((t) => t.ranAt >= up));
     // What ran after the restart are ticks from after it (within NUBO_SCHEDULE_MAX_LAG_MS), none of the down time.
     const late = (await ticks()).filter((t) => t.ranAt >= up && t.tick < up - 1000);

@@ -52,13 +52,8 @@ export interface AsyncInvocation extends QueuedEvent {
   deadLetter: boolean;
 }
 
-export interface EnqueueInput {
-  requestId: string;
-  ownerId: string;
-  functionId: string;
-  functionName: string;
-  event: unknown;
-  trigger: EventSource;
+export interface EnqueueInput
+  extends Pick<QueuedEvent, 'requestId' | 'ownerId' | 'functionId' | 'functionName' | 'event' | 'trigger'> {
   scheduleName?: string;
   /** Runs no earlier than this (a schedule's tick); default now. */
   acceptedAt?: number;
