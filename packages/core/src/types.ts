@@ -121,6 +121,8 @@ export interface WorkerInfo {
   initMs: number;
   /** Every call to the worker must carry this (generated per worker by its manager; the runtime refuses calls without it). */
   secret: string;
+  /** Started as a stem cell and specialised for this function (its initMs is the specialisation's). */
+  stemCell?: boolean;
 }
 
 export const invocationStatuses = ['ok', 'error', 'timeout', 'oom', 'crash', 'rejected'] as const;
@@ -144,6 +146,8 @@ export interface InvocationRecord {
   /** Cold start time (worker start until ready); null on a warm start. */
   initMs: number | null;
   cold: boolean;
+  /** A cold start served by a stem cell (a pre-started runtime specialised for this function). */
+  stemCell: boolean;
   queueMs: number;
   memoryUsedMb: number | null;
   memoryLimitMb: number;

@@ -170,6 +170,7 @@ export const invocationSchema = z.object({
   durationMs: z.number(),
   initMs: z.number().nullable(),
   cold: z.boolean(),
+  stemCell: z.boolean().describe('a cold start served by a pre-started stem cell'),
   queueMs: z.number(),
   memoryUsedMb: z.number().nullable(),
   memoryLimitMb: z.number(),

@@ -4,7 +4,9 @@ import { workerSecretHeader } from '@nubo/runtime';
 import {
   NuboError,
   RecurringTask,
+  isNuboError,
   newId,
+  stemKeyOf,
   type Logger,
   type RuntimeId,
   type Sandbox,
@@ -18,6 +20,7 @@ import {
 } from '@nubo/core';
 import type { CodeCache } from './code-cache.js';
 import { StartGate } from './start-gate.js';
+import { StemCells } from './stem-cells.js';
 
 async function isHealthy(worker: WorkerInfo): Promise<boolean> {
   try {
@@ -44,6 +47,8 @@ export interface ManagerOptions {
   capacity: ManagerCapacity;
   /** Workers started at the same time; more cold starts queue. */
   maxConcurrentStarts: number;
+  /** Stem cells kept ready per kind of worker this node cold-starts (0: none); only where the sandbox has them. */
+  stemCellsPerKind?: number;
 }
 
 export interface ManagerCapacity {
@@ -57,6 +62,8 @@ export interface ManagerLoad {
   capacity: ManagerCapacity;
   /** Cold starts running now, and the most that ever ran at once. */
   starting: number;
+  /** Stem cells ready (counted in workers and memoryMb: they hold room until a worker needs it). */
+  stemCells: number;
   peakStarting: number;
   draining: boolean;
   /** Idle workers removed so far, by why. */
@@ -77,11 +84,34 @@ export class Manager {
   private onEmpty: (() => void) | undefined;
   private readonly reaper: RecurringTask;
   private readonly evictions: Record<EvictionReason, number> = { room: 0, 'idle-ttl': 0 };
+  private readonly stems: StemCells | null;
 
   constructor(private readonly options: ManagerOptions) {
     this.id = options.id;
     this.starts = new StartGate(options.maxConcurrentStarts);
-    options.sandbox.onUnexpectedExit((workerId, exit) => void this.dropDeadWorker(workerId, exit));
+    const { sandbox } = options;
+    this.stems =
+      (options.stemCellsPerKind ?? 0) > 0 && sandbox.startStem && sandbox.specialise
+        ? new StemCells({
+            perKey: options.stemCellsPerKind!,
+            sandbox: { startStem: sandbox.startStem.bind(sandbox) },
+            reserve: (workerId, memoryMb) => this.reserveIfFree(workerId, memoryMb),
+            release: (workerId) => this.release(workerId),
+            gated: async (start) => {
+              const leave = await this.starts.enter();
+              return start().finally(leave);
+            },
+            destroy: async (workerId) => {
+              await sandbox.destroy(workerId);
+              this.release(workerId);
+            },
+            logger: options.logger,
+          })
+        : null;
+    options.sandbox.onUnexpectedExit((workerId, exit) => {
+      if (this.stems?.forget(workerId)) this.release(workerId);
+      else void this.dropDeadWorker(workerId, exit);
+    });
     this.reaper = new RecurringTask({
       intervalMs: options.reapIntervalMs,
       run: async () => {
@@ -135,7 +165,8 @@ export class Manager {
       workers: this.memoryOf.size,
       memoryMb,
       capacity: this.options.capacity,
-      starting: this.memoryOf.size - this.workers.size,
+      starting: this.memoryOf.size - this.workers.size - (this.stems?.count ?? 0),
+      stemCells: this.stems?.count ?? 0,
       peakStarting: this.starts.peak,
       draining: this.draining,
       evictions: { ...this.evictions },
@@ -153,6 +184,9 @@ export class Manager {
    * first, so never a busy one, and the pool keeps minWarm idle workers of each function).
    */
   private async reserveRoom(workerId: string, memoryMb: number, evict: boolean): Promise<void> {
+    // Stem cells go first, whatever `evict` says: they hold room only until a worker needs it.
+    let stemsLeft = true;
+    while (!this.fits(memoryMb) && stemsLeft) stemsLeft = (await this.stems?.evictOne()) ?? false;
     while (!this.fits(memoryMb)) {
       let evicted = false;
       if (evict) {
@@ -176,6 +210,13 @@ export class Manager {
     this.memoryOf.set(workerId, memoryMb);
   }
 
+  /** Room for a stem cell, only where it is free (a stem cell never evicts anything). */
+  private reserveIfFree(workerId: string, memoryMb: number): boolean {
+    if (this.draining || !this.fits(memoryMb)) return false;
+    this.memoryOf.set(workerId, memoryMb);
+    return true;
+  }
+
   private noteEviction(worker: WorkerInfo, reason: EvictionReason): void {
     this.evictions[reason] += 1;
     this.options.logger.debug(
@@ -191,20 +232,27 @@ export class Manager {
         `Manager ${this.id} is stopping and starts no workers: another manager will.`,
       );
     const started = performance.now();
-    const workerId = newId('wrk');
     const secret = randomBytes(32).toString('base64url');
-    await this.reserveRoom(workerId, spec.memoryMb, options.evict);
-    const leave = await this.starts.enter();
+    const key = stemKeyOf(spec);
+    const fromStem = await this.specialiseStem(spec, secret);
+    let workerId: string;
     let placed: SandboxWorker;
-    try {
-      const codeDir = await this.options.codeCache.dirFor(spec.codeDigest);
-      placed = await this.options.sandbox.start({ workerId, spec, codeDir, secret });
-    } catch (err) {
-      this.release(workerId);
-      throw err;
-    } finally {
-      leave();
+    if (fromStem) ({ workerId, placed } = fromStem);
+    else {
+      workerId = newId('wrk');
+      await this.reserveRoom(workerId, spec.memoryMb, options.evict);
+      const leave = await this.starts.enter();
+      try {
+        const codeDir = await this.options.codeCache.dirFor(spec.codeDigest);
+        placed = await this.options.sandbox.start({ workerId, spec, codeDir, secret });
+      } catch (err) {
+        this.release(workerId);
+        throw err;
+      } finally {
+        leave();
+      }
     }
+    this.stems?.want(key);
     const worker: WorkerInfo = {
       id: workerId,
       address: placed.address,
@@ -216,6 +264,7 @@ export class Manager {
       startedAt: Date.now(),
       initMs: Math.round((performance.now() - started) * 1000) / 1000,
       secret,
+      ...(fromStem ? { stemCell: true } : {}),
     };
     this.workers.set(workerId, worker);
     this.options.logger.debug(
@@ -223,6 +272,28 @@ export class Manager {
       'worker started',
     );
     return worker;
+  }
+
+  /**
+   * A cold start on a ready stem cell of the spec's kind: it gets the code, environment and secret
+   * and becomes this function's worker. Null when there is none (or it failed for a reason of its
+   * own: the usual start follows); a handler that fails to load is the function's error.
+   */
+  private async specialiseStem(spec: WorkerSpec, secret: string): Promise<{ workerId: string; placed: SandboxWorker } | null> {
+    const workerId = this.stems?.take(stemKeyOf(spec));
+    if (!workerId) return null;
+    try {
+      const codeDir = await this.options.codeCache.dirFor(spec.codeDigest);
+      return { workerId, placed: await this.options.sandbox.specialise!({ workerId, spec, codeDir, secret }) };
+    } catch (err) {
+      this.release(workerId);
+      if (isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED')) throw err;
+      this.options.logger.warn(
+        { err: (err as Error).message, worker: workerId },
+        'a stem cell could not be specialised; starting a worker instead',
+      );
+      return null;
+    }
   }
 
   private release(workerId: string): void {
@@ -271,6 +342,7 @@ export class Manager {
    */
   async drain(boundMs: number): Promise<number> {
     this.stopStarting();
+    await this.stems?.stop();
     let idle: WorkerInfo[];
     try {
       idle = await this.options.pool.drainManager(this.id);
@@ -295,6 +367,7 @@ export class Manager {
 
   async stop(): Promise<void> {
     await this.reaper.stop();
+    await this.stems?.stop();
     this.workers.clear();
     this.memoryOf.clear();
     await this.options.sandbox.destroyAll();

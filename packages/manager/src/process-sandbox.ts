@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
@@ -9,9 +9,19 @@ import {
   type RuntimeId,
   type SandboxStartRequest,
   type SandboxWorker,
+  type StemKey,
   type WorkerExit,
+  stemKeyOf,
 } from '@nubo/core';
-import { installedNode, nodeRuntimeScript, pythonRuntimeScript, runtimePackageDir, type ReadyMessage } from '@nubo/runtime';
+import {
+  installedNode,
+  nodeRuntimeScript,
+  pythonRuntimeScript,
+  runtimePackageDir,
+  type ReadyMessage,
+  type SpecialiseMessage,
+  type StemCellEnvironment,
+} from '@nubo/runtime';
 import type { EgressNetwork } from './isolation/egress-network.js';
 import { launchIsolated } from './isolation/isolated-launch.js';
 import { relayToSocket, type SocketRelay } from './isolation/socket-relay.js';
@@ -54,6 +64,10 @@ interface RunningWorker {
   cgroup: WorkerCgroup | null;
   egress: EgressNetwork | null;
   relay: SocketRelay | null;
+  /** Where gateways call it (known once it listens). */
+  address: string;
+  /** A stem cell waiting for its function: the host directory its code goes into. */
+  stemCodeDir: string | null;
 }
 
 /** Ends a worker and every process of its group (children it left running, even after it exited itself). */
@@ -90,23 +104,72 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
   }
 
   async start({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
+    const plain = { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.plainHost };
+    const env = { ...spec.env, ...workerEnvironment(spec, secret, this.options.isolation ? {} : plain) };
+    const { worker, ready } = await this.launch(workerId, stemKeyOf(spec), codeDir, env);
+    try {
+      readyOrThrow(ready);
+    } catch (err) {
+      await this.destroy(workerId);
+      throw err;
+    }
+    return { workerId, address: worker.address };
+  }
+
+  /** A stem cell: the sandbox of a worker of `key`, its runtime listening, its code directory empty. */
+  async startStem(workerId: string, key: StemKey): Promise<void> {
+    const codeDir = join(this.options.workDir, workerId, 'code');
+    await mkdir(codeDir, { recursive: true, mode: 0o755 });
+    const env: StemCellEnvironment = {
+      NUBO_STEM_CELL: '1',
+      NUBO_MEMORY_MB: String(key.memoryMb),
+      ...(this.options.isolation ? {} : { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.plainHost }),
+    };
+    const { worker, ready } = await this.launch(workerId, key, codeDir, { ...env });
+    if (ready.type !== 'stem-ready') {
+      await this.destroy(workerId);
+      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The stem cell answered ${ready.type} instead of stem-ready.`);
+    }
+    worker.stemCodeDir = codeDir;
+  }
+
+  /** Gives a stem cell its function: the code into its (read-only for it) code directory, then environment and secret over IPC. */
+  async specialise({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
+    const worker = this.workers.get(workerId);
+    if (!worker?.stemCodeDir || !worker.child)
+      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `${workerId} is no stem cell waiting for its function.`);
+    const stemCodeDir = worker.stemCodeDir;
+    worker.stemCodeDir = null;
+    try {
+      await copyTree(codeDir, stemCodeDir);
+      const ready = this.nextMessage(worker.child, worker);
+      const message: SpecialiseMessage = { type: 'specialise', env: { ...spec.env, ...workerEnvironment(spec, secret, {}) } };
+      worker.child.send(message);
+      readyOrThrow(await ready);
+      return { workerId, address: worker.address };
+    } catch (err) {
+      await this.destroy(workerId);
+      throw err;
+    }
+  }
+
+  /** Starts the runtime of a worker or stem cell in its sandbox and waits for its first message. */
+  private async launch(
+    workerId: string,
+    key: StemKey,
+    codeDir: string,
+    runtimeEnv: Record<string, string>,
+  ): Promise<{ worker: RunningWorker; ready: ReadyMessage }> {
     const workerDir = join(this.options.workDir, workerId);
     await mkdir(workerDir, { recursive: true });
     // Node's heap limit also gives a clear "out of memory" message; the cgroup limits everything else.
     const isolation = this.options.isolation;
-    const node = installedNode(isolation?.runtimeDir ?? runtimePackageDir, spec.runtime) ?? process.execPath;
+    const node = installedNode(isolation?.runtimeDir ?? runtimePackageDir, key.runtime) ?? process.execPath;
     const [command, ...interpreterArgs] =
-      spec.runtime === 'python3.11' ? ['python3', '-u'] : [node, `--max-old-space-size=${spec.memoryMb}`];
-    const script = spec.runtime === 'python3.11' ? pythonRuntimeScript : nodeRuntimeScript;
+      key.runtime === 'python3.11' ? ['python3', '-u'] : [node, `--max-old-space-size=${key.memoryMb}`];
+    const script = key.runtime === 'python3.11' ? pythonRuntimeScript : nodeRuntimeScript;
     const tmp = isolation ? '/tmp' : workerDir;
-    const env = {
-      ...spec.env,
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      HOME: tmp,
-      TMPDIR: tmp,
-      LANG: 'C.UTF-8',
-      ...workerEnvironment(spec, secret, isolation ? {} : { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.plainHost }),
-    };
+    const env = { ...runtimeEnv, PATH: '/usr/local/bin:/usr/bin:/bin', HOME: tmp, TMPDIR: tmp, LANG: 'C.UTF-8' };
     const worker: RunningWorker = {
       child: null,
       workerDir,
@@ -117,6 +180,8 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
       cgroup: null,
       egress: null,
       relay: null,
+      address: '',
+      stemCodeDir: null,
     };
     this.workers.set(workerId, worker);
     try {
@@ -129,18 +194,20 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
           script,
           interpreterArgs,
           env,
-          network: spec.network,
+          network: key.network,
           cgroups: isolation.cgroups,
           cgroupName: workerId,
-          limits: { memoryBytes: spec.memoryMb * MiB, pids: workerLimits.pids, cpuShares: workerLimits.cpuShares },
+          limits: { memoryBytes: key.memoryMb * MiB, pids: workerLimits.pids, cpuShares: workerLimits.cpuShares },
           onStderr: (text) => keepStderr(worker, text),
         });
         Object.assign(worker, { child: launched.child, cgroup: launched.cgroup, egress: launched.egress });
         this.watch(workerId, launched.child, worker);
-        readyOrThrow(await this.waitUntilReady(launched.child, worker));
-        if (!this.options.host) return { workerId, address: `unix:${launched.socketPath}` };
-        worker.relay = await relayToSocket(this.options.host, launched.socketPath);
-        return { workerId, address: `${this.options.host}:${worker.relay.port}` };
+        const ready = await this.nextMessage(launched.child, worker);
+        if (this.options.host) {
+          worker.relay = await relayToSocket(this.options.host, launched.socketPath);
+          worker.address = `${this.options.host}:${worker.relay.port}`;
+        } else worker.address = `unix:${launched.socketPath}`;
+        return { worker, ready };
       }
       const child = spawn(command!, [...interpreterArgs, script], {
         cwd: codeDir,
@@ -152,8 +219,9 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
       worker.child = child;
       child.stderr?.setEncoding('utf8').on('data', (text: string) => keepStderr(worker, text));
       this.watch(workerId, child, worker);
-      const ready = readyOrThrow(await this.waitUntilReady(child, worker));
-      return { workerId, address: `${this.plainHost}:${ready.port}` };
+      const ready = await this.nextMessage(child, worker);
+      worker.address = `${this.plainHost}:${ready.port}`;
+      return { worker, ready };
     } catch (err) {
       await this.destroy(workerId);
       throw err;
@@ -179,7 +247,8 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     });
   }
 
-  private waitUntilReady(child: ChildProcess, worker: RunningWorker): Promise<ReadyMessage> {
+  /** The runtime's next message (ready, stem-ready or init-error), or why it never came. */
+  private nextMessage(child: ChildProcess, worker: RunningWorker): Promise<ReadyMessage> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -243,8 +312,25 @@ function keepStderr(worker: RunningWorker, text: string): void {
 }
 
 /** A ready runtime's message, or the handler's init error as a deploy error. */
-function readyOrThrow(ready: ReadyMessage): ReadyMessage & { type: 'ready' } {
+function readyOrThrow(ready: ReadyMessage): void {
   if (ready.type === 'init-error')
     throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', ready.error.message, { errorType: ready.error.type });
-  return ready;
+  if (ready.type !== 'ready')
+    throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The runtime answered ${ready.type} instead of ready.`);
+}
+
+/**
+ * Puts a version's code into a stem cell's code directory: a copy of the code cache's, which the
+ * sandbox shows read-only. Not hard links: they would change the cached files' link counts, which
+ * the cache's integrity check reads as tampering.
+ */
+async function copyTree(from: string, to: string): Promise<void> {
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      await mkdir(target, { mode: 0o755 });
+      await copyTree(source, target);
+    } else if (entry.isFile()) await copyFile(source, target);
+  }
 }

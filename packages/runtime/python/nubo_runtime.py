@@ -27,24 +27,35 @@ from socketserver import ThreadingMixIn, UnixStreamServer
 # The code directory is the deployed version, byte for byte: no __pycache__ is written into it.
 sys.dont_write_bytecode = True
 
-SETTINGS = {
-    "code_dir": os.environ.get("NUBO_CODE_DIR", os.getcwd()),
-    "handler": os.environ.get("NUBO_HANDLER", "app.handler"),
-    "function_name": os.environ.get("NUBO_FUNCTION_NAME", "function"),
-    "function_version": os.environ.get("NUBO_FUNCTION_VERSION", "1"),
-    "memory_mb": int(os.environ.get("NUBO_MEMORY_MB", "128")),
-    "host": os.environ.get("NUBO_RUNTIME_HOST", "127.0.0.1"),
-    "port": int(os.environ.get("NUBO_RUNTIME_PORT", "0")),
-    "socket": os.environ.get("NUBO_RUNTIME_SOCKET"),
-    "max_log_bytes": int(os.environ.get("NUBO_RUNTIME_MAX_LOG_BYTES", str(256 * 1024))),
-    # "cgroup" in a container: report the container's peak memory rather than this process's.
-    "memory_source": os.environ.get("NUBO_MEMORY_SOURCE", "process"),
-}
+def settings_from(env):
+    return {
+        "code_dir": env.get("NUBO_CODE_DIR", os.getcwd()),
+        "handler": env.get("NUBO_HANDLER", "app.handler"),
+        "function_name": env.get("NUBO_FUNCTION_NAME", "function"),
+        "function_version": env.get("NUBO_FUNCTION_VERSION", "1"),
+        "memory_mb": int(env.get("NUBO_MEMORY_MB", "128")),
+        "host": env.get("NUBO_RUNTIME_HOST", "127.0.0.1"),
+        "port": int(env.get("NUBO_RUNTIME_PORT", "0")),
+        "socket": env.get("NUBO_RUNTIME_SOCKET"),
+        "max_log_bytes": int(env.get("NUBO_RUNTIME_MAX_LOG_BYTES", str(256 * 1024))),
+        # "cgroup" in a container: report the container's peak memory rather than this process's.
+        "memory_source": env.get("NUBO_MEMORY_SOURCE", "process"),
+    }
+
+
+def secret_digest_of(env):
+    # Without a secret no call is accepted (fail closed).
+    return hashlib.sha256(env["NUBO_WORKER_SECRET"].encode()).digest() if env.get("NUBO_WORKER_SECRET") else None
+
+
+# A stem cell (NUBO_STEM_CELL=1) starts with no function: its manager specialises it once, over IPC.
+STEM_CELL = os.environ.get("NUBO_STEM_CELL") == "1"
+START_ENV = dict(os.environ)
+SETTINGS = settings_from(START_ENV)
 SECRET_HEADER = "x-nubo-worker-secret"
-# Without a secret no call is accepted (fail closed).
-SECRET_DIGEST = hashlib.sha256(os.environ["NUBO_WORKER_SECRET"].encode()).digest() if os.environ.get("NUBO_WORKER_SECRET") else None
-# The manager's IPC channel (a Node.js "ipc" stdio pipe): the ready signal goes out on it, and its
-# end means the manager died, so the worker ends too.
+SECRET_DIGEST = None if STEM_CELL else secret_digest_of(START_ENV)
+# The manager's IPC channel (a Node.js "ipc" stdio pipe): the ready signal goes out on it, a stem
+# cell's specialisation comes in on it, and its end means the manager died, so the worker ends too.
 IPC_FD = int(os.environ["NODE_CHANNEL_FD"]) if "NODE_CHANNEL_FD" in os.environ else None
 # The function sees its own environment only, not the runtime's settings.
 for name in [n for n in os.environ if n.startswith("NUBO_") or n.startswith("NODE_CHANNEL")]:
@@ -223,14 +234,61 @@ def send_ipc(message):
         os.write(IPC_FD, (json.dumps(message) + "\n").encode())
 
 
-def exit_when_manager_dies():
+def read_ipc():
+    """Reads the manager's messages (JSON lines) until the channel ends: then the manager died, and so does the worker."""
+    pending = b""
+    specialised = False
     while True:
         try:
-            if not os.read(IPC_FD, 65536):
-                break
+            chunk = os.read(IPC_FD, 65536)
         except OSError:
             break
+        if not chunk:
+            break
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if not STEM_CELL or not isinstance(message, dict) or message.get("type") != "specialise":
+                continue
+            if specialised:
+                sys.stderr.write("nubo runtime: refused a second specialisation: this worker already runs a function\n")
+                continue
+            specialised = True
+            CALLS.put((SPECIALISE, message.get("env") or {}))
     os._exit(0)
+
+
+# Queued for the main thread, which loads handlers and runs them.
+SPECIALISE = object()
+
+
+def specialise(env):
+    """Becomes the worker of one function: its environment and the runtime's settings, then its handler."""
+    global SETTINGS, SECRET_DIGEST
+    SETTINGS = settings_from({**START_ENV, **env})
+    SECRET_DIGEST = secret_digest_of(env)
+    for name, value in env.items():
+        if not name.startswith("NUBO_"):
+            os.environ[name] = value
+    load()
+    send_readiness()
+
+
+def load():
+    global HANDLER, INIT_ERROR
+    try:
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            HANDLER = load_handler()
+    except InitError as error:
+        INIT_ERROR = error
+
+
+def send_readiness():
+    send_ipc({"type": "init-error", "port": PORT, "error": describe(INIT_ERROR)} if INIT_ERROR else {"type": "ready", "port": PORT})
 
 
 class ThreadingUnixHTTPServer(ThreadingMixIn, UnixStreamServer):
@@ -239,26 +297,32 @@ class ThreadingUnixHTTPServer(ThreadingMixIn, UnixStreamServer):
     daemon_threads = True
 
 
+PORT = 0
+
+
 def main():
-    global HANDLER, INIT_ERROR
-    try:
-        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-            HANDLER = load_handler()
-    except InitError as error:
-        INIT_ERROR = error
+    global PORT
+    # A worker loads its handler before it listens, so a health check never finds it half ready.
+    if not STEM_CELL:
+        load()
     if SETTINGS["socket"]:
         server = ThreadingUnixHTTPServer(SETTINGS["socket"], Handler)
-        port = 0
     else:
         ThreadingHTTPServer.daemon_threads = True
         server = ThreadingHTTPServer((SETTINGS["host"], SETTINGS["port"]), Handler)
-        port = server.server_address[1]
-    send_ipc({"type": "init-error", "port": port, "error": describe(INIT_ERROR)} if INIT_ERROR else {"type": "ready", "port": port})
+        PORT = server.server_address[1]
+    if STEM_CELL:
+        send_ipc({"type": "stem-ready", "port": PORT})
+    else:
+        send_readiness()
     if IPC_FD is not None:
-        threading.Thread(target=exit_when_manager_dies, daemon=True).start()
+        threading.Thread(target=read_ipc, daemon=True).start()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     while True:
         request, answer = CALLS.get()
+        if request is SPECIALISE:
+            specialise(answer)
+            continue
         answer.put(invoke(request))
 
 

@@ -7,6 +7,8 @@ export type {
   ReadyMessage,
   RuntimeError,
   RuntimeReply,
+  SpecialiseMessage,
+  StemCellEnvironment,
   WorkerEnvironment,
   WorkerSecretHeader,
 } from './protocol.js';

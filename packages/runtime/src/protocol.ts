@@ -38,8 +38,26 @@ export interface RuntimeReply {
 
 export type HealthReply = { ready: true } | { ready: false; error: RuntimeError };
 
-/** The process sandbox's runtime tells its parent over IPC that it listens (and whether the handler loaded); port 0 on a socket. */
-export type ReadyMessage = { type: 'ready'; port: number } | { type: 'init-error'; port: number; error: RuntimeError };
+/**
+ * The process sandbox's runtime tells its parent over IPC that it listens (and whether the handler
+ * loaded); port 0 on a socket. A stem cell (NUBO_STEM_CELL=1) says `stem-ready` instead: it listens
+ * with no function, and answers `ready` or `init-error` once specialised.
+ */
+export type ReadyMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'init-error'; port: number; error: RuntimeError }
+  | { type: 'stem-ready'; port: number };
+
+/**
+ * The one control message a stem cell accepts, over its IPC channel from its manager (nobody else
+ * holds that channel): the function's environment with the runtime's settings (WorkerEnvironment,
+ * the secret included). Its code is already in the stem cell's code directory. A second one is
+ * refused: a stem cell becomes one function's worker for the rest of its life.
+ */
+export interface SpecialiseMessage {
+  type: 'specialise';
+  env: Record<string, string>;
+}
 
 /** The environment a sandbox gives a worker's runtime; the runtime removes these before the handler runs. */
 export interface WorkerEnvironment {
@@ -59,4 +77,13 @@ export interface WorkerEnvironment {
   NUBO_RUNTIME_MAX_LOG_BYTES?: string;
   /** `cgroup` in a container: report the container's peak memory rather than the process's. */
   NUBO_MEMORY_SOURCE?: 'process' | 'cgroup';
+}
+
+/** A stem cell's environment at start: where to listen, and that its function comes later. */
+export interface StemCellEnvironment {
+  NUBO_STEM_CELL: '1';
+  NUBO_CODE_DIR?: string;
+  NUBO_RUNTIME_HOST?: string;
+  NUBO_RUNTIME_SOCKET?: string;
+  NUBO_MEMORY_MB: string;
 }

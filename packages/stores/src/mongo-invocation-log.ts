@@ -160,8 +160,9 @@ export class MongoInvocationLog implements InvocationLog {
 
   private strip(doc: Document): InvocationRecord {
     const { _id, startedAtDate: _date, ...record } = doc as Document & { _id?: unknown };
-    // Records written before attempts were numbered are first attempts.
-    return { ...record, attempt: (record as Partial<InvocationRecord>).attempt ?? 1 } as InvocationRecord;
+    // Records written before attempts were numbered are first attempts (and before stem cells, none).
+    const known = record as Partial<InvocationRecord>;
+    return { ...record, attempt: known.attempt ?? 1, stemCell: known.stemCell ?? false } as InvocationRecord;
   }
 
   async list(ownerId: string, functionName: string, query: InvocationQuery): Promise<InvocationRecord[]> {

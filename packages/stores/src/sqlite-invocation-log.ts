@@ -13,6 +13,7 @@ interface Row {
   duration_ms: number;
   init_ms: number | null;
   cold: number;
+  stem_cell: number;
   queue_ms: number;
   memory_used_mb: number | null;
   memory_limit_mb: number;
@@ -36,6 +37,7 @@ const toRecord = (row: Row): InvocationRecord => ({
   durationMs: row.duration_ms,
   initMs: row.init_ms,
   cold: row.cold === 1,
+  stemCell: row.stem_cell === 1,
   queueMs: row.queue_ms,
   memoryUsedMb: row.memory_used_mb,
   memoryLimitMb: row.memory_limit_mb,
@@ -64,13 +66,14 @@ export class SqliteInvocationLog implements InvocationLog {
     this.db = openSqlite(file, 'sqlite-invocations');
     this.insert = this.db.prepare(
       `INSERT OR IGNORE INTO invocations (request_id, attempt, owner_id, function_id, function_name, version, trigger, started_at,
-         duration_ms, init_ms, cold, queue_ms, memory_used_mb, memory_limit_mb, status, error_type, error_message, logs,
+         duration_ms, init_ms, cold, stem_cell, queue_ms, memory_used_mb, memory_limit_mb, status, error_type, error_message, logs,
          logs_truncated, worker_id) VALUES (@requestId, @attempt, @ownerId, @functionId, @functionName, @version, @trigger, @startedAt,
-         @durationMs, @initMs, @cold, @queueMs, @memoryUsedMb, @memoryLimitMb, @status, @errorType, @errorMessage, @logs,
+         @durationMs, @initMs, @cold, @stemCell, @queueMs, @memoryUsedMb, @memoryLimitMb, @status, @errorType, @errorMessage, @logs,
          @logsTruncated, @workerId)`,
     );
     this.writeBatch = this.db.transaction((records: InvocationRecord[]) => {
-      for (const r of records) this.insert.run({ ...r, cold: r.cold ? 1 : 0, logsTruncated: r.logsTruncated ? 1 : 0 });
+      for (const r of records)
+        this.insert.run({ ...r, cold: r.cold ? 1 : 0, stemCell: r.stemCell ? 1 : 0, logsTruncated: r.logsTruncated ? 1 : 0 });
     });
   }
 

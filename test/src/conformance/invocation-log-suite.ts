@@ -17,6 +17,7 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
     durationMs: 10,
     initMs: null,
     cold: false,
+    stemCell: false,
     queueMs: 0,
     memoryUsedMb: 40,
     memoryLimitMb: 128,
@@ -35,6 +36,7 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
       const older = record({
         startedAt: 100,
         cold: true,
+        stemCell: true,
         initMs: 55.5,
         status: 'error',
         errorType: 'TypeError',

@@ -250,6 +250,7 @@ describe('faults in a distributed stack', () => {
       durationMs: 1,
       initMs: null,
       cold: false,
+      stemCell: false,
       queueMs: 0,
       memoryUsedMb: null,
       memoryLimitMb: 128,

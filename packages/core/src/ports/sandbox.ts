@@ -1,4 +1,4 @@
-import type { RuntimeId, WorkerExit, WorkerSpec } from '../types.js';
+import type { NetworkAccess, RuntimeId, WorkerExit, WorkerSpec } from '../types.js';
 
 export interface SandboxStartRequest {
   workerId: string;
@@ -13,6 +13,17 @@ export interface SandboxWorker {
   workerId: string;
   /** Where the gateway calls it: `host:port`, or `unix:/path` for a gateway in the same process. */
   address: string;
+}
+
+/** What a stem cell can become: a pre-started, sandboxed runtime with no function yet (issue 15). */
+export interface StemKey {
+  runtime: RuntimeId;
+  memoryMb: number;
+  network: NetworkAccess;
+}
+
+export function stemKeyOf(spec: Pick<WorkerSpec, 'runtime' | 'memoryMb' | 'network'>): StemKey {
+  return { runtime: spec.runtime, memoryMb: spec.memoryMb, network: spec.network };
 }
 
 /**
@@ -31,7 +42,18 @@ export interface Sandbox {
   destroy(workerId: string, options?: { graceMs?: number }): Promise<WorkerExit | null>;
   /** Called when a worker ends by itself (crash, kill from outside), not when it is destroyed. */
   onUnexpectedExit(listener: (workerId: string, exit: WorkerExit) => void): void;
-  /** Ids of the workers this sandbox runs. */
+  /** Ids of the workers this sandbox runs (stem cells included). */
   running(): string[];
+  /**
+   * Starts a stem cell under `workerId`: sandboxed as any worker of `key` would be, listening, with
+   * no code, environment or secret. Sandboxes without stem cells leave this out.
+   */
+  startStem?(workerId: string, key: StemKey): Promise<void>;
+  /**
+   * Makes a stem cell the worker of `request.spec`, once: its code is put where the runtime reads
+   * it, then the runtime gets the environment and secret over its private control channel and
+   * loads the handler. Resolves like `start`.
+   */
+  specialise?(request: SandboxStartRequest): Promise<SandboxWorker>;
   destroyAll(): Promise<void>;
 }

@@ -151,6 +151,7 @@ export class EventRunner {
         durationMs: lost.durationMs!,
         initMs: null,
         cold: false,
+        stemCell: false,
         queueMs: 0,
         memoryUsedMb: null,
         memoryLimitMb: version?.limits.memoryMb ?? 0,

@@ -32,6 +32,7 @@ export function invocationRecord(input: InvokeInput, facts: InvocationFacts, max
     durationMs: facts.durationMs,
     initMs: facts.cold && facts.worker ? facts.worker.initMs : null,
     cold: facts.cold,
+    stemCell: facts.cold && facts.worker?.stemCell === true,
     queueMs: (input.queuedMs ?? 0) + facts.queueMs,
     memoryUsedMb: facts.reply?.memoryMb ?? null,
     memoryLimitMb: input.version.limits.memoryMb,

@@ -52,6 +52,7 @@ export const workerInfoSchema = z.object({
   startedAt: z.number(),
   initMs: z.number(),
   secret: z.string(),
+  stemCell: z.boolean().optional(),
 });
 
 export const workerIdParamsSchema = z.object({ id: z.string().min(1) });
@@ -74,6 +75,7 @@ export const managerStatusSchema = z.object({
   capacity: z.object({ workers: z.number(), memoryMb: z.number() }),
   starting: z.number(),
   peakStarting: z.number(),
+  stemCells: z.number(),
   draining: z.boolean(),
   evictions: z.record(z.enum(evictionReasons), z.number()),
 });

@@ -15,33 +15,49 @@ import type {
   ReadyMessage,
   RuntimeError,
   RuntimeReply,
+  SpecialiseMessage,
   WorkerEnvironment,
   WorkerSecretHeader,
 } from '../protocol.js';
 
-const env = process.env as Partial<WorkerEnvironment>;
-const settings = {
-  codeDir: env.NUBO_CODE_DIR ?? process.cwd(),
-  handler: env.NUBO_HANDLER ?? 'index.handler',
-  functionName: env.NUBO_FUNCTION_NAME ?? 'function',
-  functionVersion: env.NUBO_FUNCTION_VERSION ?? '1',
-  memoryMb: Number(env.NUBO_MEMORY_MB ?? '128'),
-  host: env.NUBO_RUNTIME_HOST ?? '127.0.0.1',
-  port: Number(env.NUBO_RUNTIME_PORT ?? '0'),
-  socket: env.NUBO_RUNTIME_SOCKET,
-  maxLogBytes: Number(env.NUBO_RUNTIME_MAX_LOG_BYTES ?? String(256 * 1024)),
-  memorySource: env.NUBO_MEMORY_SOURCE ?? 'process',
-};
+/** The runtime's settings, read from its environment (at start, or a stem cell's once specialised). */
+function settingsFrom(env: Partial<WorkerEnvironment>) {
+  return {
+    codeDir: env.NUBO_CODE_DIR ?? process.cwd(),
+    handler: env.NUBO_HANDLER ?? 'index.handler',
+    functionName: env.NUBO_FUNCTION_NAME ?? 'function',
+    functionVersion: env.NUBO_FUNCTION_VERSION ?? '1',
+    memoryMb: Number(env.NUBO_MEMORY_MB ?? '128'),
+    host: env.NUBO_RUNTIME_HOST ?? '127.0.0.1',
+    port: Number(env.NUBO_RUNTIME_PORT ?? '0'),
+    socket: env.NUBO_RUNTIME_SOCKET,
+    maxLogBytes: Number(env.NUBO_RUNTIME_MAX_LOG_BYTES ?? String(256 * 1024)),
+    memorySource: env.NUBO_MEMORY_SOURCE ?? 'process',
+  };
+}
+
 const secretHeader: WorkerSecretHeader = 'x-nubo-worker-secret';
-// Without a secret no call is accepted (fail closed).
-const secretDigest = env.NUBO_WORKER_SECRET ? createHash('sha256').update(env.NUBO_WORKER_SECRET).digest() : null;
-// The function sees its own environment only, not the runtime's settings.
-for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
+const stemCell = process.env.NUBO_STEM_CELL === '1';
+/** What the runtime was started with; a stem cell's specialisation adds its function's part. */
+const startEnv = { ...process.env } as Partial<WorkerEnvironment>;
+let settings = settingsFrom(startEnv);
+// Without a secret no call is accepted (fail closed); a stem cell has none until it is specialised.
+let secretDigest: Buffer | null = null;
+
+/** Takes the runtime's settings and secret out of the environment: the function sees its own variables only. */
+function adoptEnvironment(env: Partial<WorkerEnvironment>): void {
+  settings = settingsFrom({ ...startEnv, ...env });
+  secretDigest = env.NUBO_WORKER_SECRET ? createHash('sha256').update(env.NUBO_WORKER_SECRET).digest() : null;
+  for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
+}
+if (!stemCell) adoptEnvironment(process.env as Partial<WorkerEnvironment>);
+else for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: RuntimeError };
 type IncomingInvoke = Omit<Partial<InvokeRequest>, 'context'> & { context?: Partial<InvokeRequest['context']> };
 
 const capture = new OutputCapture(settings.maxLogBytes);
+let specialised = false;
 let handler: LambdaHandler | undefined;
 let initError: InitError | undefined;
 let busy = false;
@@ -157,7 +173,11 @@ const server = createServer((req, res) => {
     return;
   }
   if (req.method === 'GET' && req.url === '/healthz') {
-    send(res, initError ? 500 : 200, initError ? { ready: false, error: describeError(initError) } : { ready: true });
+    send(
+      res,
+      initError || !handler ? 500 : 200,
+      handler ? { ready: true } : { ready: false, error: describeError(initError ?? new Error('no handler loaded yet')) },
+    );
     return;
   }
   if (req.method !== 'POST' || req.url !== '/invoke') {
@@ -181,7 +201,8 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 
-async function main(): Promise<void> {
+/** Loads the handler (its output while loading is nobody's call's). */
+async function load(): Promise<void> {
   capture.install();
   try {
     handler = await loadHandler(settings.codeDir, settings.handler);
@@ -189,13 +210,35 @@ async function main(): Promise<void> {
     initError = err instanceof InitError ? err : new InitError('ImportModuleError', describeError(err).message);
   }
   capture.take();
+}
+
+const readiness = (port: number): ReadyMessage =>
+  initError ? { type: 'init-error', port, error: describeError(initError) } : { type: 'ready', port };
+
+/** A stem cell's one control message: its function's environment; the code is in place already. */
+function awaitSpecialisation(port: number): void {
+  process.on('message', (message: SpecialiseMessage) => {
+    if (message?.type !== 'specialise') return;
+    if (specialised) {
+      process.stderr.write('nubo runtime: refused a second specialisation: this worker already runs a function\n');
+      return;
+    }
+    specialised = true;
+    const env = message.env as Partial<WorkerEnvironment> & Record<string, string>;
+    for (const [name, value] of Object.entries(env)) process.env[name] = value;
+    adoptEnvironment(env);
+    void load().then(() => process.send?.(readiness(port)));
+  });
+}
+
+async function main(): Promise<void> {
+  // A worker loads its handler before it listens, so a health check never finds it half ready.
+  if (!stemCell) await load();
   const listening = () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;
-    const message: ReadyMessage = initError
-      ? { type: 'init-error', port, error: describeError(initError) }
-      : { type: 'ready', port };
-    process.send?.(message);
+    if (stemCell) awaitSpecialisation(port);
+    process.send?.(stemCell ? { type: 'stem-ready', port } : readiness(port));
     // The IPC channel closes when the manager dies: a worker never outlives its manager.
     process.on('disconnect', () => process.exit(0));
   };

@@ -1,0 +1,105 @@
+import { newId, type Logger, type Sandbox, type StemKey } from '@nubo/core';
+
+const keyId = (key: StemKey) => `${key.runtime}/${key.memoryMb}/${key.network}`;
+
+export interface StemCellOptions {
+  /** Ready stem cells kept per kind (runtime, memory, network) this node has cold-started. */
+  perKey: number;
+  sandbox: Required<Pick<Sandbox, 'startStem'>>;
+  /** Reserves a node's room for a stem cell without evicting anything; false when there is none. */
+  reserve(workerId: string, memoryMb: number): boolean;
+  release(workerId: string): void;
+  /** Runs a start within the node's limit of concurrent starts. */
+  gated<T>(start: () => Promise<T>): Promise<T>;
+  destroy(workerId: string): Promise<void>;
+  logger: Logger;
+}
+
+/**
+ * A node's pool of stem cells (issue 15): pre-started, sandboxed runtimes with no function, per
+ * kind of worker this node has had to cold-start. A cold start takes one and specialises it; the
+ * pool refills in the background. Stem cells count against the node's room and are the first to
+ * go when a worker needs it.
+ */
+export class StemCells {
+  private readonly ready = new Map<string, string[]>();
+  private readonly starting = new Map<string, number>();
+  private readonly kinds = new Map<string, StemKey>();
+  private stopped = false;
+
+  constructor(private readonly options: StemCellOptions) {}
+
+  /** Ready stem cells, all kinds together. */
+  get count(): number {
+    let n = 0;
+    for (const ids of this.ready.values()) n += ids.length;
+    return n;
+  }
+
+  /** A ready stem cell of this kind (now the caller's), or null. */
+  take(key: StemKey): string | null {
+    return this.ready.get(keyId(key))?.shift() ?? null;
+  }
+
+  /** This kind is wanted: keep `perKey` of it ready from now on. */
+  want(key: StemKey): void {
+    const id = keyId(key);
+    this.kinds.set(id, key);
+    void this.refill(id);
+  }
+
+  private async refill(id: string): Promise<void> {
+    const key = this.kinds.get(id)!;
+    const have = () => (this.ready.get(id)?.length ?? 0) + (this.starting.get(id) ?? 0);
+    while (!this.stopped && have() < this.options.perKey) {
+      const workerId = newId('wrk');
+      if (!this.options.reserve(workerId, key.memoryMb)) return;
+      this.starting.set(id, (this.starting.get(id) ?? 0) + 1);
+      try {
+        await this.options.gated(() => this.options.sandbox.startStem(workerId, key));
+        if (this.stopped) await this.options.destroy(workerId);
+        else this.ready.set(id, [...(this.ready.get(id) ?? []), workerId]);
+      } catch (err) {
+        this.options.release(workerId);
+        this.options.logger.warn(
+          { err: (err as Error).message, kind: id },
+          'could not start a stem cell; cold starts take the usual path',
+        );
+        return;
+      } finally {
+        this.starting.set(id, (this.starting.get(id) ?? 1) - 1);
+      }
+    }
+  }
+
+  /** Destroys one ready stem cell to make room for a worker; false when there is none. */
+  async evictOne(): Promise<boolean> {
+    for (const ids of this.ready.values()) {
+      const workerId = ids.shift();
+      if (workerId === undefined) continue;
+      await this.options.destroy(workerId);
+      return true;
+    }
+    return false;
+  }
+
+  /** A stem cell that ended by itself leaves the pool (true if it was one). */
+  forget(workerId: string): boolean {
+    for (const [id, ids] of this.ready) {
+      const at = ids.indexOf(workerId);
+      if (at < 0) continue;
+      ids.splice(at, 1);
+      void this.refill(id);
+      return true;
+    }
+    return false;
+  }
+
+  /** No more stem cells: the ready ones are destroyed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const all = [...this.ready.values()].flat();
+    this.ready.clear();
+    await Promise.all(all.map((workerId) => this.options.destroy(workerId)));
+  }
+}
