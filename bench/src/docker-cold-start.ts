@@ -13,31 +13,11 @@ import { bundleFromFiles, createLogger, type WorkerSpec } from '@nubo/core';
 import { CodeCache, DockerSandbox, Manager, defaultImages, type StartTimings } from '@nubo/manager';
 import { MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore } from '@nubo/stores';
-import { freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
-import { bareSecret, untilHealthy } from './lib/bare-runtime.js';
+import { plainDockerRun } from './lib/plain-docker-run.js';
 
 const starts = Number(process.env.BENCH_COLD_STARTS ?? 20);
 const noop = 'export const handler = async () => ({ ok: true });\n';
-
-async function plainDockerRun(docker: Docker, codeDir: string): Promise<number> {
-  const port = await freePort();
-  const started = performance.now();
-  const container = await docker.createContainer({
-    Image: defaultImages.node20,
-    Env: ['NUBO_HANDLER=index.handler', `NUBO_WORKER_SECRET=${bareSecret}`],
-    ExposedPorts: { '8080/tcp': {} },
-    HostConfig: {
-      PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
-      Binds: [`${codeDir}:/code:ro`],
-    },
-  });
-  await container.start();
-  await untilHealthy(`http://127.0.0.1:${port}`);
-  const elapsed = performance.now() - started;
-  await container.remove({ force: true });
-  return elapsed;
-}
 
 async function main(): Promise<void> {
   const docker = new Docker();
@@ -107,7 +87,7 @@ async function main(): Promise<void> {
       start.push(lastStart!.startMs);
       ready.push(lastStart!.readyMs);
       await manager.destroyWorker(worker.id);
-      baseline.push(await plainDockerRun(docker, codeDir));
+      baseline.push(await plainDockerRun(docker, { image: defaultImages.node20, handler: 'index.handler', codeDir }));
     }
     // Memory of idle workers: start ten, let them settle, read the engine's figure for each.
     const idle = [];

@@ -10,7 +10,9 @@ export const bareHeaders = { 'content-type': 'application/json', [workerSecretHe
 
 /** Resolves once a runtime at `origin` answers its health check (it polls without pause: the wait is what is measured). */
 export async function untilHealthy(origin: string, secret = bareSecret): Promise<void> {
+  const giveUp = Date.now() + 30_000;
   for (;;) {
+    if (Date.now() > giveUp) throw new Error(`${origin} did not become healthy within 30 s`);
     const ok = await fetch(`${origin}/healthz`, { headers: { [workerSecretHeader]: secret } }).then(
       (r) => r.ok,
       () => false,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { copyTree } from './code-copy.js';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
@@ -317,20 +318,4 @@ function readyOrThrow(ready: ReadyMessage): void {
     throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', ready.error.message, { errorType: ready.error.type });
   if (ready.type !== 'ready')
     throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The runtime answered ${ready.type} instead of ready.`);
-}
-
-/**
- * Puts a version's code into a stem cell's code directory: a copy of the code cache's, which the
- * sandbox shows read-only. Not hard links: they would change the cached files' link counts, which
- * the cache's integrity check reads as tampering.
- */
-async function copyTree(from: string, to: string): Promise<void> {
-  for (const entry of await readdir(from, { withFileTypes: true })) {
-    const source = join(from, entry.name);
-    const target = join(to, entry.name);
-    if (entry.isDirectory()) {
-      await mkdir(target, { mode: 0o755 });
-      await copyTree(source, target);
-    } else if (entry.isFile()) await copyFile(source, target);
-  }
 }

@@ -53,7 +53,8 @@ STEM_CELL = os.environ.get("NUBO_STEM_CELL") == "1"
 START_ENV = dict(os.environ)
 SETTINGS = settings_from(START_ENV)
 SECRET_HEADER = "x-nubo-worker-secret"
-SECRET_DIGEST = None if STEM_CELL else secret_digest_of(START_ENV)
+# A container's stem cell has no IPC channel: its one control call carries NUBO_STEM_TOKEN instead of a secret.
+SECRET_DIGEST = secret_digest_of({"NUBO_WORKER_SECRET": START_ENV.get("NUBO_STEM_TOKEN", "")}) if STEM_CELL else secret_digest_of(START_ENV)
 # The manager's IPC channel (a Node.js "ipc" stdio pipe): the ready signal goes out on it, a stem
 # cell's specialisation comes in on it, and its end means the manager died, so the worker ends too.
 IPC_FD = int(os.environ["NODE_CHANNEL_FD"]) if "NODE_CHANNEL_FD" in os.environ else None
@@ -210,6 +211,17 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         if not self.from_the_platform():
             return
+        if self.path == "/specialise" and STEM_CELL and claim_specialisation():
+            length = int(self.headers.get("content-length") or 0)
+            try:
+                env = json.loads(self.rfile.read(length) or b"{}").get("env") or {}
+            except (ValueError, AttributeError) as error:
+                self.send_json(400, {"ready": False, "error": describe(error)})
+                return
+            answer = queue.Queue()
+            CALLS.put((SPECIALISE, (env, answer)))
+            self.send_json(200, answer.get())
+            return
         if self.path != "/invoke":
             self.send_json(404, {"ok": False, "error": {"type": "NotFound", "message": "Use POST /invoke or GET /healthz."}})
             return
@@ -237,7 +249,6 @@ def send_ipc(message):
 def read_ipc():
     """Reads the manager's messages (JSON lines) until the channel ends: then the manager died, and so does the worker."""
     pending = b""
-    specialised = False
     while True:
         try:
             chunk = os.read(IPC_FD, 65536)
@@ -254,12 +265,20 @@ def read_ipc():
                 continue
             if not STEM_CELL or not isinstance(message, dict) or message.get("type") != "specialise":
                 continue
-            if specialised:
-                sys.stderr.write("nubo runtime: refused a second specialisation: this worker already runs a function\n")
-                continue
-            specialised = True
-            CALLS.put((SPECIALISE, message.get("env") or {}))
+            if claim_specialisation():
+                CALLS.put((SPECIALISE, (message.get("env") or {}, None)))
     os._exit(0)
+
+
+SPECIALISED = threading.Lock()
+
+
+def claim_specialisation():
+    """True for the first specialisation only: a stem cell becomes one function's worker for the rest of its life."""
+    if SPECIALISED.acquire(blocking=False):
+        return True
+    sys.stderr.write("nubo runtime: refused a second specialisation: this worker already runs a function\n")
+    return False
 
 
 # Queued for the main thread, which loads handlers and runs them.
@@ -275,7 +294,10 @@ def specialise(env):
         if not name.startswith("NUBO_"):
             os.environ[name] = value
     load()
-    send_readiness()
+
+
+def health():
+    return {"ready": True} if HANDLER is not None else {"ready": False, "error": describe(INIT_ERROR)}
 
 
 def load():
@@ -321,7 +343,12 @@ def main():
     while True:
         request, answer = CALLS.get()
         if request is SPECIALISE:
-            specialise(answer)
+            env, reply_to = answer
+            specialise(env)
+            if reply_to is None:
+                send_readiness()
+            else:
+                reply_to.put(health())
             continue
         answer.put(invoke(request))
 

@@ -5,6 +5,7 @@
  *
  *   POST /invoke  InvokeRequest → 200 RuntimeReply (400 with {ok: false, error} on a malformed request)
  *   GET  /healthz → 200 {ready: true} | 500 {ready: false, error}
+ *   POST /specialise {env} → 200 HealthReply: a container's stem cell only, once (see StemCellEnvironment)
  * Every call carries the worker's secret in the WorkerSecretHeader; without it (compared in constant
  * time) the runtime answers 401 and closes the connection, whatever the path.
  */
@@ -79,9 +80,15 @@ export interface WorkerEnvironment {
   NUBO_MEMORY_SOURCE?: 'process' | 'cgroup';
 }
 
-/** A stem cell's environment at start: where to listen, and that its function comes later. */
+/**
+ * A stem cell's environment at start: where to listen, and that its function comes later. In a
+ * container (no IPC channel) its one control call, `POST /specialise` with `{env}` and this token in
+ * the secret header, answers a HealthReply once the handler loaded; the token is void after it.
+ */
 export interface StemCellEnvironment {
   NUBO_STEM_CELL: '1';
+  NUBO_STEM_TOKEN?: string;
+  NUBO_MEMORY_SOURCE?: 'process' | 'cgroup';
   NUBO_CODE_DIR?: string;
   NUBO_RUNTIME_HOST?: string;
   NUBO_RUNTIME_SOCKET?: string;

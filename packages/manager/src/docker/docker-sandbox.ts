@@ -3,15 +3,19 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Agent, fetch } from 'undici';
 import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
 import {
   NuboError,
+  stemKeyOf,
   type Logger,
   type RuntimeId,
   type SandboxStartRequest,
   type SandboxWorker,
+  type StemKey,
   type WorkerExit,
 } from '@nubo/core';
-import { workerSecretHeader, type HealthReply } from '@nubo/runtime';
+import { workerSecretHeader, type HealthReply, type StemCellEnvironment } from '@nubo/runtime';
+import { copyTree } from '../code-copy.js';
 import { TrackedSandbox } from '../tracked-sandbox.js';
 import { workerEnvironment } from '../worker-environment.js';
 import { relayToSocket, type SocketRelay } from '../isolation/socket-relay.js';
@@ -56,6 +60,12 @@ interface RunningContainer {
   destroying: boolean;
   socketDir: string | null;
   relay: SocketRelay | null;
+  /** Where the runtime listens (its socket or published port), and where gateways call it (a relay's port, or the same). */
+  runtimeAddress: string;
+  address: string;
+  /** A stem cell waiting for its function: the host directory bound at /code, and the token of its one control call. */
+  stemCodeDir: string | null;
+  stemToken: string | null;
 }
 
 /**
@@ -177,8 +187,90 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
   }
 
   async start({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
+    const env = { ...spec.env, ...workerEnvironment(spec, secret, { NUBO_MEMORY_SOURCE: 'cgroup' }) };
+    const labels = { 'nubo.function': spec.functionId, 'nubo.version': String(spec.version) };
+    return this.launch(workerId, stemKeyOf(spec), { env, codeDir, labels, secret, ready: 'handler' });
+  }
+
+  /** A stem cell: a hardened container of `key`'s kind, its runtime listening, its code directory (bound read-only) empty. */
+  async startStem(workerId: string, key: StemKey): Promise<void> {
+    const codeDir = join(this.options.workDir, `${workerId}-code`);
+    await mkdir(codeDir, { recursive: true, mode: 0o755 });
+    const token = randomBytes(32).toString('base64url');
+    const env: StemCellEnvironment = {
+      NUBO_STEM_CELL: '1',
+      NUBO_STEM_TOKEN: token,
+      NUBO_MEMORY_SOURCE: 'cgroup',
+      NUBO_MEMORY_MB: String(key.memoryMb),
+    };
+    try {
+      await this.launch(workerId, key, {
+        env: { ...env },
+        codeDir,
+        labels: { 'nubo.function': 'stem-cell' },
+        secret: token,
+        ready: 'listening',
+      });
+    } catch (err) {
+      await rm(codeDir, { recursive: true, force: true });
+      throw err;
+    }
+    Object.assign(this.workers.get(workerId)!, { stemCodeDir: codeDir, stemToken: token });
+  }
+
+  /** Gives a stem cell its function: the code into its bound directory, then environment and secret in its one control call. */
+  async specialise({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
+    const worker = this.workers.get(workerId);
+    if (!worker?.stemCodeDir || !worker.stemToken)
+      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `${workerId} is no stem cell waiting for its function.`);
+    const token = worker.stemToken;
+    worker.stemToken = null;
+    try {
+      await copyTree(codeDir, worker.stemCodeDir);
+      const env = { ...spec.env, ...workerEnvironment(spec, secret, { NUBO_MEMORY_SOURCE: 'cgroup' }) };
+      const health = await this.callRuntime<HealthReply>(worker.runtimeAddress, '/specialise', token, JSON.stringify({ env }));
+      if (!health.ready)
+        throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', health.error.message, { errorType: health.error.type });
+      return { workerId, address: worker.address };
+    } catch (err) {
+      await this.destroy(workerId);
+      if (err instanceof NuboError) throw err;
+      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot specialise the stem cell: ${(err as Error).message}`);
+    }
+  }
+
+  /** One POST to a worker's runtime, on its socket or its published port; answers the JSON reply. */
+  private async callRuntime<T>(runtimeAddress: string, path: string, secret: string, body: string): Promise<T> {
+    const socketPath = runtimeAddress.startsWith('unix:') ? runtimeAddress.slice('unix:'.length) : null;
+    const dispatcher = socketPath ? new Agent({ connect: { socketPath } }) : undefined;
+    try {
+      const response = await fetch(`${socketPath ? 'http://worker' : `http://${runtimeAddress}`}${path}`, {
+        method: 'POST',
+        body,
+        headers: { [workerSecretHeader]: secret, 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(startTimeoutMs),
+        ...(dispatcher ? { dispatcher } : {}),
+      });
+      return (await response.json()) as T;
+    } finally {
+      await dispatcher?.close();
+    }
+  }
+
+  /** Creates and starts a hardened container of `key`'s kind with `codeDir` bound read-only at /code, and waits for its runtime. */
+  private async launch(
+    workerId: string,
+    key: StemKey,
+    run: {
+      env: Record<string, string>;
+      codeDir: string;
+      labels: Record<string, string>;
+      secret: string;
+      ready: 'handler' | 'listening';
+    },
+  ): Promise<SandboxWorker> {
     const { docker, managerId, advertiseIp } = this.options;
-    const offline = spec.network === 'none';
+    const offline = key.network === 'none';
     let socketDir: string | null = null;
     if (offline) {
       // The container has no network at all; its runtime listens on a socket in this directory.
@@ -186,40 +278,25 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
       await mkdir(socketDir, { recursive: true, mode: 0o700 });
       await chown(socketDir, sandboxUser.uid, sandboxUser.gid);
     }
+    const env = { ...run.env, ...(offline ? { NUBO_RUNTIME_SOCKET: `${containerSocketDir}/worker.sock` } : {}) };
     for (let attempt = 0; ; attempt++) {
       const hostPort = offline ? null : this.allocatePort();
-      const memory = spec.memoryMb * MiB;
+      const memory = key.memoryMb * MiB;
       let containerId: string | undefined;
       const t0 = performance.now();
       try {
         const container = await docker.createContainer({
           name: `nubo-${workerId}`,
-          Image: this.imageOf(spec.runtime),
+          Image: this.imageOf(key.runtime),
           User: `${sandboxUser.uid}:${sandboxUser.gid}`,
-          Env: [
-            ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-            'HOME=/tmp',
-            'TMPDIR=/tmp',
-            'PATH=/usr/bin:/bin',
-            ...Object.entries(
-              workerEnvironment(spec, secret, {
-                NUBO_MEMORY_SOURCE: 'cgroup',
-                ...(offline ? { NUBO_RUNTIME_SOCKET: `${containerSocketDir}/worker.sock` } : {}),
-              }),
-            ).map(([k, v]) => `${k}=${v}`),
-          ],
-          Labels: {
-            'nubo.manager': managerId,
-            'nubo.worker': workerId,
-            'nubo.function': spec.functionId,
-            'nubo.version': String(spec.version),
-          },
+          Env: ['HOME=/tmp', 'TMPDIR=/tmp', 'PATH=/usr/bin:/bin', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
+          Labels: { 'nubo.manager': managerId, 'nubo.worker': workerId, ...run.labels },
           ...(hostPort === null ? {} : { ExposedPorts: { [`${containerPort}/tcp`]: {} } }),
           HostConfig: {
             ...(hostPort === null
               ? {}
               : { PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: advertiseIp, HostPort: String(hostPort) }] } }),
-            Binds: [`${codeDir}:/code:ro`, ...(socketDir ? [`${socketDir}:${containerSocketDir}`] : [])],
+            Binds: [`${run.codeDir}:/code:ro`, ...(socketDir ? [`${socketDir}:${containerSocketDir}`] : [])],
             ReadonlyRootfs: true,
             Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' },
             Memory: memory,
@@ -234,17 +311,29 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
           },
         });
         containerId = container.id;
-        const running: RunningContainer = { containerId, hostPort, destroying: false, socketDir, relay: null };
+        const runtimeAddress = socketDir ? `unix:${join(socketDir, 'worker.sock')}` : `${advertiseIp}:${hostPort}`;
+        const running: RunningContainer = {
+          containerId,
+          hostPort,
+          destroying: false,
+          socketDir,
+          relay: null,
+          runtimeAddress,
+          address: runtimeAddress,
+          stemCodeDir: null,
+          stemToken: null,
+        };
         this.workers.set(workerId, running);
-        const address = socketDir ? `unix:${join(socketDir, 'worker.sock')}` : `${advertiseIp}:${hostPort}`;
         const t1 = performance.now();
         await container.start();
         const t2 = performance.now();
-        await this.waitUntilReady(container, address, secret);
+        await this.waitUntilReady(container, runtimeAddress, run.secret, run.ready);
         this.options.onStartTimings?.({ createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 });
-        if (!socketDir || !this.options.relaySockets) return { workerId, address };
-        running.relay = await relayToSocket(advertiseIp, join(socketDir, 'worker.sock'));
-        return { workerId, address: `${advertiseIp}:${running.relay.port}` };
+        if (socketDir && this.options.relaySockets) {
+          running.relay = await relayToSocket(advertiseIp, join(socketDir, 'worker.sock'));
+          running.address = `${advertiseIp}:${running.relay.port}`;
+        }
+        return { workerId, address: running.address };
       } catch (err) {
         await this.destroy(workerId).catch(() => undefined);
         if (!containerId && hostPort !== null) this.usedPorts.delete(hostPort);
@@ -255,12 +344,17 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     }
   }
 
-  private async waitUntilReady(container: Docker.Container, address: string, secret: string): Promise<void> {
+  private async waitUntilReady(
+    container: Docker.Container,
+    address: string,
+    secret: string,
+    ready: 'handler' | 'listening',
+  ): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
     const socketPath = address.startsWith('unix:') ? address.slice('unix:'.length) : null;
     const dispatcher = socketPath ? new Agent({ connect: { socketPath } }) : undefined;
     try {
-      await this.pollHealth(container, socketPath ? 'http://worker' : `http://${address}`, secret, deadline, dispatcher);
+      await this.pollHealth(container, socketPath ? 'http://worker' : `http://${address}`, secret, deadline, dispatcher, ready);
     } finally {
       await dispatcher?.close();
     }
@@ -272,6 +366,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     secret: string,
     deadline: number,
     dispatcher: Agent | undefined,
+    ready: 'handler' | 'listening',
   ): Promise<void> {
     for (;;) {
       const answer = await fetch(`${origin}/healthz`, {
@@ -282,7 +377,8 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         .then(async (r) => ({ status: r.status, body: (await r.json()) as HealthReply }))
         // Not listening yet, or an answer that is not a health reply in time: not ready yet.
         .catch(() => null);
-      if (answer?.status === 200) return;
+      // A stem cell has no handler yet: that it answers at all is its readiness.
+      if (answer?.status === 200 || (answer && ready === 'listening')) return;
       if (answer && !answer.body.ready) {
         throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', answer.body.error.message, { errorType: answer.body.error.type });
       }
@@ -338,6 +434,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     await container.remove({ force: true }).catch(() => undefined);
     worker.relay?.close();
     if (worker.socketDir) await rm(worker.socketDir, { recursive: true, force: true });
+    if (worker.stemCodeDir) await rm(worker.stemCodeDir, { recursive: true, force: true });
     this.workers.delete(workerId);
     if (worker.hostPort !== null) this.usedPorts.delete(worker.hostPort);
     return exit;

@@ -16,6 +16,7 @@ import type {
   RuntimeError,
   RuntimeReply,
   SpecialiseMessage,
+  StemCellEnvironment,
   WorkerEnvironment,
   WorkerSecretHeader,
 } from '../protocol.js';
@@ -51,7 +52,12 @@ function adoptEnvironment(env: Partial<WorkerEnvironment>): void {
   for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
 }
 if (!stemCell) adoptEnvironment(process.env as Partial<WorkerEnvironment>);
-else for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
+else {
+  // A container's stem cell has no IPC channel: its one control call carries this token instead of a secret.
+  const token = (startEnv as Partial<StemCellEnvironment>).NUBO_STEM_TOKEN;
+  secretDigest = token ? createHash('sha256').update(token).digest() : null;
+  for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
+}
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: RuntimeError };
 type IncomingInvoke = Omit<Partial<InvokeRequest>, 'context'> & { context?: Partial<InvokeRequest['context']> };
@@ -180,6 +186,16 @@ const server = createServer((req, res) => {
     );
     return;
   }
+  if (req.method === 'POST' && req.url === '/specialise' && stemCell && !specialised) {
+    readJson(req)
+      .then(async (body) => {
+        specialise((body as { env?: Record<string, string> }).env ?? {});
+        await load();
+        send(res, 200, handler ? { ready: true } : { ready: false, error: describeError(initError) });
+      })
+      .catch((err: unknown) => send(res, 400, { ready: false, error: describeError(err) }));
+    return;
+  }
   if (req.method !== 'POST' || req.url !== '/invoke') {
     send(res, 404, { ok: false, error: { type: 'NotFound', message: 'Use POST /invoke or GET /healthz.' } });
     return;
@@ -223,12 +239,16 @@ function awaitSpecialisation(port: number): void {
       process.stderr.write('nubo runtime: refused a second specialisation: this worker already runs a function\n');
       return;
     }
-    specialised = true;
-    const env = message.env as Partial<WorkerEnvironment> & Record<string, string>;
-    for (const [name, value] of Object.entries(env)) process.env[name] = value;
-    adoptEnvironment(env);
+    specialise(message.env);
     void load().then(() => process.send?.(readiness(port)));
   });
+}
+
+/** Becomes one function's worker: its environment, the runtime's settings and its secret (the stem token is void from now on). */
+function specialise(env: Record<string, string>): void {
+  specialised = true;
+  for (const [name, value] of Object.entries(env)) process.env[name] = value;
+  adoptEnvironment(env as Partial<WorkerEnvironment>);
 }
 
 async function main(): Promise<void> {
