@@ -52,6 +52,16 @@ if (needsPythonTools) {
   }
 }
 
+const needsBrowser = selected.some((file) => /console/.test(relative(root, file)));
+if (needsBrowser) {
+  console.log('Installing Chromium for the console tests when missing (scripts/services/install.sh browser)…');
+  const browser = spawnSync('bash', [join(repo, 'scripts', 'services', 'install.sh'), 'browser'], { stdio: 'inherit' });
+  if (browser.status !== 0) {
+    console.error('Chromium could not be installed: the web console tests cannot run. Fix the error above.');
+    process.exit(1);
+  }
+}
+
 const needsServices = selected.some((file) => /(distributed|production-adapters)/.test(relative(root, file)));
 if (needsServices) {
   console.log('Starting the services the distributed tests need (scripts/services/start.sh)…');

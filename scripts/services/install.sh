@@ -3,16 +3,17 @@
 #   Redis + Sentinel, MariaDB, Docker engine (Debian packages), FerretDB v1.24.2 (Go module, SQLite
 #   backend, built through the small launcher in ferretdb-launcher/), and the process sandbox's
 #   isolation tools: bubblewrap, slirp4netns, iproute2 (Debian packages), and the Lambda API tests'
-#   tools: the AWS CLI (awscli from PyPI) in a virtualenv whose pip also installs functions' packages.
+#   tools: the AWS CLI (awscli from PyPI) in a virtualenv whose pip also installs functions' packages,
+#   and the console tests' browser: Debian's chromium (driven by the npm devDependency playwright-core).
 # The S3-compatible server (s3rver) is an npm devDependency and needs no step here.
-# Usage: scripts/services/install.sh [redis] [mariadb] [docker] [ferretdb] [isolation] [python-tools]   (default: all)
+# Usage: scripts/services/install.sh [redis] [mariadb] [docker] [ferretdb] [isolation] [python-tools] [browser]   (default: all)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin_dir="${NUBO_SERVICES_DIR:-$root/.services}/bin"
 python_tools="${NUBO_SERVICES_DIR:-$root/.services}/python-tools"
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(redis mariadb docker ferretdb isolation python-tools)
+[ ${#wanted[@]} -gt 0 ] || wanted=(redis mariadb docker ferretdb isolation python-tools browser)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -37,6 +38,7 @@ for item in "${wanted[@]}"; do
     mariadb) apt_install mariadb-server mariadb-client ;;
     docker) apt_install docker.io iproute2 ;;
     isolation) apt_install bubblewrap slirp4netns iproute2 ;;
+    browser) apt_install chromium fonts-dejavu-core ;;
     ferretdb)
       if [ ! -x "$bin_dir/ferretdb-launcher" ]; then
         command -v go >/dev/null || { echo "[install] FerretDB needs Go 1.24+: apt-get install golang, then run this again" >&2; exit 1; }
@@ -54,6 +56,6 @@ for item in "${wanted[@]}"; do
         echo "[install] AWS CLI ready: $python_tools/bin/aws"
       fi
       ;;
-    *) echo "[install] unknown service '$item': use redis, mariadb, docker, ferretdb, isolation or python-tools" >&2; exit 2 ;;
+    *) echo "[install] unknown service '$item': use redis, mariadb, docker, ferretdb, isolation, python-tools or browser" >&2; exit 2 ;;
   esac
 done

@@ -14,7 +14,7 @@ case "$action" in
       port=$base; [ "$role" = replica ] && port=$((base + 1))
       if redis-cli -p "$port" ping >/dev/null 2>&1; then continue; fi
       extra=(); [ "$role" = replica ] && extra=(--replicaof 127.0.0.1 "$base")
-      redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save '' --appendonly yes --appendfsync everysec \
+      redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save '' --appendonly yes --appendfsync everysec --appenddirname "appendonly-$port" \
         --dir "$dir" --pidfile "$dir/redis-$port.pid" --logfile "$dir/redis-$port.log" "${extra[@]}"
     done
     for i in 0 1 2; do

@@ -17,3 +17,4 @@ export * from './ports/invocation-queue.js';
 export * from './cron-schedule.js';
 export * from './async-settings.js';
 export * from './queue-policy.js';
+export * from './metrics-window.js';

@@ -163,7 +163,41 @@ export interface InvocationQuery {
   limit: number;
   /** Only records that started strictly before this time (ms since epoch). */
   before?: number;
+  /** Only records that started at or after this time (ms since epoch). */
+  since?: number;
   cold?: boolean;
+  status?: InvocationStatus;
+  version?: number;
+  /** Only records whose captured output contains this text (any case). */
+  text?: string;
+}
+
+/** One window of a function's invocations cut into equal buckets: [from, to) in steps of stepMs. */
+export interface MetricsQuery {
+  from: number;
+  to: number;
+  stepMs: number;
+}
+
+/** The invocations that started in [start, start + step): every number is computed by the store. */
+export interface MetricsBucket {
+  start: number;
+  count: number;
+  byStatus: Partial<Record<InvocationStatus, number>>;
+  coldCount: number;
+  /** Nearest-rank duration percentiles; null in an empty bucket. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  /** Cold starts' init time (over the records that have one): nearest-rank median and largest. */
+  initP50Ms: number | null;
+  initMaxMs: number | null;
+  /** Time waiting for a worker: nearest-rank median and largest. */
+  queueP50Ms: number | null;
+  queueMaxMs: number | null;
+  /** The most memory any call used, and the largest limit, in the bucket. */
+  memoryMaxMb: number | null;
+  memoryLimitMb: number | null;
 }
 
 export interface InvocationStats {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { callerRequestId, newRequestId, NuboError, requestIdHeader } from '@nubo/core';
@@ -21,6 +22,8 @@ import { systemRoutes } from './routes/system-routes.js';
 import { triggerRoutes } from './routes/trigger-routes.js';
 import { lambdaApiPrefix, lambdaRoutes } from './lambda-api/lambda-routes.js';
 import { asyncRoutes } from './routes/async-routes.js';
+import { adminRoutes } from './routes/admin-routes.js';
+import { consoleRoutes } from './console/console-routes.js';
 import { EventRunner } from './async/event-runner.js';
 
 export interface Gateway {
@@ -93,7 +96,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const auth = new Authenticator(deps.catalog, settings.keySealingSecret);
   const resolver = new FunctionResolver(deps.catalog);
 
+  await app.register(cookie);
   await app.register(systemRoutes(metrics));
+  await app.register(consoleRoutes());
   await app.register(signInRoutes(deps.catalog, auth, settings));
   await app.register(
     authenticatedRoutes(auth, settings.singleUserReason, [
@@ -102,6 +107,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
       invokeRoutes(deps, invoker, resolver),
       logRoutes(deps),
       asyncRoutes(deps, resolver),
+      adminRoutes(deps),
     ]),
   );
   await app.register(triggerRoutes(deps, auth, invoker, resolver));

@@ -5,6 +5,7 @@ import {
   invocationStatuses,
   invocationTriggers,
   lambdaRuntimeAliases,
+  maxMetricsBuckets,
   networkAccessModes,
   runtimeIds,
 } from '@nubo/core';
@@ -185,10 +186,54 @@ export const invocationSchema = z.object({
 export const logsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   before: z.coerce.number().int().min(0).optional().describe('only invocations that started before this time (ms since epoch)'),
+  since: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('only invocations that started at or after this time (ms since epoch)'),
   cold: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
+  status: z.enum(invocationStatuses).optional(),
+  version: z.coerce.number().int().min(1).optional(),
+  text: z.string().min(1).max(200).optional().describe('only invocations whose captured output contains this text (any case)'),
+});
+
+export const metricsQuerySchema = z.object({
+  from: z.coerce.number().int().min(0).optional().describe('window start, ms since epoch (default: an hour before `to`)'),
+  to: z.coerce.number().int().min(0).optional().describe('window end, ms since epoch (default: now)'),
+  step: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .optional()
+    .describe(`bucket width in ms (default 60000); at most ${maxMetricsBuckets} buckets`),
+});
+
+export const metricsBucketSchema = z.object({
+  start: z.number(),
+  count: z.number(),
+  byStatus: z.record(z.string(), z.number()),
+  coldCount: z.number(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  initP50Ms: z.number().nullable().describe("cold starts' init time, median"),
+  initMaxMs: z.number().nullable(),
+  queueP50Ms: z.number().nullable().describe('time waiting for a worker, median'),
+  queueMaxMs: z.number().nullable(),
+  memoryMaxMb: z.number().nullable().describe('the most memory one call used'),
+  memoryLimitMb: z.number().nullable(),
+});
+
+export const metricsSchema = z.object({
+  name: z.string(),
+  from: z.number(),
+  to: z.number(),
+  stepMs: z.number(),
+  buckets: z.array(metricsBucketSchema),
 });
 
 export const statsSchema = z.object({
@@ -240,3 +285,52 @@ export const queuedAnswerSchema = z.object({
 export const deadLetterParamsSchema = z.object({ name: z.string(), requestId: z.string() });
 export const scheduleParamsSchema = z.object({ name: z.string(), schedule: z.string() });
 export const deadLettersQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
+
+export const liveWorkerSchema = z.object({
+  id: z.string(),
+  address: z.string(),
+  managerId: z.string(),
+  version: z.number(),
+  state: z.enum(['idle', 'busy']),
+  startedAt: z.number(),
+  lastUsedAt: z.number(),
+  initMs: z.number(),
+});
+
+const managerViewSchema = z.object({
+  id: z.string(),
+  capacity: z.object({ workers: z.number(), memoryMb: z.number() }),
+  used: z.object({ workers: z.number(), memoryMb: z.number() }),
+  draining: z.boolean(),
+  evictions: z.record(z.string(), z.number()),
+});
+
+export const clusterSchema = z.object({
+  managers: z.array(managerViewSchema),
+  functions: z.array(
+    z.object({
+      owner: z.string(),
+      name: z.string(),
+      activeVersion: z.number(),
+      liveWorkers: z.number(),
+      idleWorkers: z.number(),
+    }),
+  ),
+  totals: z.object({
+    managers: z.number(),
+    draining: z.number(),
+    workers: z.number(),
+    memoryMb: z.number(),
+    memoryUsedMb: z.number(),
+    liveWorkers: z.number(),
+    idleWorkers: z.number(),
+  }),
+});
+
+export const adminUserSchema = userSchema.extend({ functions: z.number() });
+
+export const runtimeSchema = z.object({
+  id: z.enum(runtimeIds),
+  available: z.boolean().describe('a live manager can run it now'),
+  deprecation: z.string().nullable(),
+});

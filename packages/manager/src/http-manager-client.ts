@@ -121,6 +121,7 @@ export class HttpManagerClient implements ManagerClient {
     return (await this.registry.alive()).map((m) => ({
       id: m.id,
       capacity: { workers: m.capacity, memoryMb: m.memoryMb },
+      used: { workers: m.running, memoryMb: m.memoryUsedMb },
       draining: m.draining,
       evictions: m.evictions ?? { room: 0, 'idle-ttl': 0 },
     }));

@@ -18,8 +18,8 @@ export class InProcessManagerClient implements ManagerClient {
   }
 
   async loads(): Promise<ManagerLoadView[]> {
-    const { capacity, draining, evictions } = this.manager.load();
-    return [{ id: this.manager.id, capacity, draining, evictions }];
+    const { capacity, draining, evictions, workers, memoryMb } = this.manager.load();
+    return [{ id: this.manager.id, capacity, used: { workers, memoryMb }, draining, evictions }];
   }
 
   async close(): Promise<void> {}

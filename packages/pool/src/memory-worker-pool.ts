@@ -4,6 +4,7 @@ import {
   type Acquisition,
   type AcquireOptions,
   type IdleWorker,
+  type LiveWorker,
   type WarmOptions,
   type WorkerInfo,
   type WorkerPool,
@@ -227,6 +228,16 @@ export class MemoryWorkerPool implements WorkerPool {
       }
     }
     return result.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+  }
+
+  async liveWorkers(key: string): Promise<LiveWorker[]> {
+    const state = this.keys.get(key);
+    if (!state) return [];
+    const lastUsedAt = (worker: WorkerInfo) => this.lastUsed.get(worker.id) ?? worker.startedAt;
+    return [
+      ...state.idle.map((worker) => ({ worker, idle: true, lastUsedAt: lastUsedAt(worker) })),
+      ...[...state.leased.values()].map(({ worker }) => ({ worker, idle: false, lastUsedAt: lastUsedAt(worker) })),
+    ].sort((a, b) => a.worker.startedAt - b.worker.startedAt);
   }
 
   async liveCount(key: string): Promise<number> {

@@ -5,6 +5,7 @@ import {
   type Acquisition,
   type AcquireOptions,
   type IdleWorker,
+  type LiveWorker,
   type WarmOptions,
   type WorkerInfo,
   type WorkerPool,
@@ -243,21 +244,40 @@ export class RedisWorkerPool implements WorkerPool {
     return this.run<number>('drop-manager', [k.managerWorkers(managerId), k.idle(managerId), k.draining, k.leases], [managerId]);
   }
 
+  /** The workers' hashes, in one round trip; a worker dropped meanwhile is left out. */
+  private async readWorkers(addresses: string[]): Promise<IdleWorker[]> {
+    if (addresses.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const address of addresses) pipeline.hgetall(this.keys.worker(address));
+    const hashes = (await pipeline.exec()) ?? [];
+    return hashes
+      .map(([, hash]) => hash as Record<string, string>)
+      .filter((hash) => hash?.id)
+      .map((hash) => {
+        const { lastUsedAt, ...worker } = fromHashFields(Object.entries(hash).flat());
+        return { worker, lastUsedAt };
+      });
+  }
+
   async idleWorkers(managerId: string): Promise<IdleWorker[]> {
     try {
-      const addresses = await this.redis.zrange(this.keys.idle(managerId), 0, -1);
-      if (addresses.length === 0) return [];
-      const pipeline = this.redis.pipeline();
-      for (const address of addresses) pipeline.hgetall(this.keys.worker(address));
-      const hashes = (await pipeline.exec()) ?? [];
-      return hashes
-        .map(([, hash]) => hash as Record<string, string>)
-        .filter((hash) => hash?.id)
-        .map((hash) => {
-          const { lastUsedAt, ...worker } = fromHashFields(Object.entries(hash).flat());
-          return { worker, lastUsedAt };
-        })
-        .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+      const workers = await this.readWorkers(await this.redis.zrange(this.keys.idle(managerId), 0, -1));
+      return workers.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+    } catch (err) {
+      return poolUnavailable(err);
+    }
+  }
+
+  async liveWorkers(key: string): Promise<LiveWorker[]> {
+    try {
+      const [addresses, idle] = await Promise.all([
+        this.redis.smembers(this.keys.live(key)),
+        this.redis.lrange(this.keys.pool(key), 0, -1),
+      ]);
+      const idleSet = new Set(idle);
+      return (await this.readWorkers(addresses))
+        .map(({ worker, lastUsedAt }) => ({ worker, idle: idleSet.has(worker.address), lastUsedAt }))
+        .sort((a, b) => a.worker.startedAt - b.worker.startedAt);
     } catch (err) {
       return poolUnavailable(err);
     }

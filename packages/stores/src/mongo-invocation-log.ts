@@ -1,7 +1,11 @@
 import { MongoClient, type Collection, type Filter } from 'mongodb';
 import {
+  emptyBuckets,
+  nearestRank,
   NuboError,
   redactUrl,
+  type MetricsBucket,
+  type MetricsQuery,
   type InvocationLog,
   type InvocationQuery,
   type InvocationRecord,
@@ -27,6 +31,26 @@ export interface MongoLogOptions {
 }
 
 const batchSize = 1000;
+/** Buckets of one metrics query aggregated at once. */
+const metricsConcurrency = 8;
+
+interface MetricsGroup {
+  _id: { status: InvocationStatus; cold: boolean };
+  n: number;
+}
+
+type RankedField = 'durationMs' | 'initMs' | 'queueMs' | 'memoryUsedMb' | 'memoryLimitMb';
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
 
 function storeUnavailable(err: unknown): never {
   throw new NuboError(
@@ -169,7 +193,11 @@ export class MongoInvocationLog implements InvocationLog {
     await this.readAfterFlush();
     const filter: Filter<Document> = { ownerId, functionName };
     if (query.before !== undefined) filter.startedAt = { $lt: query.before };
+    if (query.since !== undefined) filter.startedAt = { ...(filter.startedAt as object), $gte: query.since };
     if (query.cold !== undefined) filter.cold = query.cold;
+    if (query.status !== undefined) filter.status = query.status;
+    if (query.version !== undefined) filter.version = query.version;
+    if (query.text !== undefined) filter.logs = { $regex: escapeRegExp(query.text), $options: 'i' };
     const docs = await this.collection
       .find(filter)
       .sort({ startedAt: -1, _id: -1 })
@@ -226,6 +254,78 @@ export class MongoInvocationLog implements InvocationLog {
       p99Ms,
       byStatus,
     };
+  }
+
+  /**
+   * One small aggregation per bucket, and one indexed query per percentile of a bucket that has
+   * records: FerretDB (which the tests run on) groups only by fields, so buckets cannot be a
+   * computed group key, and it has no $percentile. A console window has tens of buckets.
+   */
+  async metrics(ownerId: string, functionName: string, query: MetricsQuery): Promise<MetricsBucket[]> {
+    await this.readAfterFlush();
+    const buckets = emptyBuckets(query);
+    await eachLimited(buckets, metricsConcurrency, async (bucket) => {
+      const match = {
+        ownerId,
+        functionName,
+        startedAt: { $gte: bucket.start, $lt: Math.min(bucket.start + query.stepMs, query.to) },
+      };
+      const groups = await this.collection
+        .aggregate<MetricsGroup>([
+          { $match: match },
+          {
+            $group: {
+              _id: { status: '$status', cold: '$cold' },
+              n: { $sum: 1 },
+            },
+          },
+        ])
+        .toArray()
+        .catch(storeUnavailable);
+      if (groups.length === 0) return;
+      for (const g of groups) {
+        bucket.count += g.n;
+        bucket.byStatus[g._id.status] = (bucket.byStatus[g._id.status] ?? 0) + g.n;
+        if (g._id.cold) bucket.coldCount += g.n;
+      }
+      // The value at a rank of the bucket's records sorted by one field (nulls sort first): FerretDB has
+      // no $max, and $sum only counts.
+      const ranked = async (field: RankedField, rank: number, filter: Filter<Document> = match): Promise<number | null> => {
+        const [doc] = await this.collection
+          .find(filter, { projection: { [field]: 1 } })
+          .sort({ [field]: 1 })
+          .skip(rank - 1)
+          .limit(1)
+          .toArray()
+          .catch(storeUnavailable);
+        return doc?.[field] ?? null;
+      };
+      const n = bucket.count;
+      const withInit = { ...match, initMs: { $ne: null } };
+      const initCount = await this.collection.countDocuments(withInit).catch(storeUnavailable);
+      [
+        bucket.p50Ms,
+        bucket.p95Ms,
+        bucket.p99Ms,
+        bucket.initP50Ms,
+        bucket.initMaxMs,
+        bucket.queueP50Ms,
+        bucket.queueMaxMs,
+        bucket.memoryMaxMb,
+        bucket.memoryLimitMb,
+      ] = await Promise.all([
+        ranked('durationMs', nearestRank(0.5, n)),
+        ranked('durationMs', nearestRank(0.95, n)),
+        ranked('durationMs', nearestRank(0.99, n)),
+        initCount > 0 ? ranked('initMs', nearestRank(0.5, initCount), withInit) : null,
+        ranked('initMs', n),
+        ranked('queueMs', nearestRank(0.5, n)),
+        ranked('queueMs', n),
+        ranked('memoryUsedMb', n),
+        ranked('memoryLimitMb', n),
+      ]);
+    });
+    return buckets;
   }
 
   async close(): Promise<void> {

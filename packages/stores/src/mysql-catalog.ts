@@ -282,6 +282,16 @@ export class MysqlCatalog implements Catalog {
     ).map(toFunction);
   }
 
+  async listUsers(): Promise<User[]> {
+    return (await this.rows<UserRow>('SELECT * FROM users ORDER BY created_at, username')).map(toUser);
+  }
+
+  async listAllFunctions(): Promise<FunctionRecord[]> {
+    return (await this.rows<FunctionRow>(`${selectFunction} WHERE f.active_version > 0 ORDER BY f.owner_id, f.name`)).map(
+      toFunction,
+    );
+  }
+
   async getVersion(functionId: string, version: number): Promise<FunctionVersion | null> {
     return this.versions.get(functionId, version, async () => {
       const [row] = await this.rows<VersionRow>('SELECT * FROM versions WHERE function_id = ? AND version = ?', [

@@ -61,6 +61,8 @@ export class SqliteCatalog implements Catalog {
       fnByOwnerName: db.prepare<[string, string], FunctionRow>(`${selectFunction} WHERE u.username = ? AND f.name = ?`),
       fnById: db.prepare<[string], FunctionRow>(`${selectFunction} WHERE f.id = ?`),
       fnsOf: db.prepare<[string], FunctionRow>(`${selectFunction} WHERE f.owner_id = ? ORDER BY f.name`),
+      allFns: db.prepare<[], FunctionRow>(`${selectFunction} WHERE f.active_version > 0 ORDER BY f.owner_id, f.name`),
+      allUsers: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY created_at, username'),
       insertFn: db.prepare(
         'INSERT INTO functions (id, owner_id, name, public, active_version, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
       ),
@@ -215,6 +217,14 @@ export class SqliteCatalog implements Catalog {
       .all(ownerId)
       .filter((row) => row.active_version > 0)
       .map(toFunction);
+  }
+
+  async listUsers(): Promise<User[]> {
+    return this.stmt.allUsers.all().map(toUser);
+  }
+
+  async listAllFunctions(): Promise<FunctionRecord[]> {
+    return this.stmt.allFns.all().map(toFunction);
   }
 
   async getVersion(functionId: string, version: number): Promise<FunctionVersion | null> {

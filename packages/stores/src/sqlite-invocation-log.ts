@@ -1,4 +1,13 @@
-import type { InvocationLog, InvocationQuery, InvocationRecord, InvocationStats, InvocationStatus } from '@nubo/core';
+import {
+  emptyBuckets,
+  type InvocationLog,
+  type InvocationQuery,
+  type InvocationRecord,
+  type InvocationStats,
+  type InvocationStatus,
+  type MetricsBucket,
+  type MetricsQuery,
+} from '@nubo/core';
 import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 
 interface Row {
@@ -49,6 +58,29 @@ const toRecord = (row: Row): InvocationRecord => ({
   workerId: row.worker_id,
 });
 
+interface MetricsParams {
+  ownerId: string;
+  functionName: string;
+  from: number;
+  to: number;
+  step: number;
+}
+
+interface MetricsRow {
+  b: number;
+  n: number;
+  cold: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  init_p50: number | null;
+  init_max: number | null;
+  queue_p50: number;
+  queue_max: number;
+  memory_max: number | null;
+  limit_max: number;
+}
+
 /** Records are batched in memory and written in one transaction shortly after, off the request path. */
 const flushDelayMs = 100;
 const maxBatch = 500;
@@ -62,8 +94,37 @@ export class SqliteInvocationLog implements InvocationLog {
   private readonly insert;
   private readonly writeBatch;
 
+  private readonly metricsStatement;
+  private readonly metricsByStatusStatement;
+
   constructor(file: string) {
     this.db = openSqlite(file, 'sqlite-invocations');
+    // Nearest-rank percentiles per bucket from each row's rank within its bucket: ceil(p × n) in integers.
+    this.metricsStatement = this.db.prepare<MetricsParams, MetricsRow>(
+      `WITH r AS (
+         SELECT CAST((started_at - @from) / @step AS INTEGER) AS b, cold, duration_ms, init_ms, queue_ms, memory_used_mb, memory_limit_mb,
+           ROW_NUMBER() OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER) ORDER BY duration_ms) AS rn,
+           ROW_NUMBER() OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER) ORDER BY init_ms IS NULL, init_ms) AS init_rn,
+           ROW_NUMBER() OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER) ORDER BY queue_ms) AS queue_rn,
+           COUNT(*) OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER)) AS total,
+           COUNT(init_ms) OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER)) AS init_total
+         FROM invocations
+         WHERE owner_id = @ownerId AND function_name = @functionName AND started_at >= @from AND started_at < @to)
+       SELECT b, COUNT(*) AS n, SUM(cold) AS cold,
+         MAX(CASE WHEN rn = MAX(1, (50 * total + 99) / 100) THEN duration_ms END) AS p50,
+         MAX(CASE WHEN rn = MAX(1, (95 * total + 99) / 100) THEN duration_ms END) AS p95,
+         MAX(CASE WHEN rn = MAX(1, (99 * total + 99) / 100) THEN duration_ms END) AS p99,
+         MAX(CASE WHEN init_total > 0 AND init_rn = MAX(1, (50 * init_total + 99) / 100) THEN init_ms END) AS init_p50,
+         MAX(init_ms) AS init_max,
+         MAX(CASE WHEN queue_rn = MAX(1, (50 * total + 99) / 100) THEN queue_ms END) AS queue_p50, MAX(queue_ms) AS queue_max,
+         MAX(memory_used_mb) AS memory_max, MAX(memory_limit_mb) AS limit_max
+       FROM r GROUP BY b`,
+    );
+    this.metricsByStatusStatement = this.db.prepare<MetricsParams, { b: number; status: InvocationStatus; n: number }>(
+      `SELECT CAST((started_at - @from) / @step AS INTEGER) AS b, status, COUNT(*) AS n FROM invocations
+       WHERE owner_id = @ownerId AND function_name = @functionName AND started_at >= @from AND started_at < @to
+       GROUP BY b, status`,
+    );
     this.insert = this.db.prepare(
       `INSERT OR IGNORE INTO invocations (request_id, attempt, owner_id, function_id, function_name, version, trigger, started_at,
          duration_ms, init_ms, cold, stem_cell, queue_ms, memory_used_mb, memory_limit_mb, status, error_type, error_message, logs,
@@ -104,9 +165,25 @@ export class SqliteInvocationLog implements InvocationLog {
       conditions.push('started_at < ?');
       params.push(query.before);
     }
+    if (query.since !== undefined) {
+      conditions.push('started_at >= ?');
+      params.push(query.since);
+    }
     if (query.cold !== undefined) {
       conditions.push('cold = ?');
       params.push(query.cold ? 1 : 0);
+    }
+    if (query.status !== undefined) {
+      conditions.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.version !== undefined) {
+      conditions.push('version = ?');
+      params.push(query.version);
+    }
+    if (query.text !== undefined) {
+      conditions.push("logs LIKE ? ESCAPE '\\'");
+      params.push(`%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
     const sql = `SELECT * FROM invocations WHERE ${conditions.join(' AND ')} ORDER BY started_at DESC, rowid DESC LIMIT ?`;
     return this.db
@@ -157,6 +234,34 @@ export class SqliteInvocationLog implements InvocationLog {
       p99Ms: at(0.99),
       byStatus,
     };
+  }
+
+  async metrics(ownerId: string, functionName: string, query: MetricsQuery): Promise<MetricsBucket[]> {
+    this.flushNow();
+    const buckets = emptyBuckets(query);
+    const params = { ownerId, functionName, from: query.from, to: query.to, step: query.stepMs };
+    for (const row of this.metricsStatement.all(params)) {
+      const bucket = buckets[row.b];
+      if (!bucket) continue;
+      Object.assign(bucket, {
+        count: row.n,
+        coldCount: row.cold,
+        p50Ms: row.p50,
+        p95Ms: row.p95,
+        p99Ms: row.p99,
+        initP50Ms: row.init_p50,
+        initMaxMs: row.init_max,
+        queueP50Ms: row.queue_p50,
+        queueMaxMs: row.queue_max,
+        memoryMaxMb: row.memory_max,
+        memoryLimitMb: row.limit_max,
+      });
+    }
+    for (const row of this.metricsByStatusStatement.all(params)) {
+      const bucket = buckets[row.b];
+      if (bucket) bucket.byStatus[row.status] = row.n;
+    }
+    return buckets;
   }
 
   async close(): Promise<void> {

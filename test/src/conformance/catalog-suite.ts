@@ -133,6 +133,22 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
         (await catalog.listFunctions(ann.id)).map((f) => f.name),
         ['same'],
       );
+      await catalog.addVersion(ben.id, 'undeployed', version('never'));
+      assert.deepEqual(
+        (await catalog.listAllFunctions()).map((f) => [f.ownerName, f.name]).sort(),
+        [
+          ['ann', 'same'],
+          ['ben', 'same'],
+        ],
+        'the admin view has every owner, and only deployed functions',
+      );
+      assert.deepEqual(
+        (await catalog.listUsers()).map((u) => [u.username, u.isAdmin]),
+        [
+          ['ann', true],
+          ['ben', false],
+        ],
+      );
       const removed = await catalog.deleteFunction(a.fn.id);
       assert.deepEqual(
         removed.map((v) => v.codeDigest),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { InvocationLog, InvocationRecord } from '@nubo/core';
+import { emptyBucket, type InvocationLog, type InvocationQuery, type InvocationRecord } from '@nubo/core';
 
 /** Every InvocationLog adapter must pass this suite unchanged. `create` gives an empty log. */
 export function invocationLogConformance(adapter: string, create: () => Promise<InvocationLog>): void {
@@ -87,6 +87,86 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
       assert.equal((await log.list('u1', 'fn', { limit: 100, cold: false })).length, 6);
       const foreign = (await log.list('u2', 'fn', { limit: 1 }))[0]!;
       assert.equal(await log.get('u1', foreign.requestId), null, "an owner cannot read another's record");
+      await log.close();
+    });
+
+    it('filters by status, version, start time and text in the output (any case, wildcards taken literally)', async () => {
+      const log = await create();
+      log.append(record({ functionName: 'filters', startedAt: 10, status: 'error', version: 1, logs: 'Disk FULL\n' }));
+      log.append(record({ functionName: 'filters', startedAt: 20, status: 'ok', version: 2, logs: '100% done_now\n' }));
+      log.append(record({ functionName: 'filters', startedAt: 30, status: 'ok', version: 2, logs: '100 percent\n' }));
+      const starts = async (query: Partial<InvocationQuery>) =>
+        (await log.list('u1', 'filters', { limit: 10, ...query })).map((r) => r.startedAt);
+      assert.deepEqual(await starts({ status: 'error' }), [10]);
+      assert.deepEqual(await starts({ version: 2 }), [30, 20]);
+      assert.deepEqual(await starts({ since: 20 }), [30, 20]);
+      assert.deepEqual(await starts({ since: 20, before: 30 }), [20]);
+      assert.deepEqual(await starts({ text: 'disk full' }), [10]);
+      assert.deepEqual(await starts({ text: '100%' }), [20], '% is no wildcard');
+      assert.deepEqual(await starts({ text: 'e_n' }), [20], '_ is no wildcard');
+      assert.deepEqual(await starts({ text: '(.*)' }), [], 'nor are regular expression characters');
+      await log.close();
+    });
+
+    it('cuts a window into buckets and aggregates each one in the store', async () => {
+      const log = await create();
+      const from = 60_000;
+      const stepMs = 10_000;
+      // Bucket 0: ten calls, durations 1..10, two of them cold (init 30 and 50), one timeout.
+      for (let i = 1; i <= 10; i++) {
+        log.append(
+          record({
+            functionName: 'metrics',
+            startedAt: from + i * 100,
+            durationMs: i,
+            cold: i <= 2,
+            initMs: i === 1 ? 30 : i === 2 ? 50 : null,
+            queueMs: i,
+            memoryUsedMb: 20 + i,
+            status: i === 10 ? 'timeout' : 'ok',
+          }),
+        );
+      }
+      // Bucket 2: one call at the bucket's very start; one record after the window, one before it.
+      log.append(record({ functionName: 'metrics', startedAt: from + 2 * stepMs, durationMs: 7, memoryUsedMb: null }));
+      log.append(record({ functionName: 'metrics', startedAt: from + 3 * stepMs }));
+      log.append(record({ functionName: 'metrics', startedAt: from - 1 }));
+      log.append(record({ functionName: 'metrics', ownerId: 'u2', startedAt: from + 5 }));
+      const buckets = await log.metrics('u1', 'metrics', { from, to: from + 3 * stepMs, stepMs });
+      assert.deepEqual(
+        buckets.map((b) => b.start),
+        [from, from + stepMs, from + 2 * stepMs],
+      );
+      assert.deepEqual(buckets[0], {
+        start: from,
+        count: 10,
+        byStatus: { ok: 9, timeout: 1 },
+        coldCount: 2,
+        p50Ms: 5,
+        p95Ms: 10,
+        p99Ms: 10,
+        initP50Ms: 30,
+        initMaxMs: 50,
+        queueP50Ms: 5,
+        queueMaxMs: 10,
+        memoryMaxMb: 30,
+        memoryLimitMb: 128,
+      });
+      assert.deepEqual(buckets[1], emptyBucket(from + stepMs));
+      assert.deepEqual(buckets[2], {
+        ...emptyBucket(from + 2 * stepMs),
+        count: 1,
+        byStatus: { ok: 1 },
+        p50Ms: 7,
+        p95Ms: 7,
+        p99Ms: 7,
+        queueP50Ms: 0,
+        queueMaxMs: 0,
+        memoryLimitMb: 128,
+      });
+      const partial = await log.metrics('u1', 'metrics', { from, to: from + 15_000, stepMs });
+      assert.equal(partial.length, 2, 'a last bucket cut short by the window still counts');
+      assert.equal((await log.metrics('u1', 'never', { from, to: from + stepMs, stepMs }))[0]?.count, 0);
       await log.close();
     });
 

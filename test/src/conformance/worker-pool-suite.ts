@@ -43,6 +43,25 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       await pool.close();
     });
 
+    it('lists the live workers of a key, each idle or busy', async () => {
+      const pool = await create();
+      const key = poolKey('listed', 1);
+      const busy = { ...worker('listed'), startedAt: 1 };
+      const idle = { ...worker('listed'), startedAt: 2 };
+      await startLeased(pool, key, busy);
+      await startLeased(pool, key, idle);
+      await pool.giveBack(idle);
+      assert.deepEqual(
+        (await pool.liveWorkers(key)).map((w) => [w.worker, w.idle]),
+        [
+          [busy, false],
+          [idle, true],
+        ],
+      );
+      assert.deepEqual(await pool.liveWorkers(poolKey('listed', 2)), []);
+      await pool.close();
+    });
+
     it('hands each idle worker to exactly one of many concurrent takers', async () => {
       const pool = await create();
       const key = poolKey('g', 1);

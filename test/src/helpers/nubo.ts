@@ -16,6 +16,8 @@ export const sandboxKind = process.env.NUBO_E2E_SANDBOX === 'docker' ? 'docker' 
 export interface TestNubo {
   /** One gateway's URL; `call` spreads requests over every gateway of the stack. */
   url: string;
+  /** Every gateway's URL (one in embedded mode). */
+  urls: string[];
   codeStore: CodeStore;
   /** Worker processes running on every node of the stack. */
   liveWorkers(): number;
@@ -88,6 +90,7 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
   };
   const nubo: TestNubo = {
     url: stack.urls[0]!,
+    urls: stack.urls,
     codeStore: stack.codeStore,
     liveWorkers: () => stack.sandboxes().reduce((sum, s) => sum + s.running().length, 0),
     async hostSeenByWorkers() {

@@ -50,6 +50,10 @@ export interface Catalog {
   getFunction(ownerId: string, name: string): Promise<FunctionRecord | null>;
   getFunctionByOwnerName(ownerName: string, name: string): Promise<FunctionRecord | null>;
   listFunctions(ownerId: string): Promise<FunctionRecord[]>;
+  /** Every user, oldest first (for the admin). */
+  listUsers(): Promise<User[]>;
+  /** Every owner's deployed functions, by owner then name (for the admin's view of the pool). */
+  listAllFunctions(): Promise<FunctionRecord[]>;
   getVersion(functionId: string, version: number): Promise<FunctionVersion | null>;
   listVersions(functionId: string): Promise<FunctionVersion[]>;
   /** The active version of every function that keeps warm workers (minWarm > 0), for the prewarmer. */

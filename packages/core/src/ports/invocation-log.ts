@@ -1,4 +1,4 @@
-import type { InvocationQuery, InvocationRecord, InvocationStats } from '../types.js';
+import type { InvocationQuery, InvocationRecord, InvocationStats, MetricsBucket, MetricsQuery } from '../types.js';
 
 /** Where every invocation ends up: exactly one record per accepted request. */
 export interface InvocationLog {
@@ -12,5 +12,7 @@ export interface InvocationLog {
   list(ownerId: string, functionName: string, query: InvocationQuery): Promise<InvocationRecord[]>;
   get(ownerId: string, requestId: string): Promise<InvocationRecord | null>;
   stats(ownerId: string, functionName: string): Promise<InvocationStats>;
+  /** Every bucket of the window, empty ones included, oldest first; aggregated by the store, not here. */
+  metrics(ownerId: string, functionName: string, query: MetricsQuery): Promise<MetricsBucket[]>;
   close(): Promise<void>;
 }

@@ -16,6 +16,8 @@ export interface StartOptions {
 export interface ManagerLoadView {
   id: string;
   capacity: { workers: number; memoryMb: number };
+  /** Live and starting workers (stem cells included) and the memory they reserve. */
+  used: { workers: number; memoryMb: number };
   draining: boolean;
   evictions: Record<EvictionReason, number>;
 }

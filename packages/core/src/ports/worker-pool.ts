@@ -36,6 +36,12 @@ export interface WarmOptions {
   maxWorkers: number;
 }
 
+export interface LiveWorker {
+  worker: WorkerInfo;
+  idle: boolean;
+  lastUsedAt: number;
+}
+
 export interface IdleWorker {
   worker: WorkerInfo;
   lastUsedAt: number;
@@ -93,6 +99,8 @@ export interface WorkerPool {
   dropManager(managerId: string): Promise<number>;
   /** Idle workers of one manager, oldest use first, for the idle reaper. */
   idleWorkers(managerId: string): Promise<IdleWorker[]>;
+  /** The live workers of a key, each idle or busy (leased), oldest start first: what a function's page shows. */
+  liveWorkers(key: string): Promise<LiveWorker[]>;
   /** Live workers of a key: idle + leased (starting ones excluded). */
   liveCount(key: string): Promise<number>;
   /** Idle workers of a key (the length of the seed's list). */

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { NuboError, type Catalog, type User } from '@nubo/core';
 import { bearerCredential } from '@nubo/http';
 import { TtlCache } from '../ttl-cache.js';
+import { assertSameSite, sessionCredential } from './console-session.js';
 import { KeySealer } from './key-sealing.js';
 import { hashApiKey, newApiKey } from './secrets.js';
 import { parseSigV4, signatureMatches, signingTimeProblem } from './sigv4.js';
@@ -69,16 +70,40 @@ export class Authenticator {
       }
       return null;
     }
-    const hash = hashApiKey(key);
-    const cached = this.cache.get(hash);
-    if (cached) return cached;
-    const user = await this.catalog.findUserByKeyHash(hash);
+    const user = await this.userOfKey(key);
     if (!user)
       throw new NuboError(
         'NUBO_ERR_AUTH_INVALID_KEY',
         'This API key is not valid: log in again (nubo login) or create a new key.',
       );
-    this.cache.set(hash, user);
+    return user;
+  }
+
+  /** The user of a console session cookie, or null when the request has none. An ended session is an error. */
+  async sessionUser(request: FastifyRequest): Promise<User | null> {
+    const credential = sessionCredential(request);
+    if (!credential) return null;
+    const user = await this.userOfKey(credential.apiKey);
+    if (!user) throw new NuboError('NUBO_ERR_AUTH_INVALID_KEY', 'Your console session has ended: sign in again.');
+    return user;
+  }
+
+  /** A key or, without one, the console's session cookie (and then only from the console itself). */
+  async requireUserOrSession(request: FastifyRequest): Promise<User> {
+    const keyUser = await this.optionalUser(request);
+    if (keyUser) return keyUser;
+    const sessionUser = await this.sessionUser(request);
+    if (!sessionUser) return this.requireUser(request);
+    assertSameSite(request);
+    return sessionUser;
+  }
+
+  private async userOfKey(key: string): Promise<User | null> {
+    const hash = hashApiKey(key);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const user = await this.catalog.findUserByKeyHash(hash);
+    if (user) this.cache.set(hash, user);
     return user;
   }
 

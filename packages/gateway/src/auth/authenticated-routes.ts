@@ -11,8 +11,8 @@ declare module 'fastify' {
 }
 
 /**
- * Registers routes that all need an API key in one encapsulated plugin: its onRequest hook resolves
- * the caller (401 before any body is read) and sets `request.user` for the handlers.
+ * Registers routes that all need an API key (or the console's session) in one encapsulated plugin:
+ * its onRequest hook resolves the caller (401 before any body is read) and sets `request.user`.
  */
 export function authenticatedRoutes(
   auth: Authenticator,
@@ -22,7 +22,7 @@ export function authenticatedRoutes(
   return async (app) => {
     app.decorateRequest('user', null as unknown as User);
     app.addHook('onRequest', async (request) => {
-      request.user = await auth.requireUser(request);
+      request.user = await auth.requireUserOrSession(request);
       if (singleUserReason && !request.user.isAdmin) throw singleUserError(singleUserReason);
     });
     for (const register of routes) await app.register(register);

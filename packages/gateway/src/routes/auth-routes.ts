@@ -1,7 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NuboError, isValidUsername, usernameRule, type Catalog } from '@nubo/core';
+import { NuboError, isValidUsername, usernameRule, type Catalog, type User } from '@nubo/core';
 import type { Authenticator } from '../auth/authenticate.js';
+import {
+  assertSameSite,
+  clearSessionCookie,
+  sessionCredential,
+  sessionKeyName,
+  setSessionCookie,
+} from '../auth/console-session.js';
 import { hashPassword, verifyPassword } from '../auth/secrets.js';
 import { signInLimiter } from '../auth/sign-in-limits.js';
 import { singleUserError } from '../auth/single-user.js';
@@ -61,16 +68,62 @@ export function signInRoutes(
           response: { 200: issuedKeySchema, '4xx': errorBodySchema },
         },
       },
-      async (request) => {
-        const found = await catalog.findUserByName(request.body.username);
-        if (!found || !(await verifyPassword(request.body.password, found.passwordHash))) {
-          throw new NuboError('NUBO_ERR_AUTH_BAD_CREDENTIALS', 'Wrong username or password.');
+      async (request) => auth.issueKey(await passwordUser(catalog, request.body), 'login'),
+    );
+
+    app.post(
+      '/v1/auth/session',
+      {
+        ...limited,
+        schema: {
+          tags: ['auth'],
+          summary: 'Sign in to the web console: sets its session cookie (HttpOnly, SameSite=Strict; Secure over TLS)',
+          description: `The session is an API key named "${sessionKeyName}", revoked by DELETE /v1/auth/session (or in the key list).`,
+          body: credentialsSchema,
+          response: { 200: userSchema, '4xx': errorBodySchema },
+        },
+      },
+      async (request, reply) => {
+        const user = await passwordUser(catalog, request.body);
+        if (settings.singleUserReason && !user.isAdmin) throw singleUserError(settings.singleUserReason);
+        const { apiKey, keyId } = await auth.issueKey(user, sessionKeyName);
+        setSessionCookie(request, reply, { keyId, apiKey });
+        return user;
+      },
+    );
+
+    app.delete(
+      '/v1/auth/session',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: "Sign out of the web console: revokes the session's key and clears the cookie",
+          response: { 204: z.null(), '4xx': errorBodySchema },
+        },
+      },
+      async (request, reply) => {
+        const credential = sessionCredential(request);
+        if (credential) {
+          assertSameSite(request);
+          const user = await auth.sessionUser(request).catch(() => null);
+          if (user) await catalog.deleteApiKey(user.id, credential.keyId);
+          auth.forgetKeys();
         }
-        const { passwordHash: _hash, ...user } = found;
-        return auth.issueKey(user, 'login');
+        clearSessionCookie(reply);
+        return reply.code(204).send(null);
       },
     );
   };
+}
+
+/** The user a username and password name, or 401. */
+async function passwordUser(catalog: Catalog, credentials: { username: string; password: string }): Promise<User> {
+  const found = await catalog.findUserByName(credentials.username);
+  if (!found || !(await verifyPassword(credentials.password, found.passwordHash))) {
+    throw new NuboError('NUBO_ERR_AUTH_BAD_CREDENTIALS', 'Wrong username or password.');
+  }
+  const { passwordHash: _hash, ...user } = found;
+  return user;
 }
 
 /** The caller and its API keys (inside the authenticated routes). */

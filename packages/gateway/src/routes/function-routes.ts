@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { poolKey } from '@nubo/core';
+import { deprecatedRuntimes, poolKey, runtimeIds } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
 import type { Deployer } from '../deployer.js';
 import {
@@ -10,6 +10,8 @@ import {
   functionDetailSchema,
   functionNameParamsSchema,
   functionSchema,
+  liveWorkerSchema,
+  runtimeSchema,
 } from '../schemas.js';
 import { baseUrl, functionView, versionView, versionWarnings } from '../views.js';
 import { activeVersion } from './lookup.js';
@@ -98,6 +100,46 @@ export function functionRoutes(
           warmShortfall: warmShortfall(fn.id),
           versions: versions.map(versionView),
         };
+      },
+    );
+
+    app.get(
+      '/v1/runtimes',
+      {
+        schema: {
+          tags: ['functions'],
+          summary: 'The runtimes a deploy may name, and whether the managers can run each one now',
+          response: { 200: runtimeSchema.array(), '4xx': errorBodySchema },
+        },
+      },
+      async () => {
+        const available = new Set(await deps.managers.runtimes());
+        return runtimeIds.map((id) => ({ id, available: available.has(id), deprecation: deprecatedRuntimes[id] ?? null }));
+      },
+    );
+
+    app.get(
+      '/v1/functions/:name/workers',
+      {
+        schema: {
+          tags: ['functions'],
+          summary: "The active version's live workers, each idle or busy",
+          params: functionNameParamsSchema,
+          response: { 200: liveWorkerSchema.array(), '4xx': errorBodySchema },
+        },
+      },
+      async (request) => {
+        const fn = await resolver.own(request.user.id, request.params.name, true);
+        return (await pool.liveWorkers(poolKey(fn.id, fn.activeVersion))).map(({ worker, idle, lastUsedAt }) => ({
+          id: worker.id,
+          address: worker.address,
+          managerId: worker.managerId,
+          version: worker.version,
+          state: idle ? ('idle' as const) : ('busy' as const),
+          startedAt: worker.startedAt,
+          lastUsedAt,
+          initMs: worker.initMs,
+        }));
       },
     );
 

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NuboError, assertFunctionName } from '@nubo/core';
+import { NuboError, assertFunctionName, maxMetricsBuckets } from '@nubo/core';
+import { followInvocations, tailPollMs } from './log-tail.js';
+import { metricsWindow } from './metrics-window.js';
+import { withoutUndefined } from './query-fields.js';
 import type { GatewayDeps } from '../deps.js';
 import {
   asyncInvocationSchema,
@@ -8,6 +11,8 @@ import {
   functionNameParamsSchema,
   invocationSchema,
   logsQuerySchema,
+  metricsQuerySchema,
+  metricsSchema,
   requestIdParamsSchema,
   statsSchema,
 } from '../schemas.js';
@@ -23,6 +28,12 @@ export function logRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
   }
 
   return async (app) => {
+    // An open tail never goes idle: end every one before the server waits for its connections.
+    const tails = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const end of tails) end();
+    });
+
     app.get(
       '/v1/functions/:name/logs',
       {
@@ -37,12 +48,7 @@ export function logRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
       async (request) => {
         const { user } = request;
         assertFunctionName(request.params.name);
-        const { limit, before, cold } = request.query;
-        const records = await invocationLog.list(user.id, request.params.name, {
-          limit,
-          ...(before !== undefined ? { before } : {}),
-          ...(cold !== undefined ? { cold } : {}),
-        });
+        const records = await invocationLog.list(user.id, request.params.name, withoutUndefined(request.query));
         await assertKnown(user.id, request.params.name, records.length > 0);
         return records.map(invocationView);
       },
@@ -64,6 +70,53 @@ export function logRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
         const stats = await invocationLog.stats(user.id, request.params.name);
         await assertKnown(user.id, request.params.name, stats.count > 0);
         return { name: request.params.name, ...stats };
+      },
+    );
+
+    app.get(
+      '/v1/functions/:name/metrics',
+      {
+        schema: {
+          tags: ['logs'],
+          summary:
+            'Time series of a function: per bucket, calls by status, cold starts, duration percentiles, init, queue wait, memory',
+          description: `Every bucket of [from, to) in steps of \`step\` ms, empty ones included, oldest first. At most ${maxMetricsBuckets} buckets.`,
+          params: functionNameParamsSchema,
+          querystring: metricsQuerySchema,
+          response: { 200: metricsSchema, '4xx': errorBodySchema },
+        },
+      },
+      async (request) => {
+        const { user } = request;
+        assertFunctionName(request.params.name);
+        const window = metricsWindow(request.query, Date.now());
+        const buckets = await invocationLog.metrics(user.id, request.params.name, window);
+        await assertKnown(
+          user.id,
+          request.params.name,
+          buckets.some((b) => b.count > 0),
+        );
+        return { name: request.params.name, from: window.from, to: window.to, stepMs: window.stepMs, buckets };
+      },
+    );
+
+    app.get(
+      '/v1/functions/:name/logs/tail',
+      {
+        schema: {
+          tags: ['logs'],
+          summary: 'Follow new invocation records as they are stored (Server-Sent Events, one "invocation" event per record)',
+          description: `Polls the invocation log every ${tailPollMs} ms, so it follows the calls of every gateway.`,
+          params: functionNameParamsSchema,
+        },
+      },
+      async (request, reply) => {
+        const { user } = request;
+        assertFunctionName(request.params.name);
+        await assertKnown(user.id, request.params.name, false);
+        const end = followInvocations(request, reply, invocationLog, { ownerId: user.id, functionName: request.params.name });
+        tails.add(end);
+        request.raw.on('close', () => tails.delete(end));
       },
     );
 
