@@ -50,11 +50,13 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
     invocationQueue: queue.queue,
     codeStore: stores.codeStore,
     pool: pool.pool,
+    gateways: pool.gateways,
     managers: new InProcessManagerClient(manager),
     liveWorkers: () => sandbox.running().length,
   });
   const listening = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
   const url = listening.replace('[::1]', 'localhost');
+  gateway.announce(url);
   logger.info(
     { url, dataDir, sandbox: sandbox.kind, pool: pool.kind, queue: queue.kind, ...stores.kinds },
     `Nubo (embedded) listening on ${url}, data in ${dataDir}`,

@@ -42,10 +42,12 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
     invocationQueue: queue.queue,
     codeStore: stores.codeStore,
     pool: pool.pool,
+    gateways: pool.gateways,
     managers,
     liveWorkers: () => running,
   });
   const url = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
+  gateway.announce(url);
   logger.info({ url, pool: pool.kind, queue: queue.kind, ...stores.kinds }, `Nubo gateway listening on ${url}`);
   return {
     url,

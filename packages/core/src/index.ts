@@ -18,3 +18,4 @@ export * from './cron-schedule.js';
 export * from './async-settings.js';
 export * from './queue-policy.js';
 export * from './metrics-window.js';
+export * from './ports/gateway-registry.js';

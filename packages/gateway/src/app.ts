@@ -25,11 +25,14 @@ import { asyncRoutes } from './routes/async-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { EventRunner } from './async/event-runner.js';
+import { GatewayPresence } from './gateway-presence.js';
 
 export interface Gateway {
   app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
   invoker: Invoker;
   metrics: InvocationMetrics;
+  /** Once it listens: announces the gateway (at this URL) in the gateway registry until it closes. */
+  announce(url: string): void;
   /** Stops prewarming, accepting requests and taking async events, lets in-flight calls finish and gives their workers back. */
   close(): Promise<void>;
 }
@@ -123,12 +126,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     logger: deps.logger,
   });
   deps.invocationQueue.consume(runner.process);
+  const presence = new GatewayPresence(deps.gateways, settings.heartbeatMs, deps.logger);
 
   return {
     app,
     invoker,
     metrics,
+    announce: (url) => presence.announce(url),
     async close() {
+      await presence.withdraw();
       await prewarmer.stop();
       // A keep-alive connection that was busy when the close began goes idle only after its answer,
       // and would hold the close up until it timed out: close such connections as they go idle.

@@ -1,4 +1,13 @@
-import type { Catalog, CodeStore, InvocationLog, InvocationQueue, Logger, ManagerClient, WorkerPool } from '@nubo/core';
+import type {
+  Catalog,
+  GatewayRegistry,
+  CodeStore,
+  InvocationLog,
+  InvocationQueue,
+  Logger,
+  ManagerClient,
+  WorkerPool,
+} from '@nubo/core';
 import type { GatewaySettings } from './settings.js';
 
 /** Everything the gateway needs, each behind its port so any adapter can be plugged in. */
@@ -11,6 +20,8 @@ export interface GatewayDeps {
   invocationQueue: InvocationQueue;
   codeStore: CodeStore;
   pool: WorkerPool;
+  /** Where this gateway announces itself (the admin's cluster view reads it). */
+  gateways: GatewayRegistry;
   /** Where workers come from; also tells which runtimes its sandboxes run. */
   managers: ManagerClient;
   /** Live worker count for the nubo_workers metric, where the gateway can know it. */

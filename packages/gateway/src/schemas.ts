@@ -307,6 +307,16 @@ const managerViewSchema = z.object({
 
 export const clusterSchema = z.object({
   managers: z.array(managerViewSchema),
+  gateways: z.array(
+    z.object({
+      id: z.string(),
+      url: z.string(),
+      hostname: z.string(),
+      pid: z.number(),
+      startedAt: z.number(),
+      heartbeatAt: z.number(),
+    }),
+  ),
   functions: z.array(
     z.object({
       owner: z.string(),
@@ -318,6 +328,7 @@ export const clusterSchema = z.object({
   ),
   totals: z.object({
     managers: z.number(),
+    gateways: z.number(),
     draining: z.number(),
     workers: z.number(),
     memoryMb: z.number(),

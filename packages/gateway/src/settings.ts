@@ -21,6 +21,8 @@ export interface GatewaySettings {
   /** A worker's lease outlives its function's timeout by this much. */
   leaseMarginMs: number;
   prewarmIntervalMs: number;
+  /** How often the gateway announces itself in the gateway registry. */
+  heartbeatMs: number;
   /** What API keys are sealed with so AWS SigV4 signatures can be checked; null: Bearer keys only. */
   keySealingSecret: string | null;
   /** Limits of a function deployed without them (minWarm defaults to 0). */

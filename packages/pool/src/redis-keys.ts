@@ -57,6 +57,11 @@ export class RedisKeys {
     return `${this.prefix}draining`;
   }
 
+  /** HASH of gateway id → JSON GatewayRecord (for the admin's view; nothing routes by it). */
+  get gateways(): string {
+    return `${this.prefix}gateways`;
+  }
+
   /** HASH of manager id → JSON ManagerRecord. */
   get managers(): string {
     return `${this.prefix}managers`;

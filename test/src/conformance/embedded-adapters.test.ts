@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createLogger } from '@nubo/core';
 import { CodeCache, InProcessManagerClient, Manager, ProcessSandbox, decideIsolation, sandboxDirs } from '@nubo/manager';
-import { MemoryWorkerPool } from '@nubo/pool';
+import { MemoryGatewayRegistry, MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore, SqliteCatalog, SqliteInvocationLog, SqliteInvocationQueue } from '@nubo/stores';
 import { after } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -12,6 +12,7 @@ import { invocationQueueConformance, testQueueSettings } from './invocation-queu
 import { managerClientConformance } from './manager-client-suite.js';
 import { sandboxConformance } from './sandbox-suite.js';
 import { workerPoolConformance } from './worker-pool-suite.js';
+import { gatewayRegistryConformance } from './gateway-registry-suite.js';
 
 const logger = createLogger({ level: 'silent' });
 // Made before any suite is registered: a suite that finishes while this is still awaited would end
@@ -21,6 +22,7 @@ const { isolation } = await decideIsolation({ mode: 'required', managerId: 'conf
 after(() => dirs.remove());
 
 workerPoolConformance('MemoryWorkerPool', async () => new MemoryWorkerPool());
+gatewayRegistryConformance('MemoryGatewayRegistry', async (ttlMs) => new MemoryGatewayRegistry(ttlMs));
 catalogConformance('SqliteCatalog', async () => new SqliteCatalog(join(await tempDir(), 'catalog.db')));
 invocationLogConformance('SqliteInvocationLog', async () => new SqliteInvocationLog(join(await tempDir(), 'invocations.db')));
 invocationQueueConformance(

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createPool } from 'mysql2/promise';
 import { createLogger } from '@nubo/core';
-import { connectRedis, expandIncludes, luaScripts, RedisInvocationQueue, RedisKeys, RedisWorkerPool } from '@nubo/pool';
+import {
+  connectRedis,
+  expandIncludes,
+  luaScripts,
+  RedisGatewayRegistry,
+  RedisInvocationQueue,
+  RedisKeys,
+  RedisWorkerPool,
+} from '@nubo/pool';
 import { MongoInvocationLog, MysqlCatalog, S3CodeStore } from '@nubo/stores';
 import { s3Credentials, service, uniqueName } from '../helpers/services.js';
 import { catalogConformance } from './catalog-suite.js';
@@ -10,6 +18,7 @@ import { codeStoreConformance } from './code-store-suite.js';
 import { invocationLogConformance } from './invocation-log-suite.js';
 import { invocationQueueConformance, testQueueSettings } from './invocation-queue-suite.js';
 import { workerPoolConformance } from './worker-pool-suite.js';
+import { gatewayRegistryConformance } from './gateway-registry-suite.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -21,6 +30,11 @@ workerPoolConformance('RedisWorkerPool', async () => {
   after(() => pool.close());
   return pool;
 });
+
+gatewayRegistryConformance(
+  'RedisGatewayRegistry',
+  async (ttlMs) => new RedisGatewayRegistry(redis, `${uniqueName('test:gateways:')}:`, ttlMs),
+);
 
 const queueConnection = await connectRedis({ url: service('REDIS_URL') }, logger, { blocking: true });
 after(() => queueConnection.quit());

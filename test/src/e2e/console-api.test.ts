@@ -240,6 +240,11 @@ describe('the API behind the web console', () => {
     assert.equal(pool.owner, 'alice');
     assert.ok(pool.liveWorkers >= 1);
     assert.equal(cluster.body.totals.managers, cluster.body.managers.length);
+    assert.deepEqual(
+      cluster.body.gateways.map((g: { url: string }) => g.url).sort(),
+      [...nubo.urls].sort(),
+      'every gateway of the stack has announced itself',
+    );
     const users = await nubo.call('GET', '/v1/admin/users', { key: alice });
     assert.deepEqual(
       users.body.map((u: { username: string; isAdmin: boolean; functions: number }) => [u.username, u.isAdmin, u.functions]),

@@ -210,6 +210,7 @@ describe('the web console in a real browser (Chromium)', () => {
     await page.getByRole('link', { name: 'Cluster' }).click();
     await page.locator('#managers tbody tr').first().waitFor();
     await page.locator('#pools tbody tr', { hasText: 'hello' }).waitFor();
+    await page.locator('#gateways tbody tr', { hasText: nubo.url }).waitFor();
     assert.equal(await page.locator('#users tbody tr').count(), 2);
     await shoot(page, 'cluster');
     await page.getByRole('link', { name: 'Deploy' }).click();

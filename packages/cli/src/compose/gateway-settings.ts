@@ -19,6 +19,7 @@ export function gatewaySettings(
     maxQueueWaitMs: config.NUBO_MAX_QUEUE_WAIT_MS,
     leaseMarginMs: config.NUBO_LEASE_MARGIN_MS,
     prewarmIntervalMs: config.NUBO_PREWARM_INTERVAL_MS,
+    heartbeatMs: config.NUBO_HEARTBEAT_MS,
     defaultLimits: {
       memoryMb: config.NUBO_DEFAULT_MEMORY_MB,
       timeoutMs: config.NUBO_DEFAULT_TIMEOUT_MS,

@@ -1,11 +1,28 @@
 import type { Redis } from 'ioredis';
-import { NuboError, type Logger, type ManagerRegistry, type ServerConfig, type WorkerPool } from '@nubo/core';
-import { MemoryWorkerPool, RedisManagerRegistry, RedisWorkerPool, connectRedis, type RedisSettings } from '@nubo/pool';
+import {
+  NuboError,
+  type GatewayRegistry,
+  type Logger,
+  type ManagerRegistry,
+  type ServerConfig,
+  type WorkerPool,
+} from '@nubo/core';
+import {
+  MemoryGatewayRegistry,
+  MemoryWorkerPool,
+  RedisGatewayRegistry,
+  RedisManagerRegistry,
+  RedisWorkerPool,
+  connectRedis,
+  type RedisSettings,
+} from '@nubo/pool';
 
 export interface OpenedPool {
   pool: WorkerPool;
   kind: 'memory' | 'redis';
   registry?: ManagerRegistry;
+  /** Where gateways announce themselves (in memory without Redis). */
+  gateways: GatewayRegistry;
   /** The pool's connection (Redis only), shared by the async queue. */
   redis?: Redis;
   close(): Promise<void>;
@@ -28,7 +45,7 @@ export function redisSettingsOf(config: ServerConfig): RedisSettings {
 export async function openPool(config: ServerConfig, logger: Logger): Promise<OpenedPool> {
   if (!usesRedis(config)) {
     const pool = new MemoryWorkerPool();
-    return { pool, kind: 'memory', close: () => pool.close() };
+    return { pool, kind: 'memory', gateways: new MemoryGatewayRegistry(config.NUBO_MANAGER_TTL_MS), close: () => pool.close() };
   }
   const redis: Redis = await connectRedis(redisSettingsOf(config), logger);
   const pool = new RedisWorkerPool(redis, config.NUBO_REDIS_PREFIX);
@@ -37,6 +54,7 @@ export async function openPool(config: ServerConfig, logger: Logger): Promise<Op
     kind: 'redis',
     redis,
     registry: new RedisManagerRegistry(redis, config.NUBO_REDIS_PREFIX, config.NUBO_MANAGER_TTL_MS),
+    gateways: new RedisGatewayRegistry(redis, config.NUBO_REDIS_PREFIX, config.NUBO_MANAGER_TTL_MS),
     async close() {
       await pool.close();
       await redis.quit().catch(() => redis.disconnect());

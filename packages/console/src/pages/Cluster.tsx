@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, type User } from '../api.js';
 import { Notice } from '../components/Notice.js';
-import { when } from '../format.js';
+import { age, when } from '../format.js';
 
 interface ClusterView {
   managers: {
@@ -11,6 +11,7 @@ interface ClusterView {
     draining: boolean;
     evictions: Record<string, number>;
   }[];
+  gateways: { id: string; url: string; hostname: string; pid: number; startedAt: number }[];
   functions: { owner: string; name: string; activeVersion: number; liveWorkers: number; idleWorkers: number }[];
   totals: Record<string, number>;
 }
@@ -36,6 +37,10 @@ export function Cluster() {
       <Notice error={error} />
       {t && (
         <dl class="totals">
+          <div>
+            <dt>Gateways</dt>
+            <dd>{t.gateways}</dd>
+          </div>
           <div>
             <dt>Managers</dt>
             <dd>
@@ -89,6 +94,31 @@ export function Cluster() {
                 <td>
                   {m.evictions.room ?? 0} / {m.evictions['idle-ttl'] ?? 0}
                 </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2>Gateways</h2>
+      <div class="table-scroll">
+        <table id="gateways">
+          <thead>
+            <tr>
+              <th>Id</th>
+              <th>Address</th>
+              <th>Host (process)</th>
+              <th>Up</th>
+            </tr>
+          </thead>
+          <tbody>
+            {cluster?.gateways.map((g) => (
+              <tr key={g.id}>
+                <td>{g.id}</td>
+                <td>{g.url}</td>
+                <td>
+                  {g.hostname} ({g.pid})
+                </td>
+                <td>{age(g.startedAt)}</td>
               </tr>
             ))}
           </tbody>

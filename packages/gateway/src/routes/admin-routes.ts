@@ -17,12 +17,16 @@ export function adminRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['admin'],
-          summary: "The live managers' room and load, every function's pool, and the totals",
+          summary: "The live managers' room and load, the live gateways, every function's pool, and the totals",
           response: { 200: clusterSchema, '4xx': errorBodySchema },
         },
       },
       async () => {
-        const [loads, functions] = await Promise.all([managers.loads(), catalog.listAllFunctions()]);
+        const [loads, functions, gateways] = await Promise.all([
+          managers.loads(),
+          catalog.listAllFunctions(),
+          deps.gateways.alive(),
+        ]);
         const pools = await Promise.all(
           functions.map(async (fn) => {
             const key = poolKey(fn.id, fn.activeVersion);
@@ -33,9 +37,18 @@ export function adminRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
         const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
         return {
           managers: loads,
+          gateways: gateways.map(({ id, url, hostname, pid, startedAt, heartbeatAt }) => ({
+            id,
+            url,
+            hostname,
+            pid,
+            startedAt,
+            heartbeatAt,
+          })),
           functions: pools,
           totals: {
             managers: loads.length,
+            gateways: gateways.length,
             draining: loads.filter((m) => m.draining).length,
             workers: sum(loads.map((m) => m.used.workers)),
             memoryMb: sum(loads.map((m) => m.capacity.memoryMb)),
