@@ -171,6 +171,9 @@ describe('the web console in a real browser (Chromium)', () => {
     const perMinute = charts.filter({ hasText: 'Invocations per minute' });
     assert.equal(Number(await perMinute.getAttribute('data-sum')), calls, 'every call of this test, counted by the store');
     await shoot(page, 'function');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(screenshots, 'function-dark-desktop.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.getByLabel('15 min').check();
     await page.locator('figure.chart[data-points="30"]').nth(5).waitFor();
     assert.equal(await page.locator('figure.chart[data-points="60"]').count(), 0);

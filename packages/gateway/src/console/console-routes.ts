@@ -24,7 +24,8 @@ export function consoleRoutes(dir = consoleDir): FastifyPluginAsync {
     await app.register(fastifyStatic, {
       root: dir,
       prefix: '/',
-      wildcard: false,
+      // Files are looked up per request, so a rebuild needs no restart.
+      wildcard: true,
       index: 'index.html',
       setHeaders(res, path) {
         res.setHeader('content-security-policy', contentSecurityPolicy);
