@@ -24,8 +24,9 @@ export function consoleRoutes(dir = consoleDir): FastifyPluginAsync {
     await app.register(fastifyStatic, {
       root: dir,
       prefix: '/',
-      // Files are looked up per request, so a rebuild needs no restart.
-      wildcard: true,
+      // One route per built file, found at start (so after a rebuild, restart): a catch-all route
+      // would take every unknown path, and the API's own 404 and 414 answers with them.
+      wildcard: false,
       index: 'index.html',
       setHeaders(res, path) {
         res.setHeader('content-security-policy', contentSecurityPolicy);
