@@ -1,4 +1,4 @@
-import type { ApiKey, MetricsBucket, User } from '@nubo/core';
+import type { ApiKey, InvocationRecord as CoreInvocationRecord, MetricsBucket, User } from '@nubo/core';
 
 export type { ApiKey, MetricsBucket, User };
 
@@ -99,26 +99,8 @@ export interface Metrics {
   buckets: MetricsBucket[];
 }
 
-export interface InvocationRecord {
-  requestId: string;
-  attempt: number;
-  functionName: string;
-  version: number;
-  trigger: string;
-  startedAt: number;
-  durationMs: number;
-  initMs: number | null;
-  cold: boolean;
-  stemCell: boolean;
-  queueMs: number;
-  memoryUsedMb: number | null;
-  memoryLimitMb: number;
-  status: string;
-  errorType: string | null;
-  errorMessage: string | null;
-  logs: string;
-  logsTruncated: boolean;
-}
+/** A record as the API shows it: without the owner's and the function's internal ids. */
+export type InvocationRecord = Omit<CoreInvocationRecord, 'ownerId' | 'functionId'>;
 
 export interface LiveWorker {
   id: string;

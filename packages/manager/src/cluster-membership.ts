@@ -43,6 +43,8 @@ export class ClusterMembership {
       draining: load.draining,
       runtimes: [...manager.runtimes],
       evictions: load.evictions,
+      stemCells: load.stemReady.byKind,
+      stemMemoryMb: load.stemReady.memoryMb,
     });
     if (!registered && this.beatsInARow > 0) {
       // Another manager judged this one dead (Redis was unreachable too long) and took its workers

@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import {
   NuboError,
   isErrorCode,
+  stemKeyOf,
+  stemKindId,
   type ManagerClient,
   type ManagerLoadView,
   type StartOptions,
@@ -68,7 +70,7 @@ export class HttpManagerClient implements ManagerClient {
    * worker) or one that does not answer is skipped for the next one.
    */
   async startWorker(spec: WorkerSpec, options: StartOptions = { evict: true }): Promise<WorkerInfo> {
-    const candidates = placementOrder(await this.registry.alive(), this.turn++);
+    const candidates = placementOrder(await this.registry.alive(), this.turn++, stemKindId(stemKeyOf(spec)));
     const failures: string[] = [];
     let full = 0;
     for (const manager of candidates) {

@@ -64,6 +64,8 @@ export interface ManagerLoad {
   starting: number;
   /** Stem cells ready (counted in workers and memoryMb: they hold room until a worker needs it). */
   stemCells: number;
+  /** Ready stem cells per kind (`stemKindId`), and the memory they hold. */
+  stemReady: { byKind: Record<string, number>; memoryMb: number };
   peakStarting: number;
   draining: boolean;
   /** Idle workers removed so far, by why. */
@@ -167,6 +169,7 @@ export class Manager {
       capacity: this.options.capacity,
       starting: this.memoryOf.size - this.workers.size - (this.stems?.count ?? 0),
       stemCells: this.stems?.count ?? 0,
+      stemReady: this.stems?.readiness() ?? { byKind: {}, memoryMb: 0 },
       peakStarting: this.starts.peak,
       draining: this.draining,
       evictions: { ...this.evictions },

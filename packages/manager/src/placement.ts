@@ -1,14 +1,32 @@
 import type { ManagerRecord } from '@nubo/core';
 
-const freeSlots = (m: ManagerRecord) => m.capacity - m.running;
-const freeMemoryMb = (m: ManagerRecord) => m.memoryMb - m.memoryUsedMb;
+const readyStems = (m: ManagerRecord) => Object.values(m.stemCells ?? {}).reduce((sum, n) => sum + n, 0);
+// A ready stem cell holds room only until a worker needs it, so it counts as free.
+const freeSlots = (m: ManagerRecord) => m.capacity - m.running + readyStems(m);
+const freeMemoryMb = (m: ManagerRecord) => m.memoryMb - m.memoryUsedMb + (m.stemMemoryMb ?? 0);
 
 /**
- * The order in which a cold start tries managers: draining ones never; the most free worker slots
- * first, then the most free memory. Managers with equal room take turns being first (`turn` is a
- * counter the caller advances per start), so equal nodes share the load. Pure: same input, same order.
+ * The order in which a cold start tries managers: draining ones never; those holding a ready stem
+ * cell of the start's kind (`stemKind`, from `stemKindId`) first, as their cold start is the fast
+ * one; then the most free worker slots, then the most free memory. Managers with equal room take
+ * turns being first (`turn` is a counter the caller advances per start), so equal nodes share the
+ * load. Pure: same input, same order.
  */
-export function placementOrder(managers: readonly ManagerRecord[], turn: number): ManagerRecord[] {
+export function placementOrder(managers: readonly ManagerRecord[], turn: number, stemKind?: string): ManagerRecord[] {
+  const holds = (m: ManagerRecord) => stemKind !== undefined && (m.stemCells?.[stemKind] ?? 0) > 0;
+  const withStem = managers.filter((m) => holds(m));
+  if (withStem.length > 0 && withStem.length < managers.length)
+    return [
+      ...placementOrder(withStem, turn),
+      ...placementOrder(
+        managers.filter((m) => !holds(m)),
+        turn,
+      ),
+    ];
+  return byRoom(managers, turn);
+}
+
+function byRoom(managers: readonly ManagerRecord[], turn: number): ManagerRecord[] {
   const sorted = managers
     .filter((m) => !m.draining)
     .sort((a, b) => freeSlots(b) - freeSlots(a) || freeMemoryMb(b) - freeMemoryMb(a) || a.id.localeCompare(b.id));

@@ -1,6 +1,6 @@
-import { newId, type Logger, type Sandbox, type StemKey } from '@nubo/core';
+import { newId, stemKindId, type Logger, type Sandbox, type StemKey } from '@nubo/core';
 
-const keyId = (key: StemKey) => `${key.runtime}/${key.memoryMb}/${key.network}`;
+const keyId = stemKindId;
 
 export interface StemCellOptions {
   /** Ready stem cells kept per kind (runtime, memory, network) this node has cold-started. */
@@ -34,6 +34,18 @@ export class StemCells {
     let n = 0;
     for (const ids of this.ready.values()) n += ids.length;
     return n;
+  }
+
+  /** Ready stem cells per kind (kinds with none left out), and the memory they hold. */
+  readiness(): { byKind: Record<string, number>; memoryMb: number } {
+    const byKind: Record<string, number> = {};
+    let memoryMb = 0;
+    for (const [id, ids] of this.ready) {
+      if (ids.length === 0) continue;
+      byKind[id] = ids.length;
+      memoryMb += ids.length * this.kinds.get(id)!.memoryMb;
+    }
+    return { byKind, memoryMb };
   }
 
   /** A ready stem cell of this kind (now the caller's), or null. */

@@ -58,4 +58,34 @@ describe('placement of a cold start', () => {
   it('has nowhere to go when every manager drains', () => {
     assert.deepEqual(placementOrder([manager('a', { slots: 5, memoryMb: 5 }, true)], 0), []);
   });
+
+  it('tries the managers holding a ready stem cell of the kind first, and counts stem cells as free room', () => {
+    const withStems = (m: ManagerRecord, stemCells: Record<string, number>, stemMemoryMb: number): ManagerRecord => ({
+      ...m,
+      stemCells,
+      stemMemoryMb,
+    });
+    const managers = [
+      manager('roomy', { slots: 50, memoryMb: 5000 }),
+      withStems(manager('python-stems', { slots: 40, memoryMb: 4000 }), { 'python3.11/128/egress': 2 }, 256),
+      withStems(manager('node-stems', { slots: 10, memoryMb: 1000 }), { 'node22/128/egress': 1 }, 128),
+      withStems(manager('draining-stems', { slots: 90, memoryMb: 9000 }, true), { 'node22/128/egress': 5 }, 640),
+    ];
+    assert.deepEqual(ids(placementOrder(managers, 0, 'node22/128/egress')), ['node-stems', 'roomy', 'python-stems']);
+    assert.deepEqual(ids(placementOrder(managers, 0, 'python3.11/128/egress')), ['python-stems', 'roomy', 'node-stems']);
+    assert.deepEqual(
+      ids(placementOrder(managers, 0, 'node22/256/none')),
+      ['roomy', 'python-stems', 'node-stems'],
+      'no stem cell of the kind: by room, where 40 + 2 stem cells free is still behind 50',
+    );
+    const tie = [
+      manager('plain', { slots: 11, memoryMb: 1128 }),
+      withStems(manager('stems', { slots: 10, memoryMb: 1000 }), { 'python3.11/128/egress': 1 }, 128),
+    ];
+    assert.notEqual(
+      placementOrder(tie, 0)[0]!.id,
+      placementOrder(tie, 1)[0]!.id,
+      "a ready stem cell's slot and memory count as free: 10 + 1 slots and 1000 + 128 MB tie with 11 and 1128, so they take turns",
+    );
+  });
 });

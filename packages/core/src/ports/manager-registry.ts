@@ -17,6 +17,12 @@ export interface ManagerRecord {
   draining: boolean;
   /** The runtimes its sandbox runs. */
   runtimes: RuntimeId[];
+  /**
+   * Ready stem cells per kind (`stemKindId`) and the memory they hold; counted in `running` and
+   * `memoryUsedMb`, though a cold start may take their room (absent from older managers).
+   */
+  stemCells?: Record<string, number>;
+  stemMemoryMb?: number;
   /** Idle workers it removed so far, by why (absent from managers of older versions). */
   evictions?: Record<EvictionReason, number>;
   heartbeatAt: number;

@@ -26,6 +26,11 @@ export function stemKeyOf(spec: Pick<WorkerSpec, 'runtime' | 'memoryMb' | 'netwo
   return { runtime: spec.runtime, memoryMb: spec.memoryMb, network: spec.network };
 }
 
+/** A kind of stem cell as one string (`node22/128/egress`): how managers report the kinds they hold ready. */
+export function stemKindId(key: StemKey): string {
+  return `${key.runtime}/${key.memoryMb}/${key.network}`;
+}
+
 /**
  * Runs a worker (the runtime server plus the user's code) in isolation and tells where it
  * listens. Start resolves once the runtime has loaded the handler and is ready to serve.

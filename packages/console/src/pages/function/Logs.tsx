@@ -30,6 +30,17 @@ function logsUrl(name: string, f: Filters, before?: number): string {
   return fnPath(name, `/logs?${q}`);
 }
 
+/** Whether a record the live tail brings passes the filters the list shows (the tail sends every record). */
+function matches(r: InvocationRecord, f: Filters): boolean {
+  return (
+    (!f.status || r.status === f.status) &&
+    (!f.start || r.cold === (f.start === 'cold')) &&
+    (!f.version || r.version === Number(f.version)) &&
+    (!f.text || r.logs.toLowerCase().includes(f.text.toLowerCase())) &&
+    (!f.to || r.startedAt < new Date(f.to).getTime())
+  );
+}
+
 /** The invocation records, newest first, with filters, paging, details and a live tail. */
 export function Logs({ fn }: { fn: FunctionDetail }) {
   const [filters, setFilters] = useState<Filters>(noFilters);
@@ -58,13 +69,13 @@ export function Logs({ fn }: { fn: FunctionDetail }) {
     source.onerror = () => setTailState('reconnecting…');
     source.addEventListener('invocation', (event) => {
       const record = JSON.parse((event as MessageEvent<string>).data) as InvocationRecord;
-      setRecords((shown) => [record, ...shown]);
+      if (matches(record, applied)) setRecords((shown) => [record, ...shown]);
     });
     return () => {
       source.close();
       setTailState('');
     };
-  }, [fn.name, live]);
+  }, [fn.name, live, applied]);
 
   const older = async () => {
     const last = records.at(-1);
