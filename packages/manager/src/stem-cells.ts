@@ -73,10 +73,12 @@ export class StemCells {
         else this.ready.set(id, [...(this.ready.get(id) ?? []), workerId]);
       } catch (err) {
         this.options.release(workerId);
-        this.options.logger.warn(
-          { err: (err as Error).message, kind: id },
-          'could not start a stem cell; cold starts take the usual path',
-        );
+        // A start cut off by the node stopping is no problem worth a warning.
+        if (!this.stopped)
+          this.options.logger.warn(
+            { err: (err as Error).message, kind: id },
+            'could not start a stem cell; cold starts take the usual path',
+          );
         return;
       } finally {
         this.starting.set(id, (this.starting.get(id) ?? 1) - 1);
