@@ -72,7 +72,10 @@ describe('the API behind the web console', () => {
     assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'.*frame-ancestors 'none'/);
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(page.text)?.[1];
     assert.ok(script, 'the page loads its script from the gateway itself');
-    assert.equal((await call(nubo.url, 'GET', script)).status, 200);
+    assert.equal(page.headers.get('cache-control'), 'no-cache', 'the page is fetched fresh, so a new build shows');
+    const asset = await call(nubo.url, 'GET', script);
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get('cache-control') ?? '', /immutable/, 'built assets carry their hash in the name');
     assert.equal(
       (await call(nubo.url, 'GET', '/v1/nothing')).body.error.code,
       'NUBO_ERR_REQUEST_NOT_FOUND',

@@ -28,6 +28,8 @@ export function consoleRoutes(dir = consoleDir): FastifyPluginAsync {
       // would take every unknown path, and the API's own 404 and 414 answers with them.
       wildcard: false,
       index: 'index.html',
+      // Our own cache-control below, not the plugin's.
+      cacheControl: false,
       setHeaders(res, path) {
         res.setHeader('content-security-policy', contentSecurityPolicy);
         res.setHeader('x-content-type-options', 'nosniff');
