@@ -25,6 +25,8 @@ export class StemCells {
   private readonly ready = new Map<string, string[]>();
   private readonly starting = new Map<string, number>();
   private readonly kinds = new Map<string, StemKey>();
+  /** Refills in progress: stopping waits for them, so no stem cell starts after the node stopped. */
+  private readonly refills = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly options: StemCellOptions) {}
@@ -57,7 +59,13 @@ export class StemCells {
   want(key: StemKey): void {
     const id = keyId(key);
     this.kinds.set(id, key);
-    void this.refill(id);
+    this.track(this.refill(id));
+  }
+
+  private track(refill: Promise<void>): void {
+    this.refills.add(refill);
+    const done = () => this.refills.delete(refill);
+    refill.then(done, done);
   }
 
   private async refill(id: string): Promise<void> {
@@ -103,7 +111,7 @@ export class StemCells {
       const at = ids.indexOf(workerId);
       if (at < 0) continue;
       ids.splice(at, 1);
-      void this.refill(id);
+      this.track(this.refill(id));
       return true;
     }
     return false;
@@ -112,6 +120,8 @@ export class StemCells {
   /** No more stem cells: the ready ones are destroyed. */
   async stop(): Promise<void> {
     this.stopped = true;
+    // A start in flight ends by destroying its stem cell (it sees `stopped`); wait for it.
+    await Promise.allSettled([...this.refills]);
     const all = [...this.ready.values()].flat();
     this.ready.clear();
     await Promise.all(all.map((workerId) => this.options.destroy(workerId)));

@@ -124,6 +124,7 @@ describe("runtime ids as Lambda users type them, and node20's end of life", () =
       assert.equal(deployed.body.version.runtime, runtime);
       assert.deepEqual(deployed.body.version.warnings, []);
       const res = await nubo.invoke(key, `alias-${runtime}`);
+      assert.equal(res.status, 200, res.text);
       assert.equal(`node${String(res.body).split('.')[0]}`, runtime);
     }
   });

@@ -337,7 +337,8 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
       } catch (err) {
         await this.destroy(workerId).catch(() => undefined);
         if (!containerId && hostPort !== null) this.usedPorts.delete(hostPort);
-        if (attempt < 3 && /port is already allocated|address already in use/i.test((err as Error).message)) continue;
+        // Another program (or another manager's container) holds the port: try the next ones.
+        if (attempt < 10 && /port is already allocated|address already in use/i.test((err as Error).message)) continue;
         if (err instanceof NuboError) throw err;
         throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot start the worker container: ${(err as Error).message}`);
       }
