@@ -26,7 +26,8 @@ export interface Answer<T> {
   status: number;
 }
 
-export async function call<T>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
+/** `answerErrors`: an error status is answered (its body shown), not thrown — an invocation's failure is a result. */
+export async function call<T>(method: string, path: string, body?: unknown, { answerErrors = false } = {}): Promise<Answer<T>> {
   const headers: Record<string, string> = { 'x-nubo-console': '1' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(path, {
@@ -37,7 +38,7 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   });
   const text = await response.text();
   const parsed: unknown = text ? safeJson(text) : null;
-  if (!response.ok && !path.includes('/invoke')) {
+  if (!response.ok && !answerErrors) {
     const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
     if (response.status === 401 && !path.startsWith('/v1/auth/session')) onSignedOut();
     throw new ApiError(response.status, error?.code ?? 'HTTP', error?.message ?? `${response.status} ${response.statusText}`);

@@ -1,7 +1,5 @@
 import { newId, stemKindId, type Logger, type Sandbox, type StemKey } from '@nubo/core';
 
-const keyId = stemKindId;
-
 export interface StemCellOptions {
   /** Ready stem cells kept per kind (runtime, memory, network) this node has cold-started. */
   perKey: number;
@@ -52,12 +50,12 @@ export class StemCells {
 
   /** A ready stem cell of this kind (now the caller's), or null. */
   take(key: StemKey): string | null {
-    return this.ready.get(keyId(key))?.shift() ?? null;
+    return this.ready.get(stemKindId(key))?.shift() ?? null;
   }
 
   /** This kind is wanted: keep `perKey` of it ready from now on. */
   want(key: StemKey): void {
-    const id = keyId(key);
+    const id = stemKindId(key);
     this.kinds.set(id, key);
     this.track(this.refill(id));
   }

@@ -81,6 +81,10 @@ interface MetricsRow {
   limit_max: number;
 }
 
+/** A function's records in a metrics window, each with its bucket's index `b`. */
+const bucketedRows = `SELECT CAST((started_at - @from) / @step AS INTEGER) AS b, * FROM invocations
+  WHERE owner_id = @ownerId AND function_name = @functionName AND started_at >= @from AND started_at < @to`;
+
 /** Records are batched in memory and written in one transaction shortly after, off the request path. */
 const flushDelayMs = 100;
 const maxBatch = 500;
@@ -101,15 +105,15 @@ export class SqliteInvocationLog implements InvocationLog {
     this.db = openSqlite(file, 'sqlite-invocations');
     // Nearest-rank percentiles per bucket from each row's rank within its bucket: ceil(p × n) in integers.
     this.metricsStatement = this.db.prepare<MetricsParams, MetricsRow>(
-      `WITH r AS (
-         SELECT CAST((started_at - @from) / @step AS INTEGER) AS b, cold, duration_ms, init_ms, queue_ms, memory_used_mb, memory_limit_mb,
-           ROW_NUMBER() OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER) ORDER BY duration_ms) AS rn,
-           ROW_NUMBER() OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER) ORDER BY init_ms IS NULL, init_ms) AS init_rn,
-           ROW_NUMBER() OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER) ORDER BY queue_ms) AS queue_rn,
-           COUNT(*) OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER)) AS total,
-           COUNT(init_ms) OVER (PARTITION BY CAST((started_at - @from) / @step AS INTEGER)) AS init_total
-         FROM invocations
-         WHERE owner_id = @ownerId AND function_name = @functionName AND started_at >= @from AND started_at < @to)
+      `WITH bucketed AS (${bucketedRows}),
+       r AS (
+         SELECT b, cold, duration_ms, init_ms, queue_ms, memory_used_mb, memory_limit_mb,
+           ROW_NUMBER() OVER (PARTITION BY b ORDER BY duration_ms) AS rn,
+           ROW_NUMBER() OVER (PARTITION BY b ORDER BY init_ms IS NULL, init_ms) AS init_rn,
+           ROW_NUMBER() OVER (PARTITION BY b ORDER BY queue_ms) AS queue_rn,
+           COUNT(*) OVER (PARTITION BY b) AS total,
+           COUNT(init_ms) OVER (PARTITION BY b) AS init_total
+         FROM bucketed)
        SELECT b, COUNT(*) AS n, SUM(cold) AS cold,
          MAX(CASE WHEN rn = MAX(1, (50 * total + 99) / 100) THEN duration_ms END) AS p50,
          MAX(CASE WHEN rn = MAX(1, (95 * total + 99) / 100) THEN duration_ms END) AS p95,
@@ -121,9 +125,7 @@ export class SqliteInvocationLog implements InvocationLog {
        FROM r GROUP BY b`,
     );
     this.metricsByStatusStatement = this.db.prepare<MetricsParams, { b: number; status: InvocationStatus; n: number }>(
-      `SELECT CAST((started_at - @from) / @step AS INTEGER) AS b, status, COUNT(*) AS n FROM invocations
-       WHERE owner_id = @ownerId AND function_name = @functionName AND started_at >= @from AND started_at < @to
-       GROUP BY b, status`,
+      `WITH bucketed AS (${bucketedRows}) SELECT b, status, COUNT(*) AS n FROM bucketed GROUP BY b, status`,
     );
     this.insert = this.db.prepare(
       `INSERT OR IGNORE INTO invocations (request_id, attempt, owner_id, function_id, function_name, version, trigger, started_at,

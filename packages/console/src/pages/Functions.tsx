@@ -17,6 +17,16 @@ type SortKey = 'name' | 'version' | 'runtime' | 'workers' | 'calls' | 'errors' |
 const callsOf = (m: Metrics | null) => m?.buckets.reduce((a, b) => a + b.count, 0) ?? 0;
 const errorsOf = (m: Metrics | null) => m?.buckets.reduce((a, b) => a + b.count - (b.byStatus.ok ?? 0), 0) ?? 0;
 
+const sortValue: Record<SortKey, (r: Row) => string | number> = {
+  name: (r) => r.fn.name,
+  version: (r) => r.fn.activeVersion,
+  runtime: (r) => r.detail?.runtime ?? '',
+  workers: (r) => r.detail?.liveWorkers ?? 0,
+  calls: (r) => callsOf(r.metrics),
+  errors: (r) => errorsOf(r.metrics),
+  updated: (r) => r.fn.updatedAt,
+};
+
 /** Every function of the caller with its last hour at a glance. */
 export function Functions() {
   const [rows, setRows] = useState<Row[] | null>(null);
@@ -43,20 +53,7 @@ export function Functions() {
   }, []);
 
   const shown = useMemo(() => {
-    const value = (r: Row): string | number =>
-      sort.key === 'name'
-        ? r.fn.name
-        : sort.key === 'version'
-          ? r.fn.activeVersion
-          : sort.key === 'runtime'
-            ? (r.detail?.runtime ?? '')
-            : sort.key === 'workers'
-              ? (r.detail?.liveWorkers ?? 0)
-              : sort.key === 'calls'
-                ? callsOf(r.metrics)
-                : sort.key === 'errors'
-                  ? errorsOf(r.metrics)
-                  : r.fn.updatedAt;
+    const value = sortValue[sort.key];
     const needle = filter.trim().toLowerCase();
     return (rows ?? [])
       .filter((r) => !needle || r.fn.name.includes(needle) || (r.detail?.runtime ?? '').includes(needle))

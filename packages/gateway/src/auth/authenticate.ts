@@ -7,6 +7,12 @@ import { KeySealer } from './key-sealing.js';
 import { hashApiKey, newApiKey } from './secrets.js';
 import { parseSigV4, signatureMatches, signingTimeProblem } from './sigv4.js';
 
+const missingKey = () =>
+  new NuboError(
+    'NUBO_ERR_AUTH_MISSING_KEY',
+    'This call needs an API key: send "Authorization: Bearer <api key>" (get one with nubo signup or nubo login).',
+  );
+
 const badSignature = (why: string) => new NuboError('NUBO_ERR_AUTH_BAD_SIGNATURE', `The request signature is not valid: ${why}.`);
 
 /**
@@ -93,7 +99,7 @@ export class Authenticator {
     const keyUser = await this.optionalUser(request);
     if (keyUser) return keyUser;
     const sessionUser = await this.sessionUser(request);
-    if (!sessionUser) return this.requireUser(request);
+    if (!sessionUser) throw missingKey();
     assertSameSite(request);
     return sessionUser;
   }
@@ -109,12 +115,7 @@ export class Authenticator {
 
   async requireUser(request: FastifyRequest): Promise<User> {
     const user = await this.optionalUser(request);
-    if (!user) {
-      throw new NuboError(
-        'NUBO_ERR_AUTH_MISSING_KEY',
-        'This call needs an API key: send "Authorization: Bearer <api key>" (get one with nubo signup or nubo login).',
-      );
-    }
+    if (!user) throw missingKey();
     return user;
   }
 

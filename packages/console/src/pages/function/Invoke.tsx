@@ -36,7 +36,7 @@ export function Invoke({ name, onInvoked }: { name: string; onInvoked: () => voi
     setProblem(null);
     setBusy(true);
     try {
-      const result = await call<unknown>('POST', fnPath(name, '/invoke'), parsed);
+      const result = await call<unknown>('POST', fnPath(name, '/invoke'), parsed, { answerErrors: true });
       const requestId = result.headers.get('x-nubo-request-id');
       const record = requestId ? await get<InvocationRecord>(`/v1/invocations/${requestId}`).catch(() => null) : null;
       setAnswer({
