@@ -2,21 +2,19 @@
  * Distributed-mode benchmark (`npm run bench:distributed`, services from scripts/services/start.sh):
  * a gateway and a manager in their own processes, Redis pool, MariaDB catalog, FerretDB log, S3 code.
  * 1. Warm latency, sequential: through the gateway against calling the same worker directly.
- * 2. Throughput at concurrency 32: through the gateway against 32 bare runtime workers called directly.
+ * 2. Throughput at concurrency 32: through the gateway, and through two gateway processes, against
+ *    32 bare runtime workers called directly; with how busy each process kept the machine's cores.
  */
-import type { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Pool } from 'undici';
 import { distributedBenchEnv } from './lib/distributed-env.js';
 import { workerSecretHeader } from '@nubo/runtime';
 import { listeningPort } from './lib/listening-port.js';
-import { deployNoop, noop } from './lib/noop-function.js';
+import { deployNoop } from './lib/noop-function.js';
 import { throughput, timeRequests } from './lib/measure.js';
-import { freePort, startManager, startServer } from './lib/server.js';
+import { startManager, startServer } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
-import { bareHeaders, spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
+import { workerSecretOf } from './lib/bare-runtime.js';
+import { childrenOf, cpuDuring, scaleTo, startBareWorkers, viaGateways } from './lib/throughput-runs.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
@@ -29,7 +27,7 @@ async function main(): Promise<void> {
   const env = { ...services, NUBO_ISOLATION: 'off' };
   const manager = await startManager(env, '127.0.0.2');
   const gateway = await startServer(env, 'gateway');
-  const bare: ReturnType<typeof spawn>[] = [];
+  let bare: Awaited<ReturnType<typeof startBareWorkers>> | undefined;
   try {
     const { apiKey, pid } = await deployNoop(gateway.url);
     const workerPort = await listeningPort(pid);
@@ -54,40 +52,31 @@ async function main(): Promise<void> {
     const ds = summarise(d);
 
     // Throughput: 32 loops through the gateway (it scales the function to 32 workers) against 32
-    // loops each calling its own bare runtime worker.
+    // loops each calling its own bare runtime worker; then the same through two gateway processes.
     const gatewayClients = new Pool(gateway.url, { connections: concurrency });
-    await Promise.all(
-      Array.from({ length: concurrency }, () =>
-        gatewayClients
-          .request({ path: '/v1/functions/noop/invoke', method: 'POST', body: '{}', headers: gatewayHeaders })
-          .then((r) => r.body.text()),
-      ),
+    await scaleTo(gatewayClients, gatewayHeaders, concurrency);
+    bare = await startBareWorkers(concurrency);
+    const groups = (gateways: number[]) => ({
+      gateway: gateways,
+      manager: [manager.pid],
+      'function workers': childrenOf(manager.pid),
+      'bare workers': bare?.pids ?? [],
+      client: [process.pid],
+    });
+    const [directRps, directCpu] = await cpuDuring(() => throughput(concurrency, throughputMs, bare!.send), groups([]));
+    const [gatewayRps, gatewayCpu] = await cpuDuring(
+      () => throughput(concurrency, throughputMs, viaGateways([gatewayClients], gatewayHeaders)),
+      groups([gateway.pid]),
     );
-    const codeDir = await mkdtemp(join(tmpdir(), 'nubo-bench-code-'));
-    await writeFile(join(codeDir, 'index.mjs'), noop);
-    const directClients: Pool[] = [];
-    for (let i = 0; i < concurrency; i++) {
-      const port = await freePort();
-      bare.push(spawnBareRuntime(codeDir, port));
-      await untilHealthy(`http://127.0.0.1:${port}`);
-      directClients.push(new Pool(`http://127.0.0.1:${port}`, { connections: 1 }));
-    }
-    const directRps = await throughput(concurrency, throughputMs, async (loop) => {
-      const r = await directClients[loop]!.request({ path: '/invoke', method: 'POST', body: directBody, headers: bareHeaders });
-      await r.body.text();
-    });
-    const gatewayRps = await throughput(concurrency, throughputMs, async () => {
-      const r = await gatewayClients.request({
-        path: '/v1/functions/noop/invoke',
-        method: 'POST',
-        body: '{}',
-        headers: gatewayHeaders,
-      });
-      await r.body.text();
-      if (r.statusCode !== 200) throw new Error(`gateway answered ${r.statusCode}`);
-    });
+    const second = await startServer(env, 'gateway');
+    const secondClients = new Pool(second.url, { connections: concurrency / 2 });
+    const [twoGatewayRps, twoGatewayCpu] = await cpuDuring(
+      () => throughput(concurrency, throughputMs, viaGateways([gatewayClients, secondClients], gatewayHeaders)),
+      groups([gateway.pid, second.pid]),
+    );
+    await secondClients.close();
+    await second.stop();
     await gatewayClients.close();
-    await Promise.all(directClients.map((c) => c.close()));
 
     console.log(`\nNubo distributed benchmark — ${new Date().toISOString()} — node ${process.version}`);
     console.log('gateway and manager in their own processes; Redis pool, MariaDB catalog, FerretDB log, s3rver code');
@@ -100,11 +89,17 @@ async function main(): Promise<void> {
     console.log(`  target: p50 within 1 ms of direct → ${gs.p50 - ds.p50 <= 1 ? 'MET' : 'NOT MET'}`);
     console.log(`\nThroughput at concurrency ${concurrency}, ${throughputMs / 1000} s each:`);
     console.log(`  32 bare workers called directly   ${directRps.toFixed(0)} req/s`);
+    console.log(`      ${directCpu}`);
     console.log(
       `  through the gateway               ${gatewayRps.toFixed(0)} req/s   ratio ${(gatewayRps / directRps).toFixed(2)}x`,
     );
+    console.log(`      ${gatewayCpu}`);
+    console.log(
+      `  through two gateway processes     ${twoGatewayRps.toFixed(0)} req/s   ratio ${(twoGatewayRps / directRps).toFixed(2)}x  (${(twoGatewayRps / gatewayRps).toFixed(2)}x one gateway)`,
+    );
+    console.log(`      ${twoGatewayCpu}`);
   } finally {
-    for (const child of bare) child.kill('SIGKILL');
+    bare?.stop();
     await gateway.stop();
     await manager.stop();
     await drop();

@@ -11,13 +11,16 @@ import { listeningPort } from './lib/listening-port.js';
 import { deployNoop, noop } from './lib/noop-function.js';
 import { json, startServer, freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
-import { timeRequests } from './lib/measure.js';
+import { throughput, timeRequests } from './lib/measure.js';
+import { childrenOf, cpuDuring, scaleTo, startBareWorkers, viaGateways } from './lib/throughput-runs.js';
 import { processCpuSeconds } from './lib/process-tree-cpu.js';
 import { spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
 const coldStarts = Number(process.env.BENCH_COLD_STARTS ?? 20);
+const concurrency = 32;
+const throughputMs = Number(process.env.BENCH_THROUGHPUT_MS ?? 10_000);
 
 async function bareRuntimeColdStart(codeDir: string): Promise<number> {
   const port = await freePort();
@@ -58,10 +61,10 @@ async function serverWithNoop(env: Record<string, string>): Promise<BenchServer 
   };
 }
 
-/** The minimal reverse proxy (lib/minimal-proxy.ts) in its own process, in front of one worker. */
-async function startMinimalProxy(workerPort: number, secret: string): Promise<{ url: string; pid: number; stop(): void }> {
-  const script = fileURLToPath(new URL('./lib/minimal-proxy.js', import.meta.url));
-  const child = spawn(process.execPath, [script, String(workerPort), secret], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A baseline script of lib/ in its own process (it prints its port). */
+async function startBaseline(script: string, args: string[]): Promise<{ url: string; pid: number; stop(): void }> {
+  const path = fileURLToPath(new URL(`./lib/${script}`, import.meta.url));
+  const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   return { url: `http://127.0.0.1:${line.toString().trim()}`, pid: child.pid!, stop: () => child.kill('SIGKILL') };
 }
@@ -157,8 +160,10 @@ async function main(): Promise<void> {
   const { apiKey, workerPid } = server;
   try {
     const { port: workerPort, secret } = await workerOf(workerPid);
-    const proxyProcess = await startMinimalProxy(workerPort, secret);
+    const proxyProcess = await startBaseline('minimal-proxy.js', [String(workerPort), secret]);
     const proxy = new Pool(proxyProcess.url, { connections: 1 });
+    const bareProcess = await startBaseline('bare-json-server.js', []);
+    const bareServer = new Pool(bareProcess.url, { connections: 1 });
 
     const gateway = new Pool(server.url, { connections: 1 });
     const direct = new Pool(`http://127.0.0.1:${workerPort}`, { connections: 1 });
@@ -171,14 +176,20 @@ async function main(): Promise<void> {
     await timeRequests(direct, '/invoke', directBody, directHeaders, 500);
     const proxyHeaders = { 'content-type': 'application/json' };
     await timeRequests(proxy, '/invoke', directBody, proxyHeaders, 500);
+    await timeRequests(bareServer, '/invoke', directBody, proxyHeaders, 500);
     const viaGateway: number[] = [];
     const viaDirect: number[] = [];
     const viaProxy: number[] = [];
     const gatewayCpu = { seconds: 0, calls: 0 };
     const proxyCpu = { seconds: 0, calls: 0 };
+    const workerCpu = { seconds: 0, calls: 0 };
+    const bareCpu = { seconds: 0, calls: 0 };
     const perRound = warmRequests / rounds;
     for (let round = 0; round < rounds; round++) {
-      viaDirect.push(...(await timeRequests(direct, '/invoke', directBody, directHeaders, perRound)));
+      const directRound = () => timeRequests(direct, '/invoke', directBody, directHeaders, perRound);
+      // A container's worker pid is the container's own, not the host's: its CPU is not read.
+      viaDirect.push(...(await (sandbox === 'process' ? roundWithCpu(workerPid, workerCpu, directRound) : directRound())));
+      await roundWithCpu(bareProcess.pid, bareCpu, () => timeRequests(bareServer, '/invoke', directBody, proxyHeaders, perRound));
       viaProxy.push(
         ...(await roundWithCpu(proxyProcess.pid, proxyCpu, () =>
           timeRequests(proxy, '/invoke', directBody, proxyHeaders, perRound),
@@ -193,10 +204,31 @@ async function main(): Promise<void> {
     await gateway.close();
     await direct.close();
     await proxy.close();
+    await bareServer.close();
     proxyProcess.stop();
+    bareProcess.stop();
     const g = summarise(viaGateway);
     const d = summarise(viaDirect);
     const p = summarise(viaProxy);
+
+    // Throughput at concurrency 32: through the gateway (the function scales to 32 workers) against
+    // 32 loops each calling a bare runtime worker of its own.
+    const gatewayClients = new Pool(server.url, { connections: concurrency });
+    await scaleTo(gatewayClients, gatewayHeaders, concurrency);
+    const bareWorkers = await startBareWorkers(concurrency);
+    const groups = () => ({
+      'nubo server': [server.pid],
+      'function workers': childrenOf(server.pid),
+      'bare workers': bareWorkers.pids,
+      client: [process.pid],
+    });
+    const [directRps, directShares] = await cpuDuring(() => throughput(concurrency, throughputMs, bareWorkers.send), groups());
+    const [gatewayRps, gatewayShares] = await cpuDuring(
+      () => throughput(concurrency, throughputMs, viaGateways([gatewayClients], gatewayHeaders)),
+      groups(),
+    );
+    bareWorkers.stop();
+    await gatewayClients.close();
 
     const coldTotals: number[] = [];
     const coldInits: number[] = [];
@@ -225,6 +257,17 @@ async function main(): Promise<void> {
     console.log(
       `  CPU per call: gateway ${microsPerCall(gatewayCpu).toFixed(0)} µs, minimal proxy ${microsPerCall(proxyCpu).toFixed(0)} µs   ratio ${(microsPerCall(gatewayCpu) / microsPerCall(proxyCpu)).toFixed(2)}x (target ≤ 1x)`,
     );
+    if (sandbox === 'process')
+      console.log(
+        `  worker runtime CPU per direct call ${microsPerCall(workerCpu).toFixed(0)} µs, bare node:http JSON server ${microsPerCall(bareCpu).toFixed(0)} µs   ratio ${(microsPerCall(workerCpu) / microsPerCall(bareCpu)).toFixed(2)}x`,
+      );
+    console.log(`\nThroughput at concurrency ${concurrency}, ${throughputMs / 1000} s each:`);
+    console.log(`  ${concurrency} bare workers called directly   ${directRps.toFixed(0)} req/s`);
+    console.log(`      ${directShares}`);
+    console.log(
+      `  through the gateway               ${gatewayRps.toFixed(0)} req/s   ratio ${(gatewayRps / directRps).toFixed(2)}x (target ≥ 0.5x)`,
+    );
+    console.log(`      ${gatewayShares}`);
     console.log(`\nCold start, ${sandbox} sandbox, ${coldStarts} starts (baseline: a bare runtime process):`);
     console.log(`  bare runtime spawn → first answer   p50 ${ms(baseline.p50)}  p99 ${ms(baseline.p99)}`);
     console.log(

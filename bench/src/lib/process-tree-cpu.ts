@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
 const ticksPerSecond = 100;
@@ -44,4 +45,62 @@ export function processCpuSeconds(pid: number): number {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/** Every process's CPU ticks so far, with its parent and name: take two and diff them with `cpuSharesBetween`. */
+export function cpuSnapshot(): { at: number; stats: Map<number, ProcStat & { name: string }> } {
+  const stats = new Map<number, ProcStat & { name: string }>();
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    const stat = readStat(pid);
+    if (!stat) continue;
+    let name = '';
+    try {
+      name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    stats.set(stat.pid, { ...stat, name });
+  }
+  return { at: performance.now(), stats };
+}
+
+/**
+ * Cores each group of processes kept busy between two snapshots: a named group is some processes
+ * and every process below them; the rest is grouped by process name.
+ */
+export function cpuSharesBetween(
+  before: ReturnType<typeof cpuSnapshot>,
+  after: ReturnType<typeof cpuSnapshot>,
+  groups: Record<string, number[]>,
+): Record<string, number> {
+  const seconds = (after.at - before.at) / 1000;
+  const groupOf = new Map<number, string>();
+  const label = (pid: number): string => {
+    const known = groupOf.get(pid);
+    if (known) return known;
+    const named = Object.entries(groups).find(([, roots]) => roots.includes(pid))?.[0];
+    const stat = after.stats.get(pid);
+    const parent = stat && stat.ppid > 1 ? label(stat.ppid) : undefined;
+    const found = named ?? (parent && parent in groups ? parent : (stat?.name ?? '?'));
+    groupOf.set(pid, found);
+    return found;
+  };
+  const shares: Record<string, number> = {};
+  for (const [pid, stat] of after.stats) {
+    const ticks = stat.ticks - (before.stats.get(pid)?.ticks ?? 0);
+    if (ticks <= 0) continue;
+    const group = label(pid);
+    shares[group] = (shares[group] ?? 0) + ticks / ticksPerSecond / seconds;
+  }
+  return shares;
+}
+
+/** "gateway 0.95, redis-server 0.31, …" — the busiest first. */
+export function formatShares(shares: Record<string, number>): string {
+  const total = Object.values(shares).reduce((sum, cores) => sum + cores, 0);
+  const top = Object.entries(shares)
+    .sort(([, a], [, b]) => b - a)
+    .filter(([, cores]) => cores >= 0.02)
+    .map(([group, cores]) => `${group} ${cores.toFixed(2)}`);
+  return `${total.toFixed(2)} cores busy: ${top.join(', ')}`;
 }

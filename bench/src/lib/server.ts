@@ -25,7 +25,9 @@ export async function startServer(
 ): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const dataDir = await benchDataDir('nubo-bench-');
-  const child: ChildProcess = spawn(process.execPath, [bin, role], {
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers a benchmark starts.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, bin, role], {
     env: { ...process.env, NUBO_PORT: String(port), NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -71,7 +73,7 @@ async function benchDataDir(prefix: string): Promise<string> {
 }
 
 /** Runs `nubo manager` in its own process and waits until it answers on its API. */
-export async function startManager(env: Record<string, string>, ip: string): Promise<{ stop(): Promise<void> }> {
+export async function startManager(env: Record<string, string>, ip: string): Promise<{ pid: number; stop(): Promise<void> }> {
   const port = await freePort(ip);
   const dataDir = await benchDataDir('nubo-bench-manager-');
   const child = spawn(process.execPath, [bin, 'manager'], {
@@ -89,6 +91,7 @@ export async function startManager(env: Record<string, string>, ip: string): Pro
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
+    pid: child.pid!,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

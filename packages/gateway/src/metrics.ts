@@ -7,9 +7,13 @@ export interface WarmFloorSources {
   managerLoads: () => Promise<ManagerLoadView[]>;
 }
 
+/** Invocations observed between two reads of the metrics before they are counted anyway. */
+const pendingLimit = 1000;
+
 /** Prometheus metrics of one gateway, on its own registry so several gateways can share a process. */
 export class InvocationMetrics {
   readonly registry = new Registry();
+  private pending: Pick<InvocationRecord, 'cold' | 'status' | 'durationMs' | 'initMs'>[] = [];
   private readonly invocations = new Counter({
     name: 'nubo_invocations_total',
     help: 'Invocations by final status and start kind.',
@@ -79,10 +83,26 @@ export class InvocationMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'nubo_gateway_' });
   }
 
+  /** Counted when the metrics are read (or every `pendingLimit` calls), not on each call's path. */
   observe(record: InvocationRecord): void {
-    const start = record.cold ? 'cold' : 'warm';
-    this.invocations.inc({ status: record.status, start });
-    this.duration.observe({ start }, record.durationMs / 1000);
-    if (record.initMs !== null) this.coldStart.observe(record.initMs / 1000);
+    this.pending.push(record);
+    if (this.pending.length >= pendingLimit) this.countPending();
+  }
+
+  private countPending(): void {
+    const records = this.pending;
+    this.pending = [];
+    for (const record of records) {
+      const start = record.cold ? 'cold' : 'warm';
+      this.invocations.inc({ status: record.status, start });
+      this.duration.observe({ start }, record.durationMs / 1000);
+      if (record.initMs !== null) this.coldStart.observe(record.initMs / 1000);
+    }
+  }
+
+  /** The Prometheus text of every metric. */
+  async text(): Promise<string> {
+    this.countPending();
+    return this.registry.metrics();
   }
 }

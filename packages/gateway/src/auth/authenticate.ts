@@ -104,12 +104,12 @@ export class Authenticator {
     return sessionUser;
   }
 
+  // Cached by the key as sent, so a warm call hashes nothing; the key lives in memory no longer than the entry.
   private async userOfKey(key: string): Promise<User | null> {
-    const hash = hashApiKey(key);
-    const cached = this.cache.get(hash);
+    const cached = this.cache.get(key);
     if (cached) return cached;
-    const user = await this.catalog.findUserByKeyHash(hash);
-    if (user) this.cache.set(hash, user);
+    const user = await this.catalog.findUserByKeyHash(hashApiKey(key));
+    if (user) this.cache.set(key, user);
     return user;
   }
 

@@ -41,9 +41,14 @@ async function readBounded(
     },
     Math.max(1, deadline - performance.now()),
   );
-  const chunks: Buffer[] = [];
-  let size = 0;
   try {
+    // A declared length bounds what the parser reads; without one, the chunks are counted as they come.
+    if (declaredBytes > 0) {
+      const bytes = Buffer.from(await body.arrayBuffer());
+      return timedOut ? 'timeout' : bytes;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
     for await (const chunk of body) {
       size += (chunk as Buffer).length;
       if (size > maxBytes) {
@@ -52,13 +57,13 @@ async function readBounded(
       }
       chunks.push(chunk as Buffer);
     }
+    return timedOut ? 'timeout' : Buffer.concat(chunks, size);
   } catch (err) {
     if (timedOut) return 'timeout';
     throw err;
   } finally {
     clearTimeout(timer);
   }
-  return timedOut ? 'timeout' : Buffer.concat(chunks, size);
 }
 
 export async function callWorker(

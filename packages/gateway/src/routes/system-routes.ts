@@ -10,7 +10,7 @@ export function systemRoutes(metrics: InvocationMetrics): FastifyPluginAsyncZod 
       async () => ({ ok: true }),
     );
     app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) =>
-      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+      reply.type(metrics.registry.contentType).send(await metrics.text()),
     );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   };
