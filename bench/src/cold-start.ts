@@ -89,7 +89,7 @@ type SandboxKind = 'process' | 'docker';
 
 async function measure(sandbox: SandboxKind, lines: string[]): Promise<void> {
   const docker = new Docker();
-  const plain = await startServer({ NODE_NO_WARNINGS: '1', NUBO_SANDBOX: sandbox });
+  const plain = await startServer({ NODE_NO_WARNINGS: '1', NUBO_SANDBOX: sandbox, NUBO_STEM_CELLS: '0' });
   const stems = await startServer({ NODE_NO_WARNINGS: '1', NUBO_SANDBOX: sandbox, NUBO_STEM_CELLS: '1' });
   try {
     const keys = await Promise.all(

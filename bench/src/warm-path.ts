@@ -51,7 +51,8 @@ type BenchServer = Awaited<ReturnType<typeof startServer>> & { apiKey: string; h
 
 /** A server with the no-op function deployed and its first worker started. */
 async function serverWithNoop(env: Record<string, string>): Promise<BenchServer & { workerPid: number }> {
-  const server = await startServer(env);
+  // No stem cells: the cold starts here are measured against a bare spawn (bench:cold measures stem cells).
+  const server = await startServer({ NUBO_STEM_CELLS: '0', ...env });
   const { apiKey, pid } = await deployNoop(server.url);
   return {
     ...server,

@@ -52,7 +52,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
     pool: pool.pool,
     gateways: pool.gateways,
     managers: new InProcessManagerClient(manager),
-    liveWorkers: () => sandbox.running().length,
+    liveWorkers: () => manager.liveWorkers().length,
   });
   const listening = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
   const url = listening.replace('[::1]', 'localhost');

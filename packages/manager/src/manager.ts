@@ -176,9 +176,10 @@ export class Manager {
     };
   }
 
-  private fits(memoryMb: number): boolean {
+  /** Whether `count` more workers of this size fit the node's room. */
+  private fits(memoryMb: number, count = 1): boolean {
     const load = this.load();
-    return load.workers + 1 <= load.capacity.workers && load.memoryMb + memoryMb <= load.capacity.memoryMb;
+    return load.workers + count <= load.capacity.workers && load.memoryMb + count * memoryMb <= load.capacity.memoryMb;
   }
 
   /**
@@ -213,9 +214,12 @@ export class Manager {
     this.memoryOf.set(workerId, memoryMb);
   }
 
-  /** Room for a stem cell, only where it is free (a stem cell never evicts anything). */
+  /**
+   * Room for a stem cell, only where it is spare: it never evicts anything, and never takes the
+   * node's last room for a worker of its size (a full node would otherwise trade it back and forth).
+   */
   private reserveIfFree(workerId: string, memoryMb: number): boolean {
-    if (this.draining || !this.fits(memoryMb)) return false;
+    if (this.draining || !this.fits(memoryMb, 2)) return false;
     this.memoryOf.set(workerId, memoryMb);
     return true;
   }
@@ -331,6 +335,11 @@ export class Manager {
   /** Workers this manager runs, for diagnostics and tests. */
   liveWorkers(): WorkerInfo[] {
     return [...this.workers.values()];
+  }
+
+  /** Whether a sandboxed worker id is one of this manager's stem cells (ready or starting), not a function's worker. */
+  isStemCell(workerId: string): boolean {
+    return this.stems?.holds(workerId) ?? false;
   }
 
   /** From now on this manager starts no worker (gateways learn it from the next heartbeat). */

@@ -22,6 +22,8 @@ export interface StemCellOptions {
 export class StemCells {
   private readonly ready = new Map<string, string[]>();
   private readonly starting = new Map<string, number>();
+  /** Stem cells being started or destroyed, by worker id. */
+  private readonly transientIds = new Set<string>();
   private readonly kinds = new Map<string, StemKey>();
   /** Refills in progress: stopping waits for them, so no stem cell starts after the node stopped. */
   private readonly refills = new Set<Promise<void>>();
@@ -46,6 +48,13 @@ export class StemCells {
       memoryMb += ids.length * this.kinds.get(id)!.memoryMb;
     }
     return { byKind, memoryMb };
+  }
+
+  /** Whether this worker id is a stem cell: starting, ready or being destroyed. */
+  holds(workerId: string): boolean {
+    if (this.transientIds.has(workerId)) return true;
+    for (const ids of this.ready.values()) if (ids.includes(workerId)) return true;
+    return false;
   }
 
   /** A ready stem cell of this kind (now the caller's), or null. */
@@ -73,9 +82,10 @@ export class StemCells {
       const workerId = newId('wrk');
       if (!this.options.reserve(workerId, key.memoryMb)) return;
       this.starting.set(id, (this.starting.get(id) ?? 0) + 1);
+      this.transientIds.add(workerId);
       try {
         await this.options.gated(() => this.options.sandbox.startStem(workerId, key));
-        if (this.stopped) await this.options.destroy(workerId);
+        if (this.stopped) await this.destroy(workerId);
         else this.ready.set(id, [...(this.ready.get(id) ?? []), workerId]);
       } catch (err) {
         this.options.release(workerId);
@@ -88,19 +98,26 @@ export class StemCells {
         return;
       } finally {
         this.starting.set(id, (this.starting.get(id) ?? 1) - 1);
+        this.transientIds.delete(workerId);
       }
     }
   }
 
-  /** Destroys one ready stem cell to make room for a worker; false when there is none. */
+  /**
+   * Destroys one stem cell to make room for a worker; false when there is none. One still starting
+   * holds room too: it is waited for and then destroyed, so a stem cell never costs a worker its start.
+   */
   async evictOne(): Promise<boolean> {
-    for (const ids of this.ready.values()) {
-      const workerId = ids.shift();
-      if (workerId === undefined) continue;
-      await this.options.destroy(workerId);
-      return true;
+    for (;;) {
+      for (const ids of this.ready.values()) {
+        const workerId = ids.shift();
+        if (workerId === undefined) continue;
+        await this.destroy(workerId);
+        return true;
+      }
+      if (this.refills.size === 0) return false;
+      await Promise.race(this.refills);
     }
-    return false;
   }
 
   /** A stem cell that ended by itself leaves the pool (true if it was one). */
@@ -122,6 +139,15 @@ export class StemCells {
     await Promise.allSettled([...this.refills]);
     const all = [...this.ready.values()].flat();
     this.ready.clear();
-    await Promise.all(all.map((workerId) => this.options.destroy(workerId)));
+    await Promise.all(all.map((workerId) => this.destroy(workerId)));
+  }
+
+  private async destroy(workerId: string): Promise<void> {
+    this.transientIds.add(workerId);
+    try {
+      await this.options.destroy(workerId);
+    } finally {
+      this.transientIds.delete(workerId);
+    }
   }
 }

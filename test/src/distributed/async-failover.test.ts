@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { createLogger } from '@nubo/core';
 import { connectRedis } from '@nubo/pool';
 import { probeHandler } from '../helpers/handlers.js';
-import { freePort, startDistributedStack } from '../helpers/distributed-stack.js';
+import { freePort, runningWorkers, startDistributedStack } from '../helpers/distributed-stack.js';
 import { call } from '../helpers/http.js';
 import { PoolInspector } from '../helpers/pool-inspector.js';
 import { eventually, startNuboProcess } from '../helpers/processes.js';
@@ -78,10 +78,9 @@ describe('asynchronous invocations across gateways', () => {
     const redis = await connectRedis({ url: stack.env.NUBO_REDIS_URL! }, silent);
     after(() => redis.quit());
     const pool = new PoolInspector(redis, stack.env.NUBO_REDIS_PREFIX!);
-    const running = () => stack.managers.reduce((sum, m) => sum + m.sandbox.running().length, 0);
     await eventually('no worker stays leased', async () => {
       const snapshot = await pool.snapshot(`${functionId}:1`);
-      return snapshot.leased.length === 0 && snapshot.live.length === running();
+      return snapshot.leased.length === 0 && snapshot.live.length === runningWorkers(stack);
     });
   });
 

@@ -4,7 +4,7 @@ import { createLogger } from '@nubo/core';
 import { connectRedis } from '@nubo/pool';
 import { PoolInspector } from '../helpers/pool-inspector.js';
 import { probeHandler } from '../helpers/handlers.js';
-import { startDistributedStack } from '../helpers/distributed-stack.js';
+import { runningWorkers, startDistributedStack } from '../helpers/distributed-stack.js';
 import { call } from '../helpers/http.js';
 
 describe('atomicity across gateways', () => {
@@ -42,7 +42,7 @@ describe('atomicity across gateways', () => {
     after(() => redis.quit());
     const pool = new PoolInspector(redis, stack.env.NUBO_REDIS_PREFIX!);
     const snapshot = await pool.snapshot(`${detail.body.id}:1`);
-    const running = stack.managers.reduce((sum, m) => sum + m.sandbox.running().length, 0);
+    const running = runningWorkers(stack);
     assert.equal(snapshot.leased.length, 0, 'every worker was given back');
     assert.equal(
       snapshot.idle.length + snapshot.leased.length,

@@ -102,20 +102,30 @@ describe('stem cells: cold starts on pre-started, isolated runtimes', () => {
     assert.equal(res.body.error.code, 'NUBO_ERR_DEPLOY_HANDLER_EXPORT_MISSING');
   });
 
-  it('gives up a stem cell first when a worker needs its room', async () => {
-    const small = await startNubo({ NUBO_STEM_CELLS: '1', NUBO_MANAGER_CAPACITY: '2' });
+  it('takes only spare room, and gives it up first when a worker needs it', async () => {
+    const small = await startNubo({ NUBO_STEM_CELLS: '1', NUBO_MANAGER_CAPACITY: '4' });
     after(() => small.close());
     const owner = await small.signup('small');
-    await small.deploy(owner, 'kept', { 'index.mjs': inspector }, { runtime: 'node22' });
-    assert.equal((await small.invoke(owner, 'kept', {})).status, 200);
     const manager = small.managers()[0]!;
-    await eventually(
-      'one worker and one stem cell fill the node',
-      async () => manager.load().workers === 2 && manager.load().stemCells === 1,
-    );
-    await small.deploy(owner, 'newcomer', { 'index.mjs': inspector }, { runtime: 'node24' });
-    const again = await small.invoke(owner, 'kept', {});
-    assert.equal(again.headers.get('x-nubo-cold-start'), 'false', 'the idle worker stayed; the stem cell made room');
+    // A deploy's probe start asks for a stem cell of its kind; the call waits until it has started (or not).
+    const coldStart = async (name: string, runtime: string) => {
+      await small.deploy(owner, name, { 'index.mjs': inspector }, { runtime });
+      await eventually('no stem cell is starting', async () => manager.load().starting === 0);
+      assert.equal((await small.invoke(owner, name, {})).status, 200);
+    };
+    await coldStart('kept', 'node22');
+    await eventually('a node22 stem cell is ready', async () => manager.load().stemCells === 1);
+    // Kept, the node22 stem cell and this worker leave one place: a node24 stem cell would take the last one.
+    await coldStart('other', 'node24');
+    assert.equal(manager.load().workers, 3, 'no stem cell started for the last place');
+    assert.equal(manager.load().stemCells, 1);
+    // Two more cold starts fill the node: the second (its deploy's probe) evicts the stem cell, not an idle worker.
+    await coldStart('newcomer', 'node20');
+    assert.equal(manager.load().stemCells, 1);
+    await coldStart('latecomer', 'node20');
+    assert.equal(manager.load().stemCells, 0, 'the stem cell made room');
+    for (const name of ['kept', 'other', 'newcomer'])
+      assert.equal((await small.invoke(owner, name, {})).headers.get('x-nubo-cold-start'), 'false', `${name} stayed warm`);
   });
 });
 
