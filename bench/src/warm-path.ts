@@ -12,14 +12,15 @@ import { deployNoop, noop } from './lib/noop-function.js';
 import { json, startServer, freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
 import { throughput, timeRequests } from './lib/measure.js';
-import { childrenOf, cpuDuring, scaleTo, startBareWorkers, viaGateways } from './lib/throughput-runs.js';
+import { childrenOf, cpuDuring, scaleTo, startBareWorkers, viaGateways, viaMinimalProxy } from './lib/throughput-runs.js';
 import { processCpuSeconds } from './lib/process-tree-cpu.js';
-import { spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
+import { bareSecret, spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
 const coldStarts = Number(process.env.BENCH_COLD_STARTS ?? 20);
 const concurrency = 32;
+const fewLoops = 8;
 const throughputMs = Number(process.env.BENCH_THROUGHPUT_MS ?? 10_000);
 
 async function bareRuntimeColdStart(codeDir: string): Promise<number> {
@@ -229,6 +230,21 @@ async function main(): Promise<void> {
       () => throughput(concurrency, throughputMs, viaGateways([gatewayClients], gatewayHeaders)),
       groups(),
     );
+    // Fewer calls in flight than warm workers: 8 loops on the function's 32 workers against 8 bare workers.
+    const [fewRps, fewShares] = await cpuDuring(
+      () => throughput(fewLoops, throughputMs, viaGateways([gatewayClients], gatewayHeaders)),
+      groups(),
+    );
+    const fewDirectRps = await throughput(fewLoops, throughputMs, bareWorkers.send);
+    // The minimal proxy in front of the same 32 bare workers: what a bare Node proxy reaches here.
+    const fanOut = await startBaseline('minimal-proxy.js', [bareWorkers.ports.join(','), bareSecret]);
+    const fanOutClients = new Pool(fanOut.url, { connections: concurrency });
+    const [proxyRps, proxyShares] = await cpuDuring(() => throughput(concurrency, throughputMs, viaMinimalProxy(fanOutClients)), {
+      ...groups(),
+      'minimal proxy': [fanOut.pid],
+    });
+    await fanOutClients.close();
+    fanOut.stop();
     bareWorkers.stop();
     await gatewayClients.close();
 
@@ -270,6 +286,14 @@ async function main(): Promise<void> {
       `  through the gateway               ${gatewayRps.toFixed(0)} req/s   ratio ${(gatewayRps / directRps).toFixed(2)}x (target ≥ 0.5x)`,
     );
     console.log(`      ${gatewayShares}`);
+    console.log(
+      `  ${fewLoops} loops on the function's ${concurrency} warm workers ${fewRps.toFixed(0)} req/s   ratio ${(fewRps / fewDirectRps).toFixed(2)}x to ${fewLoops} bare workers called directly (${fewDirectRps.toFixed(0)} req/s)`,
+    );
+    console.log(`      ${fewShares}`);
+    console.log(
+      `  through the minimal proxy         ${proxyRps.toFixed(0)} req/s   ratio ${(proxyRps / directRps).toFixed(2)}x (in front of the 32 bare workers)`,
+    );
+    console.log(`      ${proxyShares}`);
     console.log(`\nCold start, ${sandbox} sandbox, ${coldStarts} starts (baseline: a bare runtime process):`);
     console.log(`  bare runtime spawn → first answer   p50 ${ms(baseline.p50)}  p99 ${ms(baseline.p99)}`);
     console.log(

@@ -1,4 +1,4 @@
--- give-back: end a lease and put the worker at the tail of its list (the seed's RPUSH).
+-- give-back: end a lease and put the worker at the tail of its list (the seed's RPUSH), where the next take looks.
 -- KEYS[1] leases  ZSET   KEYS[2] retired  SET   KEYS[3] pool:{fn}:{v}  LIST   KEYS[4] worker:{address}  HASH
 -- KEYS[5] idle:{manager}  ZSET address -> last use (ms)   KEYS[6] live:{fn}:{v}  SET   KEYS[7] mworkers:{manager}  SET
 -- KEYS[8] draining  SET

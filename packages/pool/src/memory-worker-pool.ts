@@ -53,7 +53,8 @@ export class MemoryWorkerPool implements WorkerPool {
   }
 
   private tryAcquire(state: KeyState, options: AcquireOptions): string | WorkerInfo | null {
-    const worker = state.idle.shift();
+    // The worker given back last (as the Redis pool's RPOP): a few hot workers, not all in turn.
+    const worker = state.idle.pop();
     if (worker) {
       state.leased.set(worker.id, { worker, deadline: Date.now() + options.leaseMs });
       return worker;

@@ -32,8 +32,8 @@ const commandName = (script: ScriptName) => `nubo_${script.replace(/-/g, '_')}`;
 type AcquireRaw = [number, string?, string[]?];
 
 /**
- * The seed's pool on Redis: one LIST per function version (`LPOP` takes, `RPUSH` gives back,
- * empty = cold start), with leases so that a gateway that dies while holding a worker leaks
+ * The seed's pool on Redis: one LIST per function version (`RPOP` takes the worker given back
+ * last, `RPUSH` gives back, empty = cold start), with leases so that a gateway that dies while holding a worker leaks
  * nothing. Every multi-key change is one Lua script from packages/pool/lua/; the key layout is
  * RedisKeys (docs/architecture.md, "Redis keys").
  * The scripts' rule for keys: KEYS[n] are the keys the caller can name before the call — the fixed
@@ -78,7 +78,7 @@ export class RedisWorkerPool implements WorkerPool {
     );
   }
 
-  /** LPOP under a lease, or a start slot; at maxWorkers it blocks until a script announces a free worker or slot. */
+  /** RPOP under a lease, or a start slot; at maxWorkers it blocks until a script announces a free worker or slot. */
   async acquire(key: string, options: AcquireOptions): Promise<Acquisition> {
     const started = Date.now();
     const ticket = randomUUID();

@@ -279,7 +279,11 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       assert.equal(await pool.liveCount(key), 2);
       assert.equal(await pool.reserveWarm(key, { minIdle: 2, maxWorkers: 10 }), null, 'two are idle');
       const taken = await pool.acquire(key, opts);
-      assert.equal(taken.kind === 'warm' && taken.worker.id, w1.id, 'a prewarmed worker is taken like any idle one');
+      assert.equal(
+        taken.kind === 'warm' && taken.worker.id,
+        w2.id,
+        'a prewarmed worker is taken like any idle one (the last added)',
+      );
       const refill = await pool.reserveWarm(key, { minIdle: 2, maxWorkers: 10 });
       assert.ok(refill, 'one idle left: one more to start');
       await pool.cancelStart(key, refill);
@@ -289,10 +293,28 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       const removed = await pool.retire(key);
       assert.deepEqual(
         removed.map((r) => r.id),
-        [w2.id],
+        [w1.id],
       );
       assert.equal(await pool.adoptIdle(key, late, worker('warm')), false, 'a worker started for a retired key is refused');
       assert.equal(await pool.reserveWarm(key, { minIdle: 5, maxWorkers: 10 }), null);
+      await pool.close();
+    });
+
+    it('takes the idle worker given back last, so a steady load keeps a few workers hot', async () => {
+      const pool = await create();
+      const key = poolKey('lifo', 1);
+      const [a, b, c] = [worker('lifo'), worker('lifo'), worker('lifo')];
+      for (const w of [a, b, c]) await startLeased(pool, key, w);
+      for (const w of [a, b, c]) await pool.giveBack(w);
+      const takenId = async () => {
+        const taken = await pool.acquire(key, opts);
+        return taken.kind === 'warm' ? taken.worker.id : taken.kind;
+      };
+      assert.equal(await takenId(), c.id);
+      assert.equal(await takenId(), b.id);
+      await pool.giveBack(c);
+      assert.equal(await takenId(), c.id, 'the worker just given back, not the one idle the longest');
+      assert.equal(await takenId(), a.id);
       await pool.close();
     });
 

@@ -49,8 +49,9 @@ export interface IdleWorker {
 
 /**
  * The seed's atomic worker pool: one list of idle workers per function version. Taking removes a
- * worker from its list (LPOP), so one worker serves one request at a time; an empty list means
- * cold start. Every adapter passes the same conformance suite.
+ * worker from its list, so one worker serves one request at a time; an empty list means cold start.
+ * A take gets the worker given back last (last in, first out), so a steady load keeps a few workers
+ * hot and the others idle long enough to be reaped. Every adapter passes the same conformance suite.
  */
 export interface WorkerPool {
   acquire(key: string, options: AcquireOptions): Promise<Acquisition>;
