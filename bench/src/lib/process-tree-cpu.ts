@@ -9,6 +9,8 @@ interface ProcStat {
   ppid: number;
   /** utime + stime + cutime + cstime: its own CPU and that of its children it has waited for. */
   ticks: number;
+  /** utime + stime: its own CPU alone. */
+  selfTicks: number;
 }
 
 function readStat(pid: string): ProcStat | null {
@@ -16,7 +18,7 @@ function readStat(pid: string): ProcStat | null {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
-    return { pid: Number(pid), ppid: Number(fields[1]), ticks: utime! + stime! + cutime! + cstime! };
+    return { pid: Number(pid), ppid: Number(fields[1]), ticks: utime! + stime! + cutime! + cstime!, selfTicks: utime! + stime! };
   } catch {
     return null; // it ended while we looked
   }
@@ -87,7 +89,8 @@ export function cpuSharesBetween(
   };
   const shares: Record<string, number> = {};
   for (const [pid, stat] of after.stats) {
-    const ticks = stat.ticks - (before.stats.get(pid)?.ticks ?? 0);
+    // Each process's own CPU: a parent's count of children it waited for would count them twice.
+    const ticks = stat.selfTicks - (before.stats.get(pid)?.selfTicks ?? 0);
     if (ticks <= 0) continue;
     const group = label(pid);
     shares[group] = (shares[group] ?? 0) + ticks / ticksPerSecond / seconds;

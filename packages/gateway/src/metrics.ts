@@ -85,7 +85,9 @@ export class InvocationMetrics {
 
   /** Counted when the metrics are read (or every `pendingLimit` calls), not on each call's path. */
   observe(record: InvocationRecord): void {
-    this.pending.push(record);
+    // Only what is counted: a record also holds the call's captured output.
+    const { cold, status, durationMs, initMs } = record;
+    this.pending.push({ cold, status, durationMs, initMs });
     if (this.pending.length >= pendingLimit) this.countPending();
   }
 
