@@ -44,9 +44,9 @@ export function treeCpuSeconds(rootPid: number): number {
 
 /** CPU seconds used so far by one process alone (utime + stime). */
 export function processCpuSeconds(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  const stat = readStat(String(pid));
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return stat.selfTicks / ticksPerSecond;
 }
 
 /** Every process's CPU ticks so far, with its parent and name: take two and diff them with `cpuSharesBetween`. */

@@ -337,9 +337,9 @@ export class Manager {
     return [...this.workers.values()];
   }
 
-  /** Whether a sandboxed worker id is one of this manager's stem cells (ready or starting), not a function's worker. */
-  isStemCell(workerId: string): boolean {
-    return this.stems?.holds(workerId) ?? false;
+  /** The functions' workers its sandbox runs now, stem cells left out (for diagnostics and tests). */
+  runningWorkerIds(): string[] {
+    return this.options.sandbox.running().filter((workerId) => !this.stems?.holds(workerId));
   }
 
   /** From now on this manager starts no worker (gateways learn it from the next heartbeat). */

@@ -123,8 +123,5 @@ export async function startDistributedStack(
 
 /** Functions' worker processes running on the stack's nodes: a manager's stem cells run no function and are not counted. */
 export function runningWorkers(stack: Pick<DistributedStack, 'managers'>): number {
-  return stack.managers.reduce(
-    (sum, node) => sum + node.sandbox.running().filter((id) => !node.manager.isStemCell(id)).length,
-    0,
-  );
+  return stack.managers.reduce((sum, node) => sum + node.manager.runningWorkerIds().length, 0);
 }

@@ -21,8 +21,6 @@ export interface TestNubo {
   codeStore: CodeStore;
   /** Functions' worker processes running on every node of the stack (stem cells not counted). */
   liveWorkers(): number;
-  /** Stem cells (ready or starting) on every node of the stack. */
-  stemCells(): number;
   /** Whether a worker (by the workerId of its invocation records) still runs. */
   workerRunning(workerId: string): boolean;
   /** An address of this machine that workers can reach (isolated workers cannot reach its loopback). */
@@ -77,10 +75,6 @@ async function startStack(extra: Record<string, string>): Promise<Stack> {
   };
 }
 
-/** Every worker id the stack's sandboxes run, stem cells included. */
-const sandboxedIds = (stack: Stack): string[] => stack.sandboxes().flatMap((s) => s.running());
-const isStemCell = (stack: Stack, workerId: string): boolean => stack.managers().some((m) => m.isStemCell(workerId));
-
 /** A Nubo on free loopback ports with its own data; the caller closes it. */
 export async function startNubo(env: Record<string, string> = {}): Promise<TestNubo> {
   const stack = await startStack(env);
@@ -98,8 +92,7 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
     url: stack.urls[0]!,
     urls: stack.urls,
     codeStore: stack.codeStore,
-    liveWorkers: () => sandboxedIds(stack).filter((id) => !isStemCell(stack, id)).length,
-    stemCells: () => sandboxedIds(stack).filter((id) => isStemCell(stack, id)).length,
+    liveWorkers: () => stack.managers().reduce((sum, m) => sum + m.runningWorkerIds().length, 0),
     async hostSeenByWorkers() {
       if (sandboxKind !== 'docker') return ensureTestNetwork();
       const { default: Docker } = await import('dockerode');
