@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
@@ -17,6 +17,7 @@ import { Prewarmer, type WarmShortfall } from './prewarmer.js';
 import { keyRoutes, signInRoutes } from './routes/auth-routes.js';
 import { functionRoutes } from './routes/function-routes.js';
 import { invokeRoutes } from './routes/invoke-routes.js';
+import { InvokeFastLane } from './routes/invoke-fast-lane.js';
 import { logRoutes } from './routes/log-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { triggerRoutes } from './routes/trigger-routes.js';
@@ -116,6 +117,22 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   await app.register(triggerRoutes(deps, auth, invoker, resolver));
   await app.register(lambdaRoutes(deps, auth, invoker, resolver, deployer), { prefix: lambdaApiPrefix });
   await app.ready();
+  const fastLane = new InvokeFastLane({
+    auth,
+    resolver,
+    catalog: deps.catalog,
+    invoker,
+    metrics,
+    logger: app.log,
+    maxEventBytes: settings.maxEventBytes,
+    singleUserReason: settings.singleUserReason,
+  });
+  // Fastify made the server with its settings (timeouts, keep-alive): the fast lane goes in front of its handler.
+  const [fastifyHandler] = app.server.listeners('request') as RequestListener[];
+  app.server.removeAllListeners('request');
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!fastLane.tryServe(request, response)) fastifyHandler!(request, response);
+  });
   prewarmer.start();
   const runner = new EventRunner({
     catalog: deps.catalog,
@@ -136,6 +153,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     async close() {
       await presence.withdraw();
       await prewarmer.stop();
+      fastLane.close();
       // A keep-alive connection that was busy when the close began goes idle only after its answer,
       // and would hold the close up until it timed out: close such connections as they go idle.
       const sweep = setInterval(() => app.server.closeIdleConnections(), 50);

@@ -4,6 +4,8 @@ import { TtlCache } from './ttl-cache.js';
 /** How long a looked-up function is trusted without asking the catalog again. */
 export const functionCacheTtlMs = 2000;
 
+const ownKey = (ownerId: string, name: string) => `id:${ownerId}/${name}`;
+
 /**
  * Finds functions for invocations without a catalog query per request. A stale entry cannot run
  * an old version: a deploy retires the old version's pool key, and a take on a retired key makes
@@ -26,7 +28,7 @@ export class FunctionResolver {
   /** One of the caller's own functions, or 404. */
   async own(ownerId: string, name: string, fresh = false): Promise<FunctionRecord> {
     assertFunctionName(name);
-    const fn = await this.cached(`id:${ownerId}/${name}`, fresh, () => this.catalog.getFunction(ownerId, name));
+    const fn = await this.cached(ownKey(ownerId, name), fresh, () => this.catalog.getFunction(ownerId, name));
     if (!fn)
       throw new NuboError(
         'NUBO_ERR_FUNCTION_NOT_FOUND',
@@ -35,13 +37,18 @@ export class FunctionResolver {
     return fn;
   }
 
+  /** One of the caller's own functions if it is in the cache now (a name that is no function's never is). */
+  cachedOwn(ownerId: string, name: string): FunctionRecord | undefined {
+    return this.entries.get(ownKey(ownerId, name));
+  }
+
   /** A function by its owner's username, for HTTP triggers. */
   byOwnerName(ownerName: string, name: string, fresh = false): Promise<FunctionRecord | null> {
     return this.cached(`name:${ownerName}/${name}`, fresh, () => this.catalog.getFunctionByOwnerName(ownerName, name));
   }
 
   forget(fn: FunctionRecord): void {
-    this.entries.delete(`id:${fn.ownerId}/${fn.name}`);
+    this.entries.delete(ownKey(fn.ownerId, fn.name));
     this.entries.delete(`name:${fn.ownerName}/${fn.name}`);
   }
 }

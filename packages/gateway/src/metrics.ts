@@ -14,6 +14,7 @@ const pendingLimit = 1000;
 export class InvocationMetrics {
   readonly registry = new Registry();
   private pending: Pick<InvocationRecord, 'cold' | 'status' | 'durationMs' | 'initMs'>[] = [];
+  private fastLaneCalls = 0;
   private readonly invocations = new Counter({
     name: 'nubo_invocations_total',
     help: 'Invocations by final status and start kind.',
@@ -70,6 +71,16 @@ export class InvocationMetrics {
         this.inc(droppedLogRecords());
       },
     });
+    const fastLane = () => this.fastLaneCalls;
+    new Counter({
+      name: 'nubo_invocations_fast_lane_total',
+      help: "Synchronous invocations the gateway served on node:http directly, without Fastify's request cycle.",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(fastLane());
+      },
+    });
     if (liveWorkers) {
       new Gauge({
         name: 'nubo_workers',
@@ -89,6 +100,10 @@ export class InvocationMetrics {
     const { cold, status, durationMs, initMs } = record;
     this.pending.push({ cold, status, durationMs, initMs });
     if (this.pending.length >= pendingLimit) this.countPending();
+  }
+
+  countFastLane(): void {
+    this.fastLaneCalls++;
   }
 
   private countPending(): void {

@@ -1,2 +1,12 @@
 export { bearerCredential } from './bearer.js';
-export { frameworkErrors, installErrorHandlers, sendError, toNuboError, type ErrorArea } from './error-mapper.js';
+export {
+  errorOf,
+  frameworkErrors,
+  installErrorHandlers,
+  sendError,
+  sendThrown,
+  toNuboError,
+  type ErrorArea,
+  type ErrorContext,
+  type ErrorReply,
+} from './error-mapper.js';

@@ -1,7 +1,6 @@
-import type { FastifyReply } from 'fastify';
 import { NuboError, requestIdHeader, type ErrorCode, type InvocationStatus } from '@nubo/core';
-import type { InvokeError, InvokeOutcome } from './invocation-types.js';
 import { sendError } from '@nubo/http';
+import type { InvokeError, InvokeOutcome } from './invocation-types.js';
 
 const failureCodes: Record<Exclude<InvocationStatus, 'ok'>, ErrorCode> = {
   error: 'NUBO_ERR_INVOKE_FUNCTION_ERROR',
@@ -11,7 +10,14 @@ const failureCodes: Record<Exclude<InvocationStatus, 'ok'>, ErrorCode> = {
   rejected: 'NUBO_ERR_INVOKE_AT_CAPACITY',
 };
 
-export function setInvocationHeaders(reply: FastifyReply, outcome: InvokeOutcome): void {
+/** What an invocation's answer needs of a reply: Fastify's, or the invoke fast lane's on node:http. */
+export interface InvocationReply {
+  header(name: string, value: string): unknown;
+  code(status: number): { send(payload: Record<string, unknown>): unknown };
+  type(contentType: 'application/json'): { send(payload: string): unknown };
+}
+
+export function setInvocationHeaders(reply: Pick<InvocationReply, 'header'>, outcome: InvokeOutcome): void {
   reply.header(requestIdHeader, outcome.requestId);
   reply.header('x-nubo-cold-start', String(outcome.cold));
   reply.header('x-nubo-duration-ms', String(outcome.durationMs));
@@ -19,7 +25,7 @@ export function setInvocationHeaders(reply: FastifyReply, outcome: InvokeOutcome
 }
 
 /** Answers a failed invocation: 502 function error or crash, 504 timeout, 429 at capacity. */
-export function sendFailure(reply: FastifyReply, outcome: InvokeOutcome): FastifyReply {
+export function sendFailure<R extends InvocationReply>(reply: R, outcome: InvokeOutcome): R {
   const status = outcome.status as Exclude<InvocationStatus, 'ok'>;
   const error: InvokeError = outcome.error ?? { type: 'Error', message: 'The invocation failed.' };
   return sendError(reply, new NuboError(error.code ?? failureCodes[status], error.message), {
@@ -28,4 +34,12 @@ export function sendFailure(reply: FastifyReply, outcome: InvokeOutcome): Fastif
     requestId: outcome.requestId,
     status,
   });
+}
+
+/** The answer to a synchronous invoke: the handler's result as JSON, or the failure, with the invocation's headers. */
+export function sendInvocation<R extends InvocationReply>(reply: R, outcome: InvokeOutcome): R {
+  setInvocationHeaders(reply, outcome);
+  if (outcome.status !== 'ok') return sendFailure(reply, outcome);
+  reply.type('application/json').send(JSON.stringify(outcome.result));
+  return reply;
 }

@@ -7,8 +7,8 @@ import type { Invoker } from '../invoke/invoker.js';
 import { errorBodySchema, functionNameParamsSchema, queuedAnswerSchema } from '../schemas.js';
 import { idempotencyKeyOf, wantsAsync } from '../async/async-request.js';
 import { enqueueEvent } from '../async/event-intake.js';
-import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
-import { activeVersion } from './lookup.js';
+import { sendInvocation } from '../invoke/reply-outcome.js';
+import { ownTarget } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
 
 /** The body is the event; a call without any body invokes with `{}`, as Lambda's Invoke does. */
@@ -42,10 +42,7 @@ export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: Func
       },
       async (request, reply) => {
         const { user } = request;
-        const target = async (fresh: boolean) => {
-          const fn = await resolver.own(user.id, request.params.name, fresh);
-          return { fn, version: await activeVersion(catalog, fn) };
-        };
+        const target = (fresh: boolean) => ownTarget(resolver, catalog, user.id, request.params.name, fresh);
         if (wantsAsync(request)) {
           const idempotencyKey = idempotencyKeyOf(request);
           const queued = await enqueueEvent(deps.invocationQueue, await target(false), {
@@ -71,9 +68,7 @@ export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: Func
           trigger: 'invoke',
           logger: request.log,
         });
-        setInvocationHeaders(reply, outcome);
-        if (outcome.status !== 'ok') return sendFailure(reply, outcome);
-        return reply.type('application/json').send(JSON.stringify(outcome.result));
+        return sendInvocation(reply, outcome);
       },
     );
   };
