@@ -97,6 +97,7 @@ export const serverConfigSchema = z.object({
   NUBO_MANAGER_MEMORY_MB: int(64, 16 * MiB).default(Math.floor((totalmem() / MiB) * 0.8)),
   NUBO_MANAGER_MAX_STARTS: int(1, 1000).default(8),
   NUBO_STEM_CELLS: int(0, 64).default(1),
+  NUBO_STEM_CELL_REFILL_MS: int(0, 3_600_000).default(0),
   /** On SIGTERM, busy workers get this long to finish before they are stopped anyway. */
   NUBO_DRAIN_TIMEOUT_MS: int(0, 900_000).default(25_000),
   NUBO_PREWARM_INTERVAL_MS: int(100, 3_600_000).default(1000),

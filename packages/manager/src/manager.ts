@@ -49,6 +49,8 @@ export interface ManagerOptions {
   maxConcurrentStarts: number;
   /** Stem cells kept ready per kind of worker this node cold-starts (0: none); only where the sandbox has them. */
   stemCellsPerKind?: number;
+  /** Least time between two stem-cell starts (0: each as soon as the start gate lets it). */
+  stemCellRefillMs?: number;
 }
 
 export interface ManagerCapacity {
@@ -96,6 +98,7 @@ export class Manager {
       (options.stemCellsPerKind ?? 0) > 0 && sandbox.startStem && sandbox.specialise
         ? new StemCells({
             perKey: options.stemCellsPerKind!,
+            refillIntervalMs: options.stemCellRefillMs ?? 0,
             sandbox: { startStem: sandbox.startStem.bind(sandbox) },
             reserve: (workerId, memoryMb) => this.reserveIfFree(workerId, memoryMb),
             release: (workerId) => this.release(workerId),

@@ -1,8 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { newId, stemKindId, type Logger, type Sandbox, type StemKey } from '@nubo/core';
 
 export interface StemCellOptions {
   /** Ready stem cells kept per kind (runtime, memory, network) this node has cold-started. */
   perKey: number;
+  /** Least time between two stem-cell starts on this node (0: each as soon as the start gate lets it). */
+  refillIntervalMs: number;
   sandbox: Required<Pick<Sandbox, 'startStem'>>;
   /** Reserves a node's room for a stem cell without evicting anything; false when there is none. */
   reserve(workerId: string, memoryMb: number): boolean;
@@ -27,7 +30,12 @@ export class StemCells {
   private readonly kinds = new Map<string, StemKey>();
   /** Refills in progress: stopping waits for them, so no stem cell starts after the node stopped. */
   private readonly refills = new Set<Promise<void>>();
+  /** Stem-cell starts in progress (each holds room): an eviction waits for them, not for a refill's interval. */
+  private readonly startsInFlight = new Set<Promise<boolean>>();
   private stopped = false;
+  private readonly stopping = new AbortController();
+  /** `Date.now()` before which no stem cell starts (the refill interval). */
+  private nextStartAt = 0;
 
   constructor(private readonly options: StemCellOptions) {}
 
@@ -79,28 +87,55 @@ export class StemCells {
     const key = this.kinds.get(id)!;
     const have = () => (this.ready.get(id)?.length ?? 0) + (this.starting.get(id) ?? 0);
     while (!this.stopped && have() < this.options.perKey) {
+      if (!(await this.refillTurn())) return;
       const workerId = newId('wrk');
       if (!this.options.reserve(workerId, key.memoryMb)) return;
-      this.starting.set(id, (this.starting.get(id) ?? 0) + 1);
-      this.transientIds.add(workerId);
+      const started = this.startOne(id, key, workerId);
+      this.startsInFlight.add(started);
+      const ready = await started;
+      this.startsInFlight.delete(started);
+      if (!ready) return;
+    }
+  }
+
+  /** Starts one stem cell in room reserved for it; true once it is ready (it never throws). */
+  private async startOne(id: string, key: StemKey, workerId: string): Promise<boolean> {
+    this.starting.set(id, (this.starting.get(id) ?? 0) + 1);
+    this.transientIds.add(workerId);
+    try {
+      await this.options.gated(() => this.options.sandbox.startStem(workerId, key));
+      if (this.stopped) {
+        await this.destroy(workerId);
+        return false;
+      }
+      this.ready.set(id, [...(this.ready.get(id) ?? []), workerId]);
+      return true;
+    } catch (err) {
+      this.options.release(workerId);
+      // A start cut off by the node stopping is no problem worth a warning.
+      if (!this.stopped)
+        this.options.logger.warn(
+          { err: (err as Error).message, kind: id },
+          'could not start a stem cell; cold starts take the usual path',
+        );
+      return false;
+    } finally {
+      this.starting.set(id, (this.starting.get(id) ?? 1) - 1);
+      this.transientIds.delete(workerId);
+    }
+  }
+
+  /** Waits until the refill interval lets another stem cell start; false when the node stops meanwhile. */
+  private async refillTurn(): Promise<boolean> {
+    for (let wait = this.nextStartAt - Date.now(); wait > 0; wait = this.nextStartAt - Date.now()) {
       try {
-        await this.options.gated(() => this.options.sandbox.startStem(workerId, key));
-        if (this.stopped) await this.destroy(workerId);
-        else this.ready.set(id, [...(this.ready.get(id) ?? []), workerId]);
-      } catch (err) {
-        this.options.release(workerId);
-        // A start cut off by the node stopping is no problem worth a warning.
-        if (!this.stopped)
-          this.options.logger.warn(
-            { err: (err as Error).message, kind: id },
-            'could not start a stem cell; cold starts take the usual path',
-          );
-        return;
-      } finally {
-        this.starting.set(id, (this.starting.get(id) ?? 1) - 1);
-        this.transientIds.delete(workerId);
+        await sleep(wait, undefined, { signal: this.stopping.signal, ref: false });
+      } catch {
+        return false;
       }
     }
+    this.nextStartAt = Date.now() + this.options.refillIntervalMs;
+    return !this.stopped;
   }
 
   /**
@@ -115,8 +150,8 @@ export class StemCells {
         await this.destroy(workerId);
         return true;
       }
-      if (this.refills.size === 0) return false;
-      await Promise.race(this.refills);
+      if (this.startsInFlight.size === 0) return false;
+      await Promise.race(this.startsInFlight);
     }
   }
 
@@ -135,6 +170,7 @@ export class StemCells {
   /** No more stem cells: the ready ones are destroyed. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     // A start in flight ends by destroying its stem cell (it sees `stopped`); wait for it.
     await Promise.allSettled([...this.refills]);
     const all = [...this.ready.values()].flat();

@@ -127,6 +127,24 @@ describe('stem cells: cold starts on pre-started, isolated runtimes', () => {
     for (const name of ['kept', 'other', 'newcomer'])
       assert.equal((await small.invoke(owner, name, {})).headers.get('x-nubo-cold-start'), 'false', `${name} stayed warm`);
   });
+
+  it('spaces stem-cell starts by NUBO_STEM_CELL_REFILL_MS', async () => {
+    const spaced = await startNubo({ NUBO_STEM_CELLS: '1', NUBO_STEM_CELL_REFILL_MS: '4000' });
+    after(() => spaced.close());
+    const owner = await spaced.signup('spaced');
+    const manager = spaced.managers()[0]!;
+    // The first deploy's probe is a usual start and asks for a stem cell, which starts at once.
+    await spaced.deploy(owner, 'one', { 'index.mjs': inspector }, { runtime: 'node22' });
+    await eventually('a stem cell is ready', async () => manager.load().stemCells === 1);
+    // The second deploy's probe takes it; the refill waits for the interval since the last stem-cell start.
+    await spaced.deploy(owner, 'two', { 'index.mjs': inspector }, { runtime: 'node22' });
+    assert.deepEqual(
+      { stemCells: manager.load().stemCells, starting: manager.load().starting },
+      { stemCells: 0, starting: 0 },
+      'no stem cell started right after the take',
+    );
+    await eventually('the stem cell is refilled after the interval', async () => manager.load().stemCells === 1);
+  });
 });
 
 describe('a stem cell in the process sandbox', () => {
