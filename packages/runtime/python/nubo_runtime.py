@@ -53,6 +53,7 @@ STEM_CELL = os.environ.get("NUBO_STEM_CELL") == "1"
 START_ENV = dict(os.environ)
 SETTINGS = settings_from(START_ENV)
 SECRET_HEADER = "x-nubo-worker-secret"
+RESULT_OFFSET_HEADER = "x-nubo-result-offset"
 # A container's stem cell has no IPC channel: its one control call carries NUBO_STEM_TOKEN instead of a secret.
 SECRET_DIGEST = secret_digest_of({"NUBO_WORKER_SECRET": START_ENV.get("NUBO_STEM_TOKEN", "")}) if STEM_CELL else secret_digest_of(START_ENV)
 # The manager's IPC channel (a Node.js "ipc" stdio pipe): the ready signal goes out on it, a stem
@@ -151,8 +152,8 @@ def invoke(request):
         else:
             try:
                 result = HANDLER(request.get("event"), Context(context.get("requestId", "local"), context.get("deadlineMs", time.time() * 1000 + 3_600_000)))
-                json.dumps(result)
-                outcome = {"ok": True, "result": result}
+                # Serialised once, here (NaN and Infinity are not JSON: a ValueError); sent as it is.
+                outcome = {"ok": True, "result_json": json.dumps(result, allow_nan=False)}
             except (TypeError, ValueError) as error:
                 outcome = {"ok": False, "error": describe(error)}
             except Exception as error:  # the handler's own error is the invocation's answer
@@ -188,6 +189,21 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_reply(self, reply):
+        """An invoke's reply: the result's JSON goes last and its byte offset in x-nubo-result-offset, for the gateway to pass on as it is."""
+        result_json = reply.pop("result_json", None)
+        if result_json is None:
+            self.send_json(200, reply)
+            return
+        head = (json.dumps(reply)[:-1] + ', "result": ').encode()
+        data = head + result_json.encode() + b"}"
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header(RESULT_OFFSET_HEADER, str(len(head)))
         self.end_headers()
         self.wfile.write(data)
 
@@ -238,7 +254,7 @@ class Handler(BaseHTTPRequestHandler):
             reply = invoke_on_main_thread(request)
         finally:
             BUSY.release()
-        self.send_json(200, reply)
+        self.send_reply(reply)
 
 
 def send_ipc(message):

@@ -6,6 +6,7 @@ export type {
   InvokeRequest,
   ReadyMessage,
   RuntimeError,
+  ResultOffsetHeader,
   RuntimeReply,
   SpecialiseMessage,
   StemCellEnvironment,
@@ -15,6 +16,9 @@ export type {
 
 /** The header name of the per-worker secret (protocol.ts's WorkerSecretHeader). */
 export const workerSecretHeader: import('./protocol.js').WorkerSecretHeader = 'x-nubo-worker-secret';
+
+/** The header name of a successful reply's result offset (protocol.ts's ResultOffsetHeader). */
+export const resultOffsetHeader: import('./protocol.js').ResultOffsetHeader = 'x-nubo-result-offset';
 
 /** Absolute path of the Node.js runtime server script, to run in a worker. */
 export const nodeRuntimeScript = fileURLToPath(new URL('./node/server.js', import.meta.url));

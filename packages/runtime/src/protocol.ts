@@ -25,6 +25,13 @@ export interface RuntimeError {
   stack?: string;
 }
 
+/**
+ * On a successful invoke's reply, the byte offset in the body at which the result's JSON begins:
+ * the runtime writes the result last (`{...,"result":<JSON>}`), so the gateway passes those bytes
+ * on without parsing and serialising them again. Without it the gateway parses the whole reply.
+ */
+export type ResultOffsetHeader = 'x-nubo-result-offset';
+
 /** What the runtime answers for one invocation. */
 export interface RuntimeReply {
   ok: boolean;

@@ -12,6 +12,8 @@ def handler(event, context):
     calls += 1
     if event.get("fail"):
         raise ValueError(event["fail"])
+    if event.get("nan"):
+        return {"x": float("nan")}
     print("hello from python", event.get("name"))
     return {
         "greeting": f"{os.environ.get('GREETING')} {event.get('name')}",
@@ -111,6 +113,14 @@ describe('Python handlers (python3.11)', () => {
     assert.equal(res.body.error.type, 'ValueError');
     assert.equal(res.body.error.message, 'no good');
     assert.match(res.body.error.stack, /Traceback/);
+  });
+
+  it('refuses a result that is not JSON (NaN) as a function error, not a broken worker', async () => {
+    const res = await nubo.invoke(key, 'py', { nan: true });
+    assert.equal(res.status, 502, res.text);
+    assert.equal(res.body.error.code, 'NUBO_ERR_INVOKE_FUNCTION_ERROR');
+    assert.equal(res.body.error.type, 'ValueError');
+    assert.equal((await nubo.invoke(key, 'py', {})).headers.get('x-nubo-cold-start'), 'false', 'the worker keeps serving');
   });
 
   it('refuses a deploy whose module or function is missing or does not import', async () => {

@@ -29,6 +29,41 @@ export const handler = async () => ({ padding: 'x'.repeat(200) });
 
 const httpAnswer = `export const handler = async (event) => JSON.parse(event.body);\n`;
 
+/**
+ * Subverts its own runtime: keeps the result-offset header but writes bytes that are no JSON where
+ * the result goes, as a hostile function could (the gateway passes a result's bytes on unparsed).
+ */
+const corrupt = `
+import http from 'node:http';
+const garbage = '[1, nope';
+const writeHead = http.ServerResponse.prototype.writeHead;
+const end = http.ServerResponse.prototype.end;
+http.ServerResponse.prototype.writeHead = function (status, headers) {
+  const offset = headers?.['x-nubo-result-offset'];
+  if (offset) {
+    this.resultOffset = offset;
+    headers['content-length'] = offset + Buffer.byteLength(garbage) + 1;
+  }
+  return writeHead.call(this, status, headers);
+};
+http.ServerResponse.prototype.end = function (data, ...rest) {
+  if (!this.resultOffset) return end.call(this, data, ...rest);
+  return end.call(this, Buffer.concat([Buffer.from(data).subarray(0, this.resultOffset), Buffer.from(garbage + '}')]));
+};
+export const handler = async () => ({ statusCode: 200, body: 'fine' });
+`;
+
+/** Answers as a runtime from before the result offset did: the same reply, without the header. */
+const withoutOffset = `
+import http from 'node:http';
+const writeHead = http.ServerResponse.prototype.writeHead;
+http.ServerResponse.prototype.writeHead = function (status, headers) {
+  if (headers) delete headers['x-nubo-result-offset'];
+  return writeHead.call(this, status, headers);
+};
+export const handler = async () => ({ statusCode: 201, body: 'parsed whole', list: [1, 'two'] });
+`;
+
 describe('answers from functions are bounded and well-formed', () => {
   let nubo: TestNubo;
   let key: string;
@@ -38,6 +73,8 @@ describe('answers from functions are bounded and well-formed', () => {
     await nubo.deploy(key, 'big', { 'index.mjs': big }, { memoryMb: 256 });
     await nubo.deploy(key, 'drip', { 'index.mjs': drip }, { timeoutMs: 1500 });
     await nubo.deploy(key, 'web', { 'index.mjs': httpAnswer }, { public: true });
+    await nubo.deploy(key, 'corrupt', { 'index.mjs': corrupt }, { public: true });
+    await nubo.deploy(key, 'legacy', { 'index.mjs': withoutOffset }, { public: true });
   });
   after(() => nubo.close());
 
@@ -56,6 +93,40 @@ describe('answers from functions are bounded and well-formed', () => {
     const after = await nubo.invoke(key, 'big', { bytes: 10 });
     assert.equal(after.status, 200, 'the function keeps working');
     assert.equal(after.headers.get('x-nubo-cold-start'), 'true', 'on a new worker');
+  });
+
+  it("holds a result's JSON to NUBO_MAX_RESPONSE_BYTES exactly, keeping the worker", async () => {
+    const limit = 1024 * 1024;
+    // A string of n characters is n + 2 bytes of JSON.
+    const atLimit = await nubo.invoke(key, 'big', { bytes: limit - 2 });
+    assert.equal(atLimit.status, 200, atLimit.text.slice(0, 200));
+    assert.equal(Number(atLimit.headers.get('content-length')), limit);
+    const justOver = await nubo.invoke(key, 'big', { bytes: limit - 1 });
+    assert.equal(justOver.status, 502, justOver.text);
+    assert.equal(justOver.body.error.code, 'NUBO_ERR_INVOKE_RESPONSE_TOO_LARGE');
+    assert.equal((await lastRecord('big')).errorType, 'ResponseTooLarge');
+    const next = await nubo.invoke(key, 'big', { bytes: 10 });
+    assert.equal(next.headers.get('x-nubo-cold-start'), 'false', 'an answer read whole leaves the worker usable');
+  });
+
+  it("passes a subverted runtime's result bytes only to its own caller, and the HTTP trigger refuses them", async () => {
+    const direct = await nubo.invoke(key, 'corrupt', {});
+    assert.equal(direct.status, 200);
+    assert.equal(direct.text, '[1, nope', "the function's own answer, as its runtime wrote it");
+    assert.equal(direct.headers.get('x-nubo-status'), 'ok');
+    const viaTrigger = await nubo.call('GET', '/fn/bounds/corrupt/', { key });
+    assert.equal(viaTrigger.status, 502, viaTrigger.text);
+    assert.equal(viaTrigger.body.error.type, 'InvalidResult');
+    assert.equal((await lastRecord('corrupt')).errorType, 'InvalidResult');
+  });
+
+  it('reads a reply without the result offset whole, as before', async () => {
+    const direct = await nubo.invoke(key, 'legacy', {});
+    assert.equal(direct.status, 200, direct.text);
+    assert.deepEqual(direct.body, { statusCode: 201, body: 'parsed whole', list: [1, 'two'] });
+    const viaTrigger = await nubo.call('GET', '/fn/bounds/legacy/', { key });
+    assert.equal(viaTrigger.status, 201, viaTrigger.text);
+    assert.equal(viaTrigger.text, 'parsed whole');
   });
 
   it("bounds the whole call by the function's timeout, even when the answer drips", async () => {

@@ -97,6 +97,8 @@ export class EventRunner {
       queuedMs: Math.max(0, now - lastDue),
       logger: this.deps.logger.child({ reqId: event.requestId, attempt }) as unknown as FastifyBaseLogger,
       reload: () => this.target(event, true).then((fresh) => fresh ?? target),
+      // The stored result is a value, so the invoker parses the worker's JSON (and refuses any that is not).
+      shapeResult: (value) => ({ ok: true, value }),
     });
     const done: AttemptSummary[] = [
       ...attempts,

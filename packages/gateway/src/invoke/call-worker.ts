@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { WorkerInfo } from '@nubo/core';
-import { workerSecretHeader, type RuntimeReply } from '@nubo/runtime';
+import { resultOffsetHeader, workerSecretHeader, type RuntimeReply } from '@nubo/runtime';
 import type { Agent, Dispatcher } from 'undici';
 import { workerOrigin } from './worker-connections.js';
 
 export type CallResult =
-  | { kind: 'reply'; reply: RuntimeReply }
+  /** The reply; a successful one's result also as the JSON bytes the worker wrote, when it marked them. */
+  | { kind: 'reply'; reply: RuntimeReply; resultJson?: Buffer }
   /** The deadline passed before the worker's whole answer arrived. */
   | { kind: 'timeout' }
   /** The worker's answer is over the size the gateway reads; reading stopped there. */
@@ -66,6 +67,20 @@ async function readBounded(
   }
 }
 
+const closingBrace = 0x7d;
+
+/**
+ * A worker's reply. With a result offset (protocol.ts) only the part before the result is parsed and
+ * the result's bytes are kept as they are; they end one byte before the body's closing brace.
+ */
+function parseReply(body: Buffer, offsetHeader: string | string[] | undefined): CallResult {
+  const offset = typeof offsetHeader === 'string' ? Number(offsetHeader) : Number.NaN;
+  if (!(Number.isInteger(offset) && offset > 1 && offset < body.length - 1 && body[body.length - 1] === closingBrace))
+    return { kind: 'reply', reply: JSON.parse(body.toString('utf8')) as RuntimeReply };
+  const reply = JSON.parse(`${body.toString('utf8', 0, offset)}null}`) as RuntimeReply;
+  return { kind: 'reply', reply, resultJson: body.subarray(offset, body.length - 1) };
+}
+
 export async function callWorker(
   agent: Agent,
   worker: Pick<WorkerInfo, 'address' | 'secret'>,
@@ -89,10 +104,9 @@ export async function callWorker(
     const body = await readBounded(response.body, declared, options.maxReplyBytes, deadline);
     if (body === 'timeout') return { kind: 'timeout' };
     if (body === 'too-large') return { kind: 'too-large', limitBytes: options.maxReplyBytes };
-    const text = body.toString('utf8');
     if (response.statusCode !== 200)
-      return { kind: 'broken', message: `worker answered HTTP ${response.statusCode}: ${text.slice(0, 200)}` };
-    return { kind: 'reply', reply: JSON.parse(text) as RuntimeReply };
+      return { kind: 'broken', message: `worker answered HTTP ${response.statusCode}: ${body.toString('utf8', 0, 200)}` };
+    return parseReply(body, response.headers[resultOffsetHeader]);
   } catch (err) {
     const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { kind: 'timeout' };

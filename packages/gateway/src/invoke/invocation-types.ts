@@ -42,7 +42,9 @@ export interface InvokeOutcome {
   version: number;
   /** What the handler printed, as the worker captured it (its first 256 KiB). */
   output: string;
+  /** A successful call's result: as its trigger shaped it, or (`resultJson`) the JSON bytes the worker wrote. */
   result?: unknown;
+  resultJson?: Buffer;
   error?: InvokeError;
 }
 

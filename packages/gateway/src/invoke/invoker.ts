@@ -21,6 +21,20 @@ function serialise(request: InvokeRequest): string {
   }
 }
 
+/** A result for a trigger that shapes it: parsed from the worker's JSON bytes when it sent them so. */
+function shapeResult(shape: (result: unknown) => ShapedResult, result: unknown): ShapedResult {
+  if (!Buffer.isBuffer(result)) return shape(result);
+  try {
+    return shape(JSON.parse(result.toString('utf8')));
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    return {
+      ok: false,
+      error: { type: 'InvalidResult', message: `The function's runtime answered a result that is not JSON: ${err.message}.` },
+    };
+  }
+}
+
 /** A worker whose connection broke gets this long to finish dying, so its cause (crash, OOM) is known. */
 const crashGraceMs = 1000;
 
@@ -38,6 +52,8 @@ type Attempt =
       reply?: RuntimeReply;
       /** The handler's result, as the trigger shaped it. */
       result?: unknown;
+      /** Or, for a trigger that takes it as it is, its JSON bytes as the worker wrote them. */
+      resultJson?: Buffer;
       error?: InvokeError;
     };
 
@@ -139,7 +155,7 @@ export class Invoker {
       durationMs,
       version: input.version.version,
       output: done.reply?.logs ?? '',
-      ...(done.status === 'ok' ? { result: done.result ?? null } : {}),
+      ...(done.status === 'ok' ? (done.resultJson ? { resultJson: done.resultJson } : { result: done.result ?? null }) : {}),
       ...(done.error ? { error: done.error } : {}),
     };
   }
@@ -177,24 +193,21 @@ export class Invoker {
         // The seed's order: answer, then RPUSH. The give-back goes out on the pool's connection
         // before any later take from this gateway, so a client's next call still finds the worker.
         this.track(input.oneShot ? supply.destroy(worker).then(() => undefined) : supply.giveBack(worker));
-        const { reply } = result;
+        const { reply, resultJson } = result;
         if (!reply.ok) return { ...common, reply, status: 'error', ...(reply.error ? { error: reply.error } : {}) };
-        const shaped: ShapedResult = input.shapeResult ? input.shapeResult(reply.result) : { ok: true, value: reply.result };
+        // Read whole, a result's JSON is held to the limit exactly (a cut-off read only roughly, below).
+        if (resultJson && resultJson.length > this.deps.maxResponseBytes)
+          return { ...common, reply, status: 'error', error: this.tooLarge() };
+        if (!input.shapeResult)
+          return { ...common, reply, status: 'ok', ...(resultJson ? { resultJson } : { result: reply.result }) };
+        const shaped = shapeResult(input.shapeResult, resultJson ?? reply.result);
         return shaped.ok
           ? { ...common, reply, status: 'ok', result: shaped.value }
           : { ...common, reply, status: 'error', error: shaped.error };
       }
       case 'too-large':
         await supply.destroy(worker);
-        return {
-          ...common,
-          status: 'error',
-          error: {
-            type: 'ResponseTooLarge',
-            message: `The function's answer is larger than NUBO_MAX_RESPONSE_BYTES (${this.deps.maxResponseBytes} bytes): return less, or store the data elsewhere and return a reference.`,
-            code: 'NUBO_ERR_INVOKE_RESPONSE_TOO_LARGE',
-          },
-        };
+        return { ...common, status: 'error', error: this.tooLarge() };
       case 'timeout':
         await supply.destroy(worker);
         return {
@@ -222,6 +235,14 @@ export class Invoker {
         };
       }
     }
+  }
+
+  private tooLarge(): InvokeError {
+    return {
+      type: 'ResponseTooLarge',
+      message: `The function's answer is larger than NUBO_MAX_RESPONSE_BYTES (${this.deps.maxResponseBytes} bytes): return less, or store the data elsewhere and return a reference.`,
+      code: 'NUBO_ERR_INVOKE_RESPONSE_TOO_LARGE',
+    };
   }
 
   private track(work: Promise<void>): void {

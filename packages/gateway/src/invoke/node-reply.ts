@@ -1,7 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { InvocationReply } from './reply-outcome.js';
-
-const json = 'application/json; charset=utf-8';
+import { jsonContentType, type InvocationReply } from './reply-outcome.js';
 
 /** An invocation's answer written on node:http, with the headers Fastify would send for it. */
 export class NodeReply implements InvocationReply {
@@ -20,14 +18,15 @@ export class NodeReply implements InvocationReply {
     return this;
   }
 
-  type(_contentType: 'application/json'): this {
+  type(contentType: typeof jsonContentType): this {
+    this.headers['content-type'] = contentType;
     return this;
   }
 
-  /** A string is sent as it is (already JSON); anything else is serialised. */
-  send(payload: string | Record<string, unknown>): this {
-    const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    this.headers['content-type'] = json;
+  /** A string or bytes are sent as they are (already JSON); anything else is serialised. */
+  send(payload: string | Buffer | Record<string, unknown>): this {
+    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+    this.headers['content-type'] ??= jsonContentType;
     this.headers['content-length'] = Buffer.byteLength(body);
     this.response.writeHead(this.status, this.headers);
     this.response.end(body);

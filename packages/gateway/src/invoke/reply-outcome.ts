@@ -10,11 +10,14 @@ const failureCodes: Record<Exclude<InvocationStatus, 'ok'>, ErrorCode> = {
   rejected: 'NUBO_ERR_INVOKE_AT_CAPACITY',
 };
 
+/** The content type of every invocation's answer (Fastify adds the charset to a string's, not to bytes'). */
+export const jsonContentType = 'application/json; charset=utf-8';
+
 /** What an invocation's answer needs of a reply: Fastify's, or the invoke fast lane's on node:http. */
 export interface InvocationReply {
   header(name: string, value: string): unknown;
   code(status: number): { send(payload: Record<string, unknown>): unknown };
-  type(contentType: 'application/json'): { send(payload: string): unknown };
+  type(contentType: typeof jsonContentType): { send(payload: string | Buffer): unknown };
 }
 
 export function setInvocationHeaders(reply: Pick<InvocationReply, 'header'>, outcome: InvokeOutcome): void {
@@ -40,6 +43,11 @@ export function sendFailure<R extends InvocationReply>(reply: R, outcome: Invoke
 export function sendInvocation<R extends InvocationReply>(reply: R, outcome: InvokeOutcome): R {
   setInvocationHeaders(reply, outcome);
   if (outcome.status !== 'ok') return sendFailure(reply, outcome);
-  reply.type('application/json').send(JSON.stringify(outcome.result));
+  reply.type(jsonContentType).send(resultBody(outcome));
   return reply;
+}
+
+/** A successful call's answer body: the result's JSON as the worker wrote it, or serialised here. */
+export function resultBody(outcome: Pick<InvokeOutcome, 'result' | 'resultJson'>): string | Buffer {
+  return outcome.resultJson ?? JSON.stringify(outcome.result ?? null);
 }

@@ -10,7 +10,7 @@ import type { GatewayDeps } from '../deps.js';
 import type { FunctionResolver } from '../function-resolver.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { InvokeOutcome } from '../invoke/invocation-types.js';
-import { setInvocationHeaders } from '../invoke/reply-outcome.js';
+import { jsonContentType, resultBody, setInvocationHeaders } from '../invoke/reply-outcome.js';
 import { activeVersion } from '../routes/lookup.js';
 import { LambdaError, sendLambdaError, toLambdaError } from './lambda-errors.js';
 import { functionConfiguration, parseFunctionName } from './lambda-shapes.js';
@@ -166,7 +166,7 @@ export function lambdaRoutes(
         reply.header('x-amzn-requestid', outcome.requestId).header('x-amz-executed-version', String(outcome.version));
         if (logType === 'Tail')
           reply.header('x-amz-log-result', Buffer.from(outcome.output).subarray(-logTailBytes).toString('base64'));
-        if (outcome.status === 'ok') return reply.code(200).type('application/json').send(JSON.stringify(outcome.result));
+        if (outcome.status === 'ok') return reply.code(200).type(jsonContentType).send(resultBody(outcome));
         // The platform's failures (no room, no worker) are the API's errors; the function's own are its answer.
         if (outcome.status === 'rejected' || outcome.error?.code)
           throw new NuboError(

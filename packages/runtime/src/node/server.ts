@@ -13,6 +13,7 @@ import { OutputCapture } from './output-capture.js';
 import type {
   InvokeRequest,
   ReadyMessage,
+  ResultOffsetHeader,
   RuntimeError,
   RuntimeReply,
   SpecialiseMessage,
@@ -38,6 +39,7 @@ function settingsFrom(env: Partial<WorkerEnvironment>) {
 }
 
 const secretHeader: WorkerSecretHeader = 'x-nubo-worker-secret';
+const resultOffset: ResultOffsetHeader = 'x-nubo-result-offset';
 const stemCell = process.env.NUBO_STEM_CELL === '1';
 /** What the runtime was started with; a stem cell's specialisation adds its function's part. */
 const startEnv = { ...process.env } as Partial<WorkerEnvironment>;
@@ -144,16 +146,42 @@ function memoryUsedMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 102.4) / 10;
 }
 
+/** An invoke's reply; a result goes last, its offset in a header, for the gateway to pass on as it is. */
+function sendReply(res: ServerResponse, reply: RuntimeReply): void {
+  if (!reply.ok) {
+    send(res, 200, reply);
+    return;
+  }
+  const { result, ...envelope } = reply;
+  let resultJson: string;
+  try {
+    resultJson = JSON.stringify(result) ?? 'null';
+  } catch (err) {
+    send(res, 200, { ...envelope, ok: false, error: notSerialisable(err) });
+    return;
+  }
+  const head = `${JSON.stringify(envelope).slice(0, -1)},"result":`;
+  const text = `${head}${resultJson}}`;
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    [resultOffset]: Buffer.byteLength(head),
+  });
+  res.end(text);
+}
+
+const notSerialisable = (err: unknown): RuntimeError => ({
+  type: 'SerializationError',
+  message: `The handler's result is not JSON-serialisable: ${(err as Error).message}`,
+});
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   let text: string;
   try {
     text = JSON.stringify(body);
   } catch (err) {
     status = 200;
-    text = JSON.stringify({
-      ok: false,
-      error: { type: 'SerializationError', message: `The handler's result is not JSON-serialisable: ${(err as Error).message}` },
-    });
+    text = JSON.stringify({ ok: false, error: notSerialisable(err) });
   }
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -207,7 +235,7 @@ const server = createServer((req, res) => {
   busy = true;
   readJson(req)
     .then(invoke)
-    .then((body) => send(res, 200, body))
+    .then((reply) => sendReply(res, reply))
     .catch((err: unknown) => send(res, 400, { ok: false, error: describeError(err) }))
     .finally(() => {
       busy = false;
