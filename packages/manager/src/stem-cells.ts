@@ -87,9 +87,11 @@ export class StemCells {
     const key = this.kinds.get(id)!;
     const have = () => (this.ready.get(id)?.length ?? 0) + (this.starting.get(id) ?? 0);
     while (!this.stopped && have() < this.options.perKey) {
-      if (!(await this.refillTurn())) return;
+      // Another refill of this kind may have started one meanwhile: count again after the wait.
+      if (!(await this.untilRefillTurn()) || have() >= this.options.perKey) return;
       const workerId = newId('wrk');
       if (!this.options.reserve(workerId, key.memoryMb)) return;
+      this.nextStartAt = Date.now() + this.options.refillIntervalMs;
       const started = this.startOne(id, key, workerId);
       this.startsInFlight.add(started);
       const ready = await started;
@@ -126,7 +128,7 @@ export class StemCells {
   }
 
   /** Waits until the refill interval lets another stem cell start; false when the node stops meanwhile. */
-  private async refillTurn(): Promise<boolean> {
+  private async untilRefillTurn(): Promise<boolean> {
     for (let wait = this.nextStartAt - Date.now(); wait > 0; wait = this.nextStartAt - Date.now()) {
       try {
         await sleep(wait, undefined, { signal: this.stopping.signal, ref: false });
@@ -134,7 +136,6 @@ export class StemCells {
         return false;
       }
     }
-    this.nextStartAt = Date.now() + this.options.refillIntervalMs;
     return !this.stopped;
   }
 

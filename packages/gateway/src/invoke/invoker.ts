@@ -22,17 +22,21 @@ function serialise(request: InvokeRequest): string {
 }
 
 /** A result for a trigger that shapes it: parsed from the worker's JSON bytes when it sent them so. */
-function shapeResult(shape: (result: unknown) => ShapedResult, result: unknown): ShapedResult {
-  if (!Buffer.isBuffer(result)) return shape(result);
+function shapeResult(shape: (result: unknown) => ShapedResult, parsed: unknown, resultJson: Buffer | undefined): ShapedResult {
+  if (!resultJson) return shape(parsed);
+  let value: unknown;
   try {
-    return shape(JSON.parse(result.toString('utf8')));
+    value = JSON.parse(resultJson.toString('utf8'));
   } catch (err) {
-    if (!(err instanceof SyntaxError)) throw err;
     return {
       ok: false,
-      error: { type: 'InvalidResult', message: `The function's runtime answered a result that is not JSON: ${err.message}.` },
+      error: {
+        type: 'InvalidResult',
+        message: `The function's runtime answered a result that is not JSON: ${(err as Error).message}.`,
+      },
     };
   }
+  return shape(value);
 }
 
 /** A worker whose connection broke gets this long to finish dying, so its cause (crash, OOM) is known. */
@@ -200,7 +204,7 @@ export class Invoker {
           return { ...common, reply, status: 'error', error: this.tooLarge() };
         if (!input.shapeResult)
           return { ...common, reply, status: 'ok', ...(resultJson ? { resultJson } : { result: reply.result }) };
-        const shaped = shapeResult(input.shapeResult, resultJson ?? reply.result);
+        const shaped = shapeResult(input.shapeResult, reply.result, resultJson);
         return shaped.ok
           ? { ...common, reply, status: 'ok', result: shaped.value }
           : { ...common, reply, status: 'error', error: shaped.error };
