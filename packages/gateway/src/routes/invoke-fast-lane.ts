@@ -20,7 +20,7 @@ import type { InvocationMetrics } from '../metrics.js';
 import { activeVersion, ownTarget } from './lookup.js';
 
 const invokePath = /^\/v1\/functions\/([^/?#%]+)\/invoke$/;
-const jsonContentType = /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i;
+const jsonMediaType = /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i;
 const decimal = /^\d{1,10}$/;
 
 /** A call whose every check Fastify's hooks and route would make is already settled. */
@@ -79,7 +79,7 @@ export class InvokeFastLane {
     if (headers['transfer-encoding'] !== undefined || length === undefined || !decimal.test(length)) return null;
     // No body (Fastify's own rules for it) and bodies over the limit (its 413) stay with Fastify.
     if (Number(length) === 0 || Number(length) > this.deps.maxEventBytes) return null;
-    if (!jsonContentType.test(headers['content-type'] ?? '') || headers[invocationTypeHeader] !== undefined) return null;
+    if (!jsonMediaType.test(headers['content-type'] ?? '') || headers[invocationTypeHeader] !== undefined) return null;
     const sentId = headers[requestIdHeader];
     const requestId = sentId === undefined ? newRequestId() : callerRequestId(sentId);
     if (requestId === null) return null;
