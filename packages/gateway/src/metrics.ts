@@ -10,6 +10,19 @@ export interface WarmFloorSources {
 /** Invocations observed between two reads of the metrics before they are counted anyway. */
 const pendingLimit = 1000;
 
+/** A counter whose total is kept elsewhere and read when the metrics are. */
+function countedElsewhere(registry: Registry, name: string, help: string, total: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(total());
+    },
+  });
+}
+
 /** Prometheus metrics of one gateway, on its own registry so several gateways can share a process. */
 export class InvocationMetrics {
   readonly registry = new Registry();
@@ -62,25 +75,18 @@ export class InvocationMetrics {
           for (const reason of evictionReasons) this.inc({ reason, manager: load.id }, load.evictions[reason]);
       },
     });
-    new Counter({
-      name: 'nubo_invocation_log_dropped_total',
-      help: 'Invocation records dropped because the log buffer was full while the log store was down.',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(droppedLogRecords());
-      },
-    });
-    const fastLane = () => this.fastLaneCalls;
-    new Counter({
-      name: 'nubo_invocations_fast_lane_total',
-      help: "Synchronous invocations the gateway served on node:http directly, without Fastify's request cycle.",
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(fastLane());
-      },
-    });
+    countedElsewhere(
+      this.registry,
+      'nubo_invocation_log_dropped_total',
+      'Invocation records dropped because the log buffer was full while the log store was down.',
+      droppedLogRecords,
+    );
+    countedElsewhere(
+      this.registry,
+      'nubo_invocations_fast_lane_total',
+      "Synchronous invocations the gateway served on node:http directly, without Fastify's request cycle.",
+      () => this.fastLaneCalls,
+    );
     if (liveWorkers) {
       new Gauge({
         name: 'nubo_workers',

@@ -32,12 +32,16 @@ export class StemCells {
   private readonly refills = new Set<Promise<void>>();
   /** Stem-cell starts in progress (each holds room): an eviction waits for them, not for a refill's interval. */
   private readonly startsInFlight = new Set<Promise<boolean>>();
-  private stopped = false;
+  /** Aborted when the node stops: ends refills waiting for their interval. */
   private readonly stopping = new AbortController();
   /** `Date.now()` before which no stem cell starts (the refill interval). */
   private nextStartAt = 0;
 
   constructor(private readonly options: StemCellOptions) {}
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
 
   /** Ready stem cells, all kinds together. */
   get count(): number {
@@ -170,9 +174,8 @@ export class StemCells {
 
   /** No more stem cells: the ready ones are destroyed. */
   async stop(): Promise<void> {
-    this.stopped = true;
     this.stopping.abort();
-    // A start in flight ends by destroying its stem cell (it sees `stopped`); wait for it.
+    // A start in flight ends by destroying its stem cell (it sees the node stopped); wait for it.
     await Promise.allSettled([...this.refills]);
     const all = [...this.ready.values()].flat();
     this.ready.clear();

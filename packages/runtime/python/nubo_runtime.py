@@ -185,10 +185,14 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def send_json(self, status, body):
-        data = json.dumps(body).encode()
+        self.send_data(status, json.dumps(body).encode())
+
+    def send_data(self, status, data, headers=()):
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -199,13 +203,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, reply)
             return
         head = (json.dumps(reply)[:-1] + ', "result": ').encode()
-        data = head + result_json.encode() + b"}"
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.send_header(RESULT_OFFSET_HEADER, str(len(head)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_data(200, head + result_json.encode() + b"}", [(RESULT_OFFSET_HEADER, str(len(head)))])
 
     def from_the_platform(self):
         """Whether the call carries this worker's secret (compared in constant time); answers 401 if not."""

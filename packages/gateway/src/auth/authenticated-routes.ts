@@ -1,7 +1,7 @@
 import type { User } from '@nubo/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Authenticator } from './authenticate.js';
-import { singleUserError } from './single-user.js';
+import { singleUserBars, singleUserError } from './single-user.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,7 +23,7 @@ export function authenticatedRoutes(
     app.decorateRequest('user', null as unknown as User);
     app.addHook('onRequest', async (request) => {
       request.user = await auth.requireUserOrSession(request);
-      if (singleUserReason && !request.user.isAdmin) throw singleUserError(singleUserReason);
+      if (singleUserBars(singleUserReason, request.user)) throw singleUserError(singleUserReason);
     });
     for (const register of routes) await app.register(register);
   };

@@ -1,4 +1,9 @@
-import { NuboError } from '@nubo/core';
+import { NuboError, type User } from '@nubo/core';
+
+/** Whether a Nubo that cannot isolate (it has a reason) turns this user away: everyone but its admin. */
+export function singleUserBars(reason: string | null, user: User): reason is string {
+  return reason !== null && !user.isAdmin;
+}
 
 /** The refusal a user other than the admin gets from a Nubo whose workers are not isolated. */
 export function singleUserError(reason: string): NuboError {

@@ -4,7 +4,7 @@ import { enqueueEvent } from '../async/event-intake.js';
 import { NuboError, type Catalog, type FunctionRecord, type FunctionVersion, type User } from '@nubo/core';
 import type { Authenticator } from '../auth/authenticate.js';
 import { isSigV4 } from '../auth/sigv4.js';
-import { singleUserError } from '../auth/single-user.js';
+import { singleUserBars, singleUserError } from '../auth/single-user.js';
 import type { Deployer } from '../deployer.js';
 import type { GatewayDeps } from '../deps.js';
 import type { FunctionResolver } from '../function-resolver.js';
@@ -110,7 +110,7 @@ export function lambdaRoutes(
     );
     app.decorateRequest('user', null as unknown as User);
     const admit = (user: User) => {
-      if (settings.singleUserReason && !user.isAdmin) throw singleUserError(settings.singleUserReason);
+      if (singleUserBars(settings.singleUserReason, user)) throw singleUserError(settings.singleUserReason);
       return user;
     };
     // A Bearer key (or none) is checked before the body is read; a signature covers the body, so after.

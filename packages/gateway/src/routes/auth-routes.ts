@@ -11,7 +11,7 @@ import {
 } from '../auth/console-session.js';
 import { hashPassword, verifyPassword } from '../auth/secrets.js';
 import { signInLimiter } from '../auth/sign-in-limits.js';
-import { singleUserError } from '../auth/single-user.js';
+import { singleUserBars, singleUserError } from '../auth/single-user.js';
 import type { GatewaySettings } from '../settings.js';
 import {
   apiKeySchema,
@@ -85,7 +85,7 @@ export function signInRoutes(
       },
       async (request, reply) => {
         const user = await passwordUser(catalog, request.body);
-        if (settings.singleUserReason && !user.isAdmin) throw singleUserError(settings.singleUserReason);
+        if (singleUserBars(settings.singleUserReason, user)) throw singleUserError(settings.singleUserReason);
         const { apiKey, keyId } = await auth.issueKey(user, sessionKeyName);
         setSessionCookie(request, reply, { keyId, apiKey });
         return user;

@@ -12,6 +12,7 @@ import {
 } from '@nubo/core';
 import { sendThrown } from '@nubo/http';
 import type { Authenticator } from '../auth/authenticate.js';
+import { singleUserBars } from '../auth/single-user.js';
 import type { FunctionResolver } from '../function-resolver.js';
 import type { Invoker } from '../invoke/invoker.js';
 import { NodeReply } from '../invoke/node-reply.js';
@@ -84,7 +85,7 @@ export class InvokeFastLane {
     const requestId = sentId === undefined ? newRequestId() : callerRequestId(sentId);
     if (requestId === null) return null;
     const user = this.deps.auth.cachedBearerUser(headers.authorization);
-    if (!user || (this.deps.singleUserReason !== null && !user.isAdmin)) return null;
+    if (!user || singleUserBars(this.deps.singleUserReason, user)) return null;
     const fn = this.deps.resolver.cachedOwn(user.id, name);
     return fn ? { user, fn, requestId } : null;
   }

@@ -161,13 +161,7 @@ function sendReply(res: ServerResponse, reply: RuntimeReply): void {
     return;
   }
   const head = `${JSON.stringify(envelope).slice(0, -1)},"result":`;
-  const text = `${head}${resultJson}}`;
-  res.writeHead(200, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    [resultOffset]: Buffer.byteLength(head),
-  });
-  res.end(text);
+  writeJson(res, 200, `${head}${resultJson}}`, { [resultOffset]: Buffer.byteLength(head) });
 }
 
 const notSerialisable = (err: unknown): RuntimeError => ({
@@ -175,15 +169,13 @@ const notSerialisable = (err: unknown): RuntimeError => ({
   message: `The handler's result is not JSON-serialisable: ${(err as Error).message}`,
 });
 
+/** Every answer but a result's is built here of strings and numbers, so it always serialises. */
 function send(res: ServerResponse, status: number, body: unknown): void {
-  let text: string;
-  try {
-    text = JSON.stringify(body);
-  } catch (err) {
-    status = 200;
-    text = JSON.stringify({ ok: false, error: notSerialisable(err) });
-  }
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  writeJson(res, status, JSON.stringify(body));
+}
+
+function writeJson(res: ServerResponse, status: number, text: string, headers: Record<string, number> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
