@@ -59,6 +59,8 @@ type Attempt =
       /** Or, for a trigger that takes it as it is, its JSON bytes as the worker wrote them. */
       resultJson?: Buffer;
       error?: InvokeError;
+      /** Gives the worker back (or destroys a one-shot one); done once the caller has its answer. */
+      release?: () => Promise<unknown>;
     };
 
 /** Room in a worker's answer for the captured output (the runtimes keep at most 256 KiB) and the reply's other fields. */
@@ -86,7 +88,7 @@ function startFailure(err: Error): { status: InvocationStatus; error: InvokeErro
  */
 export class Invoker {
   private readonly agent = createWorkerAgent();
-  private readonly pendingGiveBacks = new Set<Promise<void>>();
+  private readonly pendingGiveBacks = new Set<Promise<unknown>>();
 
   constructor(
     private readonly deps: {
@@ -137,21 +139,24 @@ export class Invoker {
             error: { type: 'VersionRetired', message: 'The function changed during the call: retry.' },
           };
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    const record = invocationRecord(input, { requestId, startedAt, durationMs, ...done }, this.deps.maxLogBytes);
-    this.deps.invocationLog.append(record);
-    this.deps.metrics.observe(record);
-    input.logger.info(
-      {
-        requestId,
-        function: input.fn.name,
-        version: input.version.version,
-        worker: done.worker?.id,
-        cold: done.cold,
-        status: done.status,
-        durationMs,
-      },
-      'invocation',
-    );
+    this.afterAnswer(() => {
+      if (done.release) this.track(done.release());
+      const record = invocationRecord(input, { requestId, startedAt, durationMs, ...done }, this.deps.maxLogBytes);
+      this.deps.invocationLog.append(record);
+      this.deps.metrics.observe(record);
+      input.logger.info(
+        {
+          requestId,
+          function: input.fn.name,
+          version: input.version.version,
+          worker: done.worker?.id,
+          cold: done.cold,
+          status: done.status,
+          durationMs,
+        },
+        'invocation',
+      );
+    });
     return {
       requestId,
       status: done.status,
@@ -194,20 +199,19 @@ export class Invoker {
     const common = { kind: 'done', call: result.kind, worker, cold, queueMs } as const;
     switch (result.kind) {
       case 'reply': {
-        // The seed's order: answer, then RPUSH. The give-back goes out on the pool's connection
-        // before any later take from this gateway, so a client's next call still finds the worker.
-        this.track(input.oneShot ? supply.destroy(worker).then(() => undefined) : supply.giveBack(worker));
+        const release = () => (input.oneShot ? supply.destroy(worker) : supply.giveBack(worker));
         const { reply, resultJson } = result;
-        if (!reply.ok) return { ...common, reply, status: 'error', ...(reply.error ? { error: reply.error } : {}) };
+        const kept = { ...common, release };
+        if (!reply.ok) return { ...kept, reply, status: 'error', ...(reply.error ? { error: reply.error } : {}) };
         // Read whole, a result's JSON is held to the limit exactly (a cut-off read only roughly, below).
         if (resultJson && resultJson.length > this.deps.maxResponseBytes)
-          return { ...common, reply, status: 'error', error: this.tooLarge() };
+          return { ...kept, reply, status: 'error', error: this.tooLarge() };
         if (!input.shapeResult)
-          return { ...common, reply, status: 'ok', ...(resultJson ? { resultJson } : { result: reply.result }) };
+          return { ...kept, reply, status: 'ok', ...(resultJson ? { resultJson } : { result: reply.result }) };
         const shaped = shapeResult(input.shapeResult, reply.result, resultJson);
         return shaped.ok
-          ? { ...common, reply, status: 'ok', result: shaped.value }
-          : { ...common, reply, status: 'error', error: shaped.error };
+          ? { ...kept, reply, status: 'ok', result: shaped.value }
+          : { ...kept, reply, status: 'error', error: shaped.error };
       }
       case 'too-large':
         await supply.destroy(worker);
@@ -249,7 +253,17 @@ export class Invoker {
     };
   }
 
-  private track(work: Promise<void>): void {
+  /**
+   * The seed's order: answer, then RPUSH. Run in the check phase right after the answer was
+   * written, the give-back, the record and the metrics stay off the caller's wait, and the give-back
+   * still goes out on the pool's connection before this gateway reads any later request, so a
+   * client's next call still finds the worker.
+   */
+  private afterAnswer(work: () => void): void {
+    this.track(new Promise<void>((resolve) => setImmediate(() => resolve(work()))));
+  }
+
+  private track(work: Promise<unknown>): void {
     this.pendingGiveBacks.add(work);
     void work.finally(() => this.pendingGiveBacks.delete(work));
   }
