@@ -76,6 +76,7 @@ export const serverConfigSchema = z.object({
   NUBO_MONGO_DB: z.string().min(1).default('nubo'),
   NUBO_LOG_RETENTION_DAYS: int(1, 3650).optional(),
   NUBO_LOG_BUFFER_MAX: int(10, 10_000_000).default(50_000),
+  NUBO_LOG_BATCH_MS: int(1, 60_000).default(250),
   NUBO_S3_ENDPOINT: url('http:', 'https:').optional(),
   NUBO_S3_BUCKET: z
     .string()

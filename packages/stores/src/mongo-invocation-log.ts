@@ -26,7 +26,10 @@ export interface MongoLogOptions {
   retentionDays?: number;
   /** Retry interval while MongoDB is failing. */
   flushIntervalMs?: number;
-  /** How long a record waits for others to share its write (default 50 ms). */
+  /**
+   * How long a record waits for others to share its write (default 250 ms). Each write has a fixed
+   * cost on the gateway and on MongoDB, so fewer, larger writes leave more of the node to invocations.
+   */
   batchDelayMs?: number;
 }
 
@@ -79,7 +82,10 @@ export class MongoInvocationLog implements InvocationLog {
     private readonly collection: Collection<Document>,
     private readonly options: MongoLogOptions,
   ) {
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs ?? 1000);
+    // The retry timer writes only what no batch timer will: while MongoDB is failing, appends start none.
+    this.timer = setInterval(() => {
+      if (this.buffer.length > 0 && !this.flushScheduled) void this.flush().catch(() => undefined);
+    }, options.flushIntervalMs ?? 1000);
     this.timer.unref();
   }
 
@@ -135,7 +141,7 @@ export class MongoInvocationLog implements InvocationLog {
       setTimeout(() => {
         this.flushScheduled = false;
         void this.flush().catch(() => undefined);
-      }, this.options.batchDelayMs ?? 50).unref();
+      }, this.options.batchDelayMs ?? 250).unref();
     }
   }
 

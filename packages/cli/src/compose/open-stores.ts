@@ -31,6 +31,7 @@ export async function openStores(
           database: config.NUBO_MONGO_DB,
           logger,
           bufferMax: config.NUBO_LOG_BUFFER_MAX,
+          batchDelayMs: config.NUBO_LOG_BATCH_MS,
           ...(config.NUBO_LOG_RETENTION_DAYS ? { retentionDays: config.NUBO_LOG_RETENTION_DAYS } : {}),
         })
       : new SqliteInvocationLog(join(dataDir, 'invocations.db'))
