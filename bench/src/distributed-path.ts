@@ -1,13 +1,16 @@
 /**
  * Distributed-mode benchmark (`npm run bench:distributed`, services from scripts/services/start.sh):
  * a gateway and a manager in their own processes, Redis pool, MariaDB catalog, FerretDB log, S3 code.
- * 1. Warm latency, sequential: through the gateway against calling the same worker directly.
+ * 1. Warm latency, sequential: through the gateway against calling the same worker directly, and
+ *    against a minimal proxy that takes and gives back the worker in the same Redis pool
+ *    (lib/minimal-pool-proxy.ts); CPU per call of the gateway and of that proxy.
  * 2. Throughput at concurrency 32: through the gateway, and through two gateway processes, against
  *    32 bare runtime workers called directly; with how busy each process kept the machine's cores.
  */
 import { Pool } from 'undici';
 import { distributedBenchEnv } from './lib/distributed-env.js';
 import { workerSecretHeader } from '@nubo/runtime';
+import { microsPerCall, roundWithCpu, startBaseline } from './lib/baseline-process.js';
 import { listeningPort } from './lib/listening-port.js';
 import { deployNoop } from './lib/noop-function.js';
 import { throughput, timeRequests } from './lib/measure.js';
@@ -35,22 +38,46 @@ async function main(): Promise<void> {
     const secret = await workerSecretOf({ pid });
     const viaGatewayPool = new Pool(gateway.url, { connections: 1 });
     const directPool = new Pool(`http://127.0.0.2:${workerPort}`, { connections: 1 });
+    const proxyProcess = await startBaseline('minimal-pool-proxy.js', [
+      `127.0.0.2:${workerPort}`,
+      secret,
+      services.NUBO_REDIS_URL!,
+      `${services.NUBO_REDIS_PREFIX}minimal-proxy:`,
+    ]);
+    const viaProxyPool = new Pool(proxyProcess.url, { connections: 1 });
     const gatewayHeaders = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
     const directBody = JSON.stringify({ event: {}, context: { requestId: 'bench', deadlineMs: Date.now() + 3_600_000 } });
     const directHeaders = { 'content-type': 'application/json', [workerSecretHeader]: secret };
 
     await timeRequests(viaGatewayPool, '/v1/functions/noop/invoke', '{}', gatewayHeaders, 500);
     await timeRequests(directPool, '/invoke', directBody, directHeaders, 500);
+    await timeRequests(viaProxyPool, '/invoke', directBody, { 'content-type': 'application/json' }, 500);
     const g: number[] = [];
     const d: number[] = [];
+    const p: number[] = [];
+    const gatewayWarmCpu = { seconds: 0, calls: 0 };
+    const proxyWarmCpu = { seconds: 0, calls: 0 };
+    const perRound = warmRequests / rounds;
     for (let round = 0; round < rounds; round++) {
-      d.push(...(await timeRequests(directPool, '/invoke', directBody, directHeaders, warmRequests / rounds)));
-      g.push(...(await timeRequests(viaGatewayPool, '/v1/functions/noop/invoke', '{}', gatewayHeaders, warmRequests / rounds)));
+      d.push(...(await timeRequests(directPool, '/invoke', directBody, directHeaders, perRound)));
+      p.push(
+        ...(await roundWithCpu(proxyProcess.pid, proxyWarmCpu, () =>
+          timeRequests(viaProxyPool, '/invoke', directBody, { 'content-type': 'application/json' }, perRound),
+        )),
+      );
+      g.push(
+        ...(await roundWithCpu(gateway.pid, gatewayWarmCpu, () =>
+          timeRequests(viaGatewayPool, '/v1/functions/noop/invoke', '{}', gatewayHeaders, perRound),
+        )),
+      );
     }
     await viaGatewayPool.close();
     await directPool.close();
+    await viaProxyPool.close();
+    proxyProcess.stop();
     const gs = summarise(g);
     const ds = summarise(d);
+    const ps = summarise(p);
 
     // Throughput: 32 loops through the gateway (it scales the function to 32 workers) against 32
     // loops each calling its own bare runtime worker; then the same through two gateway processes.
@@ -88,6 +115,10 @@ async function main(): Promise<void> {
       `  gateway overhead                 p50 +${ms(gs.p50 - ds.p50)}  p99 +${ms(gs.p99 - ds.p99)}   ratio p50 ${(gs.p50 / ds.p50).toFixed(2)}x`,
     );
     console.log(`  target: p50 within 0.5 ms of direct → ${gs.p50 - ds.p50 <= 0.5 ? 'MET' : 'NOT MET'}`);
+    console.log(`  minimal proxy on the Redis pool  p50 ${ms(ps.p50)}  p99 ${ms(ps.p99)}   overhead p50 +${ms(ps.p50 - ds.p50)}`);
+    console.log(
+      `  CPU per call: gateway ${microsPerCall(gatewayWarmCpu).toFixed(0)} µs, minimal proxy on the Redis pool ${microsPerCall(proxyWarmCpu).toFixed(0)} µs   ratio ${(microsPerCall(gatewayWarmCpu) / microsPerCall(proxyWarmCpu)).toFixed(2)}x`,
+    );
     console.log(`\nThroughput at concurrency ${concurrency}, ${throughputMs / 1000} s each:`);
     console.log(`  32 bare workers called directly   ${directRps.toFixed(0)} req/s`);
     console.log(`      ${directCpu}`);

@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { workerSecretHeader } from '@nubo/runtime';
@@ -13,7 +10,7 @@ import { json, startServer, freePort } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
 import { throughput, timeRequests } from './lib/measure.js';
 import { childrenOf, cpuDuring, scaleTo, startBareWorkers, viaGateways, viaMinimalProxy } from './lib/throughput-runs.js';
-import { processCpuSeconds } from './lib/process-tree-cpu.js';
+import { microsPerCall, roundWithCpu, startBaseline } from './lib/baseline-process.js';
 import { bareSecret, spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
@@ -63,29 +60,6 @@ async function serverWithNoop(env: Record<string, string>): Promise<BenchServer 
     workerPid: pid,
   };
 }
-
-/** A baseline script of lib/ in its own process (it prints its port). */
-async function startBaseline(script: string, args: string[]): Promise<{ url: string; pid: number; stop(): void }> {
-  const path = fileURLToPath(new URL(`./lib/${script}`, import.meta.url));
-  const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { url: `http://127.0.0.1:${line.toString().trim()}`, pid: child.pid!, stop: () => child.kill('SIGKILL') };
-}
-
-/** Sends a round of requests and adds the CPU the serving process spent on them to `cpu`. */
-async function roundWithCpu(
-  pid: number,
-  cpu: { seconds: number; calls: number },
-  send: () => Promise<number[]>,
-): Promise<number[]> {
-  const before = processCpuSeconds(pid);
-  const samples = await send();
-  cpu.seconds += processCpuSeconds(pid) - before;
-  cpu.calls += samples.length;
-  return samples;
-}
-
-const microsPerCall = (cpu: { seconds: number; calls: number }) => (cpu.seconds / cpu.calls) * 1e6;
 
 /** One cold start: a deploy makes a new version, whose first call starts a new worker. Answers the call's time and initMs. */
 async function coldStart(server: BenchServer, i: number): Promise<{ total: number; init: number }> {
