@@ -27,10 +27,10 @@ export interface MongoLogOptions {
   /** Retry interval while MongoDB is failing. */
   flushIntervalMs?: number;
   /**
-   * How long a record waits for others to share its write (default 250 ms). Each write has a fixed
+   * How long a record waits for others to share its write (NUBO_LOG_BATCH_MS). Each write has a fixed
    * cost on the gateway and on MongoDB, so fewer, larger writes leave more of the node to invocations.
    */
-  batchDelayMs?: number;
+  batchDelayMs: number;
 }
 
 const batchSize = 1000;
@@ -141,7 +141,7 @@ export class MongoInvocationLog implements InvocationLog {
       setTimeout(() => {
         this.flushScheduled = false;
         void this.flush().catch(() => undefined);
-      }, this.options.batchDelayMs ?? 250).unref();
+      }, this.options.batchDelayMs).unref();
     }
   }
 

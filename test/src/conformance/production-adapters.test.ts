@@ -100,6 +100,7 @@ invocationLogConformance('MongoInvocationLog', async () => {
     database: uniqueName('nubo_t_'),
     logger,
     bufferMax: 10_000,
+    batchDelayMs: 50,
   });
   after(() => log.close());
   return log;

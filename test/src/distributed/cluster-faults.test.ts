@@ -240,7 +240,13 @@ describe('faults in a distributed stack', () => {
 
     // The buffer is bounded: with room for 5, ten records while the store hangs lose the oldest,
     // and every record is either written or counted as dropped.
-    const log = await MongoInvocationLog.connect({ url: mongoUrl, database: 'bounded', logger: silent, bufferMax: 5 });
+    const log = await MongoInvocationLog.connect({
+      url: mongoUrl,
+      database: 'bounded',
+      logger: silent,
+      bufferMax: 5,
+      batchDelayMs: 50,
+    });
     after(() => log.close());
     ferret.process.kill('SIGSTOP');
     const records = Array.from({ length: 10 }, (_, i) => ({
