@@ -139,7 +139,7 @@ export class Invoker {
             error: { type: 'VersionRetired', message: 'The function changed during the call: retry.' },
           };
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    this.afterAnswer(() => {
+    this.afterAnswer(input.logger, () => {
       if (done.release) this.track(done.release());
       const record = invocationRecord(input, { requestId, startedAt, durationMs, ...done }, this.deps.maxLogBytes);
       this.deps.invocationLog.append(record);
@@ -259,8 +259,10 @@ export class Invoker {
    * still goes out on the pool's connection before this gateway reads any later request, so a
    * client's next call still finds the worker.
    */
-  private afterAnswer(work: () => void): void {
-    this.track(new Promise<void>((resolve) => setImmediate(() => resolve(work()))));
+  private afterAnswer(logger: InvokeInput['logger'], work: () => void): void {
+    const turnEnd = new Promise<void>((resolve) => setImmediate(resolve));
+    // The caller has its answer: a failure here (e.g. the log store's disk is full) is logged, never thrown.
+    this.track(turnEnd.then(work).catch((err: Error) => logger.error({ err }, 'could not record the invocation')));
   }
 
   private track(work: Promise<unknown>): void {
