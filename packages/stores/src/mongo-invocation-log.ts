@@ -13,6 +13,7 @@ import {
   type InvocationStatus,
   type Logger,
 } from '@nubo/core';
+import { PendingRecords } from './pending-records.js';
 
 type Document = InvocationRecord & { startedAtDate: Date };
 
@@ -68,20 +69,19 @@ function storeUnavailable(err: unknown): never {
  * is bounded; what it drops is counted and logged.
  */
 export class MongoInvocationLog implements InvocationLog {
-  private buffer: InvocationRecord[] = [];
+  private readonly buffer: PendingRecords;
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private closed = false;
   private flushScheduled = false;
-  /** Records dropped because the buffer was full while MongoDB was unavailable. */
-  dropped = 0;
 
   private constructor(
     private readonly client: MongoClient,
     private readonly collection: Collection<Document>,
     private readonly options: MongoLogOptions,
   ) {
+    this.buffer = new PendingRecords(options.bufferMax, options.logger);
     // The retry timer writes only what no batch timer will: while MongoDB is failing, appends start none.
     this.timer = setInterval(() => {
       if (this.buffer.length > 0 && !this.flushScheduled) void this.flush().catch(() => undefined);
@@ -119,21 +119,13 @@ export class MongoInvocationLog implements InvocationLog {
     }
   }
 
-  /** Keeps at most bufferMax records waiting, dropping the oldest. */
-  private bound(): void {
-    if (this.buffer.length <= this.options.bufferMax) return;
-    const excess = this.buffer.length - this.options.bufferMax;
-    this.buffer.splice(0, excess);
-    this.dropped += excess;
-    this.options.logger.warn(
-      { dropped: this.dropped, bufferMax: this.options.bufferMax },
-      'invocation log buffer full: dropped the oldest records',
-    );
+  /** Records dropped because the buffer was full while MongoDB was unavailable. */
+  get dropped(): number {
+    return this.buffer.dropped;
   }
 
   append(record: InvocationRecord): void {
-    this.buffer.push(record);
-    this.bound();
+    this.buffer.add(record);
     // Written shortly after, in one batch with the records of the same few milliseconds; while
     // MongoDB is failing, only the retry timer writes.
     if (!this.failing && !this.flushScheduled) {
@@ -157,7 +149,7 @@ export class MongoInvocationLog implements InvocationLog {
 
   private async writeBuffered(): Promise<void> {
     while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, batchSize);
+      const batch = this.buffer.take(batchSize);
       try {
         await this.collection.insertMany(
           batch.map((r) => ({ ...r, startedAtDate: new Date(r.startedAt) })),
@@ -167,8 +159,7 @@ export class MongoInvocationLog implements InvocationLog {
         // A duplicate key means that record was written by an earlier, partly failed batch.
         const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
         if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) {
-          this.buffer.unshift(...batch);
-          this.bound();
+          this.buffer.putBack(batch);
           if (!this.failing)
             this.options.logger.error(
               { err: (err as Error).message, pending: this.buffer.length },

@@ -5,9 +5,11 @@ import {
   type InvocationRecord,
   type InvocationStats,
   type InvocationStatus,
+  type Logger,
   type MetricsBucket,
   type MetricsQuery,
 } from '@nubo/core';
+import { PendingRecords } from './pending-records.js';
 import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 
 interface Row {
@@ -88,12 +90,23 @@ const bucketedRows = `SELECT CAST((started_at - @from) / @step AS INTEGER) AS b,
 /** Records are batched in memory and written in one transaction shortly after, off the request path. */
 const flushDelayMs = 100;
 const maxBatch = 500;
+/** While writes fail (a full disk), they are tried again this often. */
+const retryMs = 1000;
 
-/** The embedded InvocationLog: one SQLite file, written in batches. */
+export interface SqliteLogOptions {
+  logger: Logger;
+  /** Most records held in memory while they cannot be written; past it the oldest are dropped. */
+  bufferMax: number;
+}
+
+/**
+ * The embedded InvocationLog: one SQLite file, written in batches. A batch that cannot be written
+ * (the disk is full) stays in memory, bounded, and is written once it can; invocations go on.
+ */
 export class SqliteInvocationLog implements InvocationLog {
   private readonly db: SqliteDatabase;
-  private buffer: InvocationRecord[] = [];
-  readonly dropped = 0;
+  private readonly pending: PendingRecords;
+  private failing = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly insert;
   private readonly writeBatch;
@@ -101,8 +114,12 @@ export class SqliteInvocationLog implements InvocationLog {
   private readonly metricsStatement;
   private readonly metricsByStatusStatement;
 
-  constructor(file: string) {
+  constructor(
+    file: string,
+    private readonly options: SqliteLogOptions,
+  ) {
     this.db = openSqlite(file, 'sqlite-invocations');
+    this.pending = new PendingRecords(options.bufferMax, options.logger);
     // Nearest-rank percentiles per bucket from each row's rank within its bucket: ceil(p × n) in integers.
     this.metricsStatement = this.db.prepare<MetricsParams, MetricsRow>(
       `WITH bucketed AS (${bucketedRows}),
@@ -161,19 +178,37 @@ export class SqliteInvocationLog implements InvocationLog {
     });
   }
 
+  /** Records dropped because the buffer was full while they could not be written. */
+  get dropped(): number {
+    return this.pending.dropped;
+  }
+
   append(record: InvocationRecord): void {
-    this.buffer.push(record);
-    if (this.buffer.length >= maxBatch) this.flushNow();
+    this.pending.add(record);
+    if (this.pending.length >= maxBatch && !this.failing) this.flushNow();
     else this.timer ??= setTimeout(() => this.flushNow(), flushDelayMs);
   }
 
   private flushNow(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    this.writeBatch(batch);
+    if (this.pending.length === 0) return;
+    const batch = this.pending.take();
+    try {
+      this.writeBatch(batch);
+    } catch (err) {
+      this.pending.putBack(batch);
+      if (!this.failing)
+        this.options.logger.error(
+          { err: (err as Error).message, pending: this.pending.length },
+          'cannot write invocation records (is the disk full?); keeping them in memory and retrying',
+        );
+      this.failing = true;
+      this.timer = setTimeout(() => this.flushNow(), retryMs).unref();
+      return;
+    }
+    if (this.failing) this.options.logger.info('invocation log writes resumed');
+    this.failing = false;
   }
 
   async flush(): Promise<void> {
@@ -289,6 +324,9 @@ export class SqliteInvocationLog implements InvocationLog {
 
   async close(): Promise<void> {
     this.flushNow();
+    clearTimeout(this.timer);
+    if (this.pending.length > 0)
+      this.options.logger.error({ lost: this.pending.length }, 'closing with invocation records that could not be written');
     this.db.close();
   }
 }

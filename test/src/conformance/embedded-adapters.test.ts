@@ -24,7 +24,14 @@ after(() => dirs.remove());
 workerPoolConformance('MemoryWorkerPool', async () => new MemoryWorkerPool());
 gatewayRegistryConformance('MemoryGatewayRegistry', async (ttlMs) => new MemoryGatewayRegistry(ttlMs));
 catalogConformance('SqliteCatalog', async () => new SqliteCatalog(join(await tempDir(), 'catalog.db')));
-invocationLogConformance('SqliteInvocationLog', async () => new SqliteInvocationLog(join(await tempDir(), 'invocations.db')));
+invocationLogConformance(
+  'SqliteInvocationLog',
+  async () =>
+    new SqliteInvocationLog(join(await tempDir(), 'invocations.db'), {
+      logger: createLogger({ level: 'silent' }),
+      bufferMax: 10_000,
+    }),
+);
 invocationQueueConformance(
   'SqliteInvocationQueue',
   async () => new SqliteInvocationQueue(join(await tempDir(), 'async.db'), testQueueSettings, logger),

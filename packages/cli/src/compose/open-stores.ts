@@ -34,7 +34,7 @@ export async function openStores(
           batchDelayMs: config.NUBO_LOG_BATCH_MS,
           ...(config.NUBO_LOG_RETENTION_DAYS ? { retentionDays: config.NUBO_LOG_RETENTION_DAYS } : {}),
         })
-      : new SqliteInvocationLog(join(dataDir, 'invocations.db'))
+      : new SqliteInvocationLog(join(dataDir, 'invocations.db'), { logger, bufferMax: config.NUBO_LOG_BUFFER_MAX })
     : undefined;
   return {
     catalog: catalog as Catalog,

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { freePort } from '../helpers/distributed-stack.js';
+import { probeHandler } from '../helpers/handlers.js';
+import { call } from '../helpers/http.js';
+import { eventually, startNuboProcess } from '../helpers/processes.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+/** Writes zeros until the file system has no room left. */
+async function fillUp(file: string): Promise<void> {
+  const handle = await open(file, 'w');
+  const chunk = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) await handle.write(chunk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('the embedded invocation log on a full disk', () => {
+  it('keeps serving, keeps the records it cannot write and writes them once there is room', async () => {
+    // A small file system of its own for the server's data directory, which this test fills.
+    const dataDir = await tempDir('nubo-full-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0711', 'tmpfs', dataDir]);
+    after(() => execFileSync('umount', ['-l', dataDir]));
+    const port = await freePort('127.0.0.1');
+    const url = `http://127.0.0.1:${port}`;
+    const server = startNuboProcess('server', {
+      NUBO_PORT: String(port),
+      NUBO_DATA_DIR: dataDir,
+      NUBO_LOG_LEVEL: 'warn',
+      NUBO_STEM_CELLS: '0',
+    });
+    after(() => server.process.kill('SIGKILL'));
+    await eventually('the server answers', async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok);
+    const key = (await call(url, 'POST', '/v1/auth/signup', { body: { username: 'alice', password: 'password123' } })).body
+      .apiKey as string;
+    const deployed = await call(url, 'PUT', '/v1/functions/probe', {
+      key,
+      body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } } },
+    });
+    assert.equal(deployed.status, 201, deployed.text);
+    assert.equal((await call(url, 'POST', '/v1/functions/probe/invoke', { key, body: {} })).status, 200);
+
+    const filler = join(dataDir, 'filler');
+    await fillUp(filler);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await call(url, 'POST', '/v1/functions/probe/invoke', { key, body: { i } });
+      assert.equal(res.status, 200, res.text);
+      ids.push(res.headers.get('x-nubo-request-id')!);
+    }
+    // Reading the log writes what waits first: here that write fails, and the read still answers.
+    const whileFull = await call(url, 'GET', '/v1/functions/probe/logs?limit=100', { key });
+    assert.equal(whileFull.status, 200, whileFull.text);
+    assert.ok(!ids.some((id) => whileFull.body.some((r: any) => r.requestId === id)), 'nothing could be written');
+    assert.equal(server.process.exitCode, null, 'the server is still running');
+    assert.match(server.output(), /cannot write invocation records/);
+
+    await rm(filler);
+    const written = await eventually('the kept records are written', async () => {
+      const logs = await call(url, 'GET', '/v1/functions/probe/logs?limit=100', { key });
+      return ids.every((id) => logs.body.some((r: any) => r.requestId === id)) && logs;
+    });
+    assert.equal(written.status, 200);
+    assert.equal(server.process.exitCode, null);
+  });
+});
