@@ -79,6 +79,14 @@ export function errorOf(err: unknown, { area, bodyLimit, contentType }: ErrorCon
       return new NuboError('NUBO_ERR_REQUEST_INVALID', `Unsupported Content-Type "${contentType}": send application/json.`);
   }
   if (err instanceof SyntaxError) return invalidJsonError(area, err.message);
+  // SQLite's and the file system's word for a full disk (embedded mode's stores live in NUBO_DATA_DIR).
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new NuboError(
+      'NUBO_ERR_STORE_UNAVAILABLE',
+      "The server's disk is full, so this change could not be stored: the operator should free space where NUBO_DATA_DIR is, then retry.",
+    );
+  }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new NuboError('NUBO_ERR_REQUEST_INVALID', fastifyError.message);
   }

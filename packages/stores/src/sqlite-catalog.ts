@@ -142,7 +142,12 @@ export class SqliteCatalog implements Catalog {
 
   private noteKeyUse(row: { key_id: string; last_used_at: number | null }): void {
     const now = Date.now();
-    if (row.last_used_at === null || now - row.last_used_at > keyUseResolutionMs) this.stmt.touchKey.run(now, row.key_id);
+    if (row.last_used_at !== null && now - row.last_used_at <= keyUseResolutionMs) return;
+    try {
+      this.stmt.touchKey.run(now, row.key_id);
+    } catch {
+      // Best effort: a key's last use not noted (a full disk) never refuses the request it authenticates.
+    }
   }
 
   async listApiKeys(userId: string): Promise<ApiKey[]> {

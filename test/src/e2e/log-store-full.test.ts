@@ -22,7 +22,7 @@ async function fillUp(file: string): Promise<void> {
   }
 }
 
-describe('the embedded invocation log on a full disk', () => {
+describe('the embedded server on a full disk', () => {
   it('keeps serving, keeps the records it cannot write and writes them once there is room', async () => {
     // A small file system of its own for the server's data directory, which this test fills.
     const dataDir = await tempDir('nubo-full-');
@@ -46,9 +46,21 @@ describe('the embedded invocation log on a full disk', () => {
     });
     assert.equal(deployed.status, 201, deployed.text);
     assert.equal((await call(url, 'POST', '/v1/functions/probe/invoke', { key, body: {} })).status, 200);
+    const unusedKey = (await call(url, 'POST', '/v1/keys', { key, body: { name: 'second' } })).body.apiKey as string;
 
     const filler = join(dataDir, 'filler');
     await fillUp(filler);
+    // A key's first use is noted in the catalog: that write fails, and the request is served all the same.
+    const listed = await call(url, 'GET', '/v1/functions', { key: unusedKey });
+    assert.equal(listed.status, 200, listed.text);
+    // A change that must be stored is refused with what to do, not an internal error.
+    const deploy = await call(url, 'PUT', '/v1/functions/another', {
+      key,
+      body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } } },
+    });
+    assert.equal(deploy.status, 503, deploy.text);
+    assert.equal(deploy.body.error.code, 'NUBO_ERR_STORE_UNAVAILABLE');
+    assert.match(deploy.body.error.message, /disk is full.*NUBO_DATA_DIR/);
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
       const res = await call(url, 'POST', '/v1/functions/probe/invoke', { key, body: { i } });
