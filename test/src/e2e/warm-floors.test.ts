@@ -8,14 +8,16 @@ import { eventually } from '../helpers/processes.js';
 const managerMemoryMb = 1024;
 const workerMb = 128;
 
+/** The workers the managers hold (a destroyed one leaves this list before its process has ended). */
+const heldWorkerIds = (nubo: TestNubo) =>
+  nubo
+    .managers()
+    .flatMap((m) => m.liveWorkers().map((w) => w.id))
+    .sort();
+
 /** Observes the cluster for `ms`, failing as soon as the set of live workers changes. */
 async function assertStable(nubo: TestNubo, ms: number, what: string): Promise<void> {
-  const snapshot = () =>
-    nubo
-      .managers()
-      .flatMap((m) => m.liveWorkers().map((w) => w.id))
-      .sort()
-      .join(',');
+  const snapshot = () => heldWorkerIds(nubo).join(',');
   const first = snapshot();
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -135,8 +137,10 @@ describe('minWarm is a reservation: warm floors never evict each other', () => {
     // The deploy's probe (a real start) may evict one idle worker above its floor; prewarming evicts none.
     const short = await eventually('delta reports its shortfall', async () => {
       const { warmShortfall } = await detail('delta');
-      // Settled: every free slot filled (the room is full), and what delta lacks is reported.
-      const settled = nubo.liveWorkers() === room && warmShortfall + workerIdsOf(nubo, ids.delta!).length === deltaFloor;
+      // Settled: every free slot filled (the room is full, in the managers' lists and in running
+      // processes alike: a worker the probe's start evicted may still be ending), and what delta lacks is reported.
+      const full = nubo.liveWorkers() === room && heldWorkerIds(nubo).length === room;
+      const settled = full && warmShortfall + workerIdsOf(nubo, ids.delta!).length === deltaFloor;
       return settled && warmShortfall > 0 && warmShortfall;
     });
     await eventually('the gauge shows it', async () =>
