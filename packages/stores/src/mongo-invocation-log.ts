@@ -72,7 +72,6 @@ export class MongoInvocationLog implements InvocationLog {
   private readonly buffer: PendingRecords;
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private failing = false;
   private closed = false;
   private flushScheduled = false;
 
@@ -128,7 +127,7 @@ export class MongoInvocationLog implements InvocationLog {
     this.buffer.add(record);
     // Written shortly after, in one batch with the records of the same few milliseconds; while
     // MongoDB is failing, only the retry timer writes.
-    if (!this.failing && !this.flushScheduled) {
+    if (!this.buffer.failing && !this.flushScheduled) {
       this.flushScheduled = true;
       setTimeout(() => {
         this.flushScheduled = false;
@@ -159,18 +158,11 @@ export class MongoInvocationLog implements InvocationLog {
         // A duplicate key means that record was written by an earlier, partly failed batch.
         const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
         if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) {
-          this.buffer.putBack(batch);
-          if (!this.failing)
-            this.options.logger.error(
-              { err: (err as Error).message, pending: this.buffer.length },
-              'cannot write invocation records; keeping them buffered',
-            );
-          this.failing = true;
+          this.buffer.writeFailed(batch, err as Error, 'keeping them buffered');
           throw err;
         }
       }
-      if (this.failing) this.options.logger.info('invocation log writes resumed');
-      this.failing = false;
+      this.buffer.written();
     }
   }
 

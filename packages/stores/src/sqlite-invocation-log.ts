@@ -106,7 +106,6 @@ export interface SqliteLogOptions {
 export class SqliteInvocationLog implements InvocationLog {
   private readonly db: SqliteDatabase;
   private readonly pending: PendingRecords;
-  private failing = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly insert;
   private readonly writeBatch;
@@ -185,7 +184,7 @@ export class SqliteInvocationLog implements InvocationLog {
 
   append(record: InvocationRecord): void {
     this.pending.add(record);
-    if (this.pending.length >= maxBatch && !this.failing) this.flushNow();
+    if (this.pending.length >= maxBatch && !this.pending.failing) this.flushNow();
     else this.timer ??= setTimeout(() => this.flushNow(), flushDelayMs);
   }
 
@@ -197,18 +196,11 @@ export class SqliteInvocationLog implements InvocationLog {
     try {
       this.writeBatch(batch);
     } catch (err) {
-      this.pending.putBack(batch);
-      if (!this.failing)
-        this.options.logger.error(
-          { err: (err as Error).message, pending: this.pending.length },
-          'cannot write invocation records (is the disk full?); keeping them in memory and retrying',
-        );
-      this.failing = true;
+      this.pending.writeFailed(batch, err as Error, 'is the disk full? keeping them in memory and retrying');
       this.timer = setTimeout(() => this.flushNow(), retryMs).unref();
       return;
     }
-    if (this.failing) this.options.logger.info('invocation log writes resumed');
-    this.failing = false;
+    this.pending.written();
   }
 
   async flush(): Promise<void> {

@@ -88,7 +88,8 @@ function startFailure(err: Error): { status: InvocationStatus; error: InvokeErro
  */
 export class Invoker {
   private readonly agent = createWorkerAgent();
-  private readonly pendingGiveBacks = new Set<Promise<unknown>>();
+  /** Work after answers still running (give-backs, records): close() waits for it. */
+  private readonly afterAnswers = new Set<Promise<unknown>>();
 
   constructor(
     private readonly deps: {
@@ -140,7 +141,7 @@ export class Invoker {
           };
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     this.afterAnswer(input.logger, () => {
-      if (done.release) this.track(done.release());
+      const released = done.release?.();
       const record = invocationRecord(input, { requestId, startedAt, durationMs, ...done }, this.deps.maxLogBytes);
       this.deps.invocationLog.append(record);
       this.deps.metrics.observe(record);
@@ -156,6 +157,7 @@ export class Invoker {
         },
         'invocation',
       );
+      return released;
     });
     return {
       requestId,
@@ -259,19 +261,16 @@ export class Invoker {
    * still goes out on the pool's connection before this gateway reads any later request, so a
    * client's next call still finds the worker.
    */
-  private afterAnswer(logger: InvokeInput['logger'], work: () => void): void {
+  private afterAnswer(logger: InvokeInput['logger'], work: () => Promise<unknown> | undefined): void {
     const turnEnd = new Promise<void>((resolve) => setImmediate(resolve));
     // The caller has its answer: a failure here (e.g. the log store's disk is full) is logged, never thrown.
-    this.track(turnEnd.then(work).catch((err: Error) => logger.error({ err }, 'could not record the invocation')));
-  }
-
-  private track(work: Promise<unknown>): void {
-    this.pendingGiveBacks.add(work);
-    void work.finally(() => this.pendingGiveBacks.delete(work));
+    const done = turnEnd.then(work).catch((err: Error) => logger.error({ err }, 'could not record the invocation'));
+    this.afterAnswers.add(done);
+    void done.finally(() => this.afterAnswers.delete(done));
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.pendingGiveBacks);
+    await Promise.all(this.afterAnswers);
     await this.agent.close();
   }
 }
