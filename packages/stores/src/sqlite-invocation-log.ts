@@ -10,6 +10,7 @@ import {
   type MetricsQuery,
 } from '@nubo/core';
 import { PendingRecords } from './pending-records.js';
+import { SqliteLogRetention } from './sqlite-log-retention.js';
 import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 
 interface Row {
@@ -97,6 +98,8 @@ export interface SqliteLogOptions {
   logger: Logger;
   /** Most records held in memory while they cannot be written; past it the oldest are dropped. */
   bufferMax: number;
+  /** Records that started longer ago than this many days are deleted (NUBO_LOG_RETENTION_DAYS); unset keeps them. */
+  retentionDays?: number;
 }
 
 /**
@@ -107,6 +110,7 @@ export class SqliteInvocationLog implements InvocationLog {
   private readonly db: SqliteDatabase;
   private readonly pending: PendingRecords;
   private timer: NodeJS.Timeout | undefined;
+  private readonly retention: SqliteLogRetention | undefined;
   private readonly insert;
   private readonly writeBatch;
 
@@ -119,6 +123,7 @@ export class SqliteInvocationLog implements InvocationLog {
   ) {
     this.db = openSqlite(file, 'sqlite-invocations');
     this.pending = new PendingRecords(options.bufferMax, options.logger);
+    if (options.retentionDays) this.retention = new SqliteLogRetention(this.db, options.retentionDays, options.logger);
     // Nearest-rank percentiles per bucket from each row's rank within its bucket: ceil(p × n) in integers.
     this.metricsStatement = this.db.prepare<MetricsParams, MetricsRow>(
       `WITH bucketed AS (${bucketedRows}),
@@ -315,6 +320,7 @@ export class SqliteInvocationLog implements InvocationLog {
   }
 
   async close(): Promise<void> {
+    await this.retention?.stop();
     this.flushNow();
     clearTimeout(this.timer);
     if (this.pending.length > 0)

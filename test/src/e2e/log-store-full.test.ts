@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { freePort } from '../helpers/distributed-stack.js';
 import { probeHandler } from '../helpers/handlers.js';
 import { call } from '../helpers/http.js';
+import { signupAndDeployProbe } from '../helpers/probe-deploy.js';
 import { eventually, startNuboProcess } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -38,13 +39,7 @@ describe('the embedded server on a full disk', () => {
     });
     after(() => server.process.kill('SIGKILL'));
     await eventually('the server answers', async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok);
-    const key = (await call(url, 'POST', '/v1/auth/signup', { body: { username: 'alice', password: 'password123' } })).body
-      .apiKey as string;
-    const deployed = await call(url, 'PUT', '/v1/functions/probe', {
-      key,
-      body: { runtime: 'node20', handler: 'index.handler', code: { files: { 'index.mjs': probeHandler } } },
-    });
-    assert.equal(deployed.status, 201, deployed.text);
+    const key = await signupAndDeployProbe(url);
     assert.equal((await call(url, 'POST', '/v1/functions/probe/invoke', { key, body: {} })).status, 200);
     const unusedKey = (await call(url, 'POST', '/v1/keys', { key, body: { name: 'second' } })).body.apiKey as string;
 

@@ -24,17 +24,20 @@ export async function openStores(
       ? await MysqlCatalog.connect(config.NUBO_MYSQL_URL, logger)
       : new SqliteCatalog(join(dataDir, 'catalog.db'))
     : undefined;
+  const logOptions = {
+    logger,
+    bufferMax: config.NUBO_LOG_BUFFER_MAX,
+    ...(config.NUBO_LOG_RETENTION_DAYS ? { retentionDays: config.NUBO_LOG_RETENTION_DAYS } : {}),
+  };
   const invocationLog = parts.invocationLog
     ? config.NUBO_MONGO_URL
       ? await MongoInvocationLog.connect({
           url: config.NUBO_MONGO_URL,
           database: config.NUBO_MONGO_DB,
-          logger,
-          bufferMax: config.NUBO_LOG_BUFFER_MAX,
           batchDelayMs: config.NUBO_LOG_BATCH_MS,
-          ...(config.NUBO_LOG_RETENTION_DAYS ? { retentionDays: config.NUBO_LOG_RETENTION_DAYS } : {}),
+          ...logOptions,
         })
-      : new SqliteInvocationLog(join(dataDir, 'invocations.db'), { logger, bufferMax: config.NUBO_LOG_BUFFER_MAX })
+      : new SqliteInvocationLog(join(dataDir, 'invocations.db'), logOptions)
     : undefined;
   return {
     catalog: catalog as Catalog,
