@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createPool } from 'mysql2/promise';
 
-async function servicesEnv(): Promise<Record<string, string>> {
+/** The addresses scripts/services/start.sh wrote. */
+export async function servicesEnv(): Promise<Record<string, string>> {
   const text = await readFile(new URL('../../../.services/env', import.meta.url), 'utf8').catch(() => {
     throw new Error('No .services/env: start the services with scripts/services/start.sh first.');
   });

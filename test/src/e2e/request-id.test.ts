@@ -48,6 +48,8 @@ describe('one request id per call, from the edge to the log line', () => {
       const id = res.headers.get('x-nubo-request-id');
       assert.ok(id);
       if (caller) assert.equal(id, sent.toLowerCase());
+      // Minted ids begin with the time (UUID version 7), so the logs' keys grow in order.
+      else assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/);
       assert.deepEqual(res.body, { event: id, context: id });
       const record = await call(url, 'GET', `/v1/invocations/${id}`, { key });
       assert.equal(record.status, 200, record.text);
@@ -63,6 +65,13 @@ describe('one request id per call, from the edge to the log line', () => {
     });
   }
 
+  it('mints a version-7 id on the invoke route too', async () => {
+    const res = await call(url, 'POST', '/v1/functions/ids/invoke', { key, body: { requestContext: {} } });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.context, res.headers.get('x-nubo-request-id'));
+    assert.match(res.headers.get('x-nubo-request-id') ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
+  });
+
   it('refuses a request id that is not a UUID with 400, running nothing', async () => {
     for (const bad of ['abc', `${randomUUID()}\u0000`, 'x'.repeat(36), `${randomUUID()},${randomUUID()}`]) {
       const res = await call(url, 'POST', '/v1/functions/ids/invoke', {
@@ -77,6 +86,6 @@ describe('one request id per call, from the edge to the log line', () => {
       assert.match(res.body.error.message, /x-nubo-request-id header must be one UUID/);
     }
     const stats = await call(url, 'GET', '/v1/functions/ids/stats', { key });
-    assert.equal(stats.body.count, 2, stats.text);
+    assert.equal(stats.body.count, 3, stats.text);
   });
 });
