@@ -16,6 +16,7 @@ import json
 import os
 import queue
 import resource
+import socket
 import sys
 import threading
 import time
@@ -180,6 +181,16 @@ def memory_used_mb():
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # A reply's headers and body are buffered and leave in one write when the request is done. Written
+    # apart (the standard library's default), Nagle's algorithm held the body until the gateway had
+    # acknowledged the headers: up to 40 ms on a kept-alive TCP connection, every warm call.
+    wbufsize = 64 * 1024
+
+    def setup(self):
+        super().setup()
+        # A reply larger than the buffer still goes out at once (Unix sockets have no Nagle to turn off).
+        if self.connection.family != socket.AF_UNIX:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, *args):
         pass
