@@ -12,6 +12,7 @@ import { throughput, timeRequests } from './lib/measure.js';
 import { childrenOf, cpuDuring, scaleTo, startBareWorkers, viaGateways, viaMinimalProxy } from './lib/throughput-runs.js';
 import { microsPerCall, roundWithCpu, startBaseline } from './lib/baseline-process.js';
 import { bareSecret, spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
+import { pythonWarmPath } from './lib/python-warm-path.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
 const rounds = 10;
@@ -212,6 +213,7 @@ async function main(): Promise<void> {
     const g = summarise(viaGateway);
     const d = summarise(viaDirect);
     const p = summarise(viaProxy);
+    const python = await pythonWarmPath(server, workerOf, warmRequests / 4, rounds);
 
     // Throughput at concurrency 32: through the gateway (the function scales to 32 workers) against
     // 32 loops each calling a bare runtime worker of its own.
@@ -281,6 +283,11 @@ async function main(): Promise<void> {
       console.log(
         `  worker runtime CPU per direct call ${microsPerCall(workerCpu).toFixed(0)} µs, bare node:http JSON server ${microsPerCall(bareCpu).toFixed(0)} µs   ratio ${(microsPerCall(workerCpu) / microsPerCall(bareCpu)).toFixed(2)}x`,
       );
+    console.log(`\nWarm invoke, Python no-op, sequential, ${warmRequests / 4} requests per path:`);
+    console.log(`  direct to the worker runtime  p50 ${ms(python.direct.p50)}  p99 ${ms(python.direct.p99)}`);
+    console.log(
+      `  through the gateway           p50 ${ms(python.gateway.p50)}  p99 ${ms(python.gateway.p99)}   overhead p50 +${ms(python.gateway.p50 - python.direct.p50)}`,
+    );
     console.log(`\nThroughput at concurrency ${concurrency}, ${throughputMs / 1000} s each:`);
     console.log(`  ${concurrency} bare workers called directly   ${directRps.toFixed(0)} req/s`);
     console.log(`      ${directShares}`);
