@@ -14,6 +14,7 @@ const chunk = 1000;
  */
 export class SqliteLogRetention {
   private readonly task: RecurringTask;
+  private stopped = false;
 
   constructor(db: SqliteDatabase, retentionDays: number, logger: Logger) {
     const deleteChunk = db.prepare<[number, number]>(
@@ -27,7 +28,8 @@ export class SqliteLogRetention {
         for (;;) {
           const { changes } = deleteChunk.run(before, chunk);
           deleted += changes;
-          if (changes < chunk) break;
+          // A server closing does not wait for a long backlog: the next start goes on with it.
+          if (changes < chunk || this.stopped) break;
           await turn();
         }
         if (deleted > 0) logger.info({ deleted, retentionDays }, 'deleted invocation records past NUBO_LOG_RETENTION_DAYS');
@@ -39,6 +41,7 @@ export class SqliteLogRetention {
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
     return this.task.stop();
   }
 }

@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 const dayMs = 86_400_000;
 
 describe('NUBO_LOG_RETENTION_DAYS in embedded mode', () => {
-  it('deletes the records that started before the retention at start-up, and keeps the others', async () => {
+  it('deletes the records that started before the retention at start-up, a chunk at a time, and keeps the others', async () => {
     const dataDir = await tempDir('nubo-retention-');
     const port = await freePort('127.0.0.1');
     const url = `http://127.0.0.1:${port}`;
@@ -20,6 +20,7 @@ describe('NUBO_LOG_RETENTION_DAYS in embedded mode', () => {
         NUBO_PORT: String(port),
         NUBO_DATA_DIR: dataDir,
         NUBO_LOG_LEVEL: 'info',
+        NUBO_LOG_FORMAT: 'json',
         NUBO_STEM_CELLS: '0',
         ...(retentionDays ? { NUBO_LOG_RETENTION_DAYS: retentionDays } : {}),
       });
@@ -47,7 +48,23 @@ describe('NUBO_LOG_RETENTION_DAYS in embedded mode', () => {
     const backdate = db.prepare('UPDATE invocations SET started_at = ? WHERE request_id = ?');
     assert.equal(backdate.run(Date.now() - 31 * dayMs, old).changes, 1);
     assert.equal(backdate.run(Date.now() - 29 * dayMs, recent).changes, 1);
+    // A backlog of more than one deletion chunk (a thousand) of old records, copies of the old one.
+    const row = db.prepare('SELECT * FROM invocations WHERE request_id = ?').get(old) as Record<string, unknown>;
+    const columns = Object.keys(row);
+    const copy = db.prepare(`INSERT INTO invocations (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
+    db.transaction(() => {
+      for (let i = 0; i < 2500; i++) copy.run({ ...row, request_id: `${old.slice(0, -4)}${i.toString(16).padStart(4, '0')}` });
+    })();
     db.close();
+    const oldRecords = () => {
+      const reader = new Database(join(dataDir, 'invocations.db'), { readonly: true });
+      const { n } = reader.prepare('SELECT COUNT(*) AS n FROM invocations WHERE started_at < ?').get(Date.now() - 30 * dayMs) as {
+        n: number;
+      };
+      reader.close();
+      return n;
+    };
+    assert.equal(oldRecords(), 2501);
     const found = async (id: string) => (await call(url, 'GET', `/v1/invocations/${id}`, { key })).status;
 
     server = await start();
@@ -55,10 +72,11 @@ describe('NUBO_LOG_RETENTION_DAYS in embedded mode', () => {
     await stop(server);
 
     server = await start('30');
-    await eventually('the old record is deleted', async () => (await found(old)) === 404);
+    await eventually('the old records are deleted', async () => /"deleted":2501\b/.test(server.output()));
+    assert.equal(oldRecords(), 0);
+    assert.equal(await found(old), 404);
     assert.equal(await found(recent), 200);
     assert.equal(await found(fresh), 200);
-    assert.match(server.output(), /deleted invocation records past NUBO_LOG_RETENTION_DAYS/);
     await stop(server);
   });
 });
