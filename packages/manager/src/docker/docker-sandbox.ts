@@ -66,7 +66,14 @@ interface RunningContainer {
   /** A stem cell waiting for its function: the host directory bound at /code, and the token of its one control call. */
   stemCodeDir: string | null;
   stemToken: string | null;
+  /** Docker announced an OOM kill in the container ('oom' event). */
+  outOfMemory: boolean;
+  /** Waits for that announcement (destroy, after an exit by SIGKILL). */
+  onOutOfMemory?: () => void;
 }
+
+/** The exit code of a process ended by SIGKILL, which the kernel's OOM killer sends. */
+const killedExitCode = 137;
 
 /**
  * Workers as hardened containers: non-root, no capabilities, no-new-privileges, read-only root
@@ -145,7 +152,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
 
   private async watchExits(): Promise<void> {
     const stream = (await this.options.docker.getEvents({
-      filters: { label: [`nubo.manager=${this.options.managerId}`], event: ['die'] },
+      filters: { label: [`nubo.manager=${this.options.managerId}`], event: ['die', 'oom'] },
     })) as NodeJS.ReadableStream;
     this.events = stream;
     let pending = '';
@@ -155,14 +162,20 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
       pending = lines.pop() ?? '';
       for (const line of lines) {
         if (!line.trim()) continue;
-        const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+        const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
         const attributes = event.Actor?.Attributes ?? {};
         const workerId = attributes['nubo.worker'];
         const worker = workerId ? this.workers.get(workerId) : undefined;
-        if (!workerId || !worker || worker.destroying) continue;
+        if (!workerId || !worker) continue;
+        if (event.Action === 'oom') {
+          worker.outOfMemory = true;
+          worker.onOutOfMemory?.();
+          continue;
+        }
+        if (worker.destroying) continue;
         const exit: WorkerExit = {
           exitedByItself: true,
-          oom: false,
+          oom: worker.outOfMemory,
           exitCode: Number(attributes.exitCode ?? NaN),
           signal: null,
           stderrTail: '',
@@ -322,6 +335,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
           address: runtimeAddress,
           stemCodeDir: null,
           stemToken: null,
+          outOfMemory: false,
         };
         this.workers.set(workerId, running);
         const t1 = performance.now();
@@ -423,10 +437,14 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         () => null,
       );
     }
+    // Docker can report the exit before the OOM kill that caused it (OOMKilled still false): a
+    // container that died of SIGKILL waits, within the grace, for the 'oom' event.
+    const killed = state && !state.Running && !state.OOMKilled && state.ExitCode === killedExitCode;
+    const oom = state?.OOMKilled || (killed && (await this.outOfMemoryAnnounced(worker, options.graceMs ?? 0)));
     const exit: WorkerExit | null = state
       ? {
           exitedByItself: !state.Running,
-          oom: state.OOMKilled,
+          oom: oom === true,
           exitCode: state.Running ? null : state.ExitCode,
           signal: null,
           stderrTail: '',
@@ -439,6 +457,18 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     this.workers.delete(workerId);
     if (worker.hostPort !== null) this.usedPorts.delete(worker.hostPort);
     return exit;
+  }
+
+  private async outOfMemoryAnnounced(worker: RunningContainer, waitMs: number): Promise<boolean> {
+    if (!worker.outOfMemory && waitMs > 0)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        worker.onOutOfMemory = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    return worker.outOfMemory;
   }
 
   override async destroyAll(): Promise<void> {
