@@ -32,10 +32,17 @@ async function readsPerReply(port: number, count: number): Promise<number[]> {
   socket.setNoDelay(true);
   const chunks: Buffer[] = [];
   let wake: (() => void) | undefined;
+  let ended = false;
   socket.on('data', (chunk: Buffer) => {
     chunks.push(chunk);
     wake?.();
   });
+  // A worker that closes or breaks the connection fails the test instead of leaving it waiting.
+  socket.on('close', () => {
+    ended = true;
+    wake?.();
+  });
+  socket.on('error', () => undefined);
   const reads: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
@@ -52,6 +59,7 @@ async function readsPerReply(port: number, count: number): Promise<number[]> {
           assert.equal(JSON.parse(received.toString('utf8', headerEnd + 4)).ok, true);
           break;
         }
+        assert.ok(!ended, `the connection ended before reply ${i} was whole: ${received.toString('utf8', 0, 300)}`);
         await new Promise<void>((resolve) => (wake = resolve));
       }
       reads.push(chunks.length);
