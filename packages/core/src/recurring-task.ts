@@ -7,12 +7,12 @@ export class RecurringTask {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private stopped = false;
+  private stopping = false;
 
   constructor(private readonly options: { intervalMs: number; run: () => Promise<void>; onError: (err: Error) => void }) {}
 
   start(): void {
-    this.stopped = false;
+    this.stopping = false;
     this.timer = setInterval(() => {
       if (!this.running) this.kick();
     }, this.options.intervalMs);
@@ -21,7 +21,7 @@ export class RecurringTask {
 
   /** Runs now, or right after the run in progress. */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopping) return;
     if (this.running) {
       this.again = true;
       return;
@@ -38,8 +38,13 @@ export class RecurringTask {
       });
   }
 
+  /** stop() was called: a long run may end early. */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping = true;
     clearInterval(this.timer);
     await this.running;
   }

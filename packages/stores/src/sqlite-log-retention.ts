@@ -14,7 +14,6 @@ const chunk = 1000;
  */
 export class SqliteLogRetention {
   private readonly task: RecurringTask;
-  private stopped = false;
 
   constructor(db: SqliteDatabase, retentionDays: number, logger: Logger) {
     const deleteChunk = db.prepare<[number, number]>(
@@ -29,7 +28,7 @@ export class SqliteLogRetention {
           const { changes } = deleteChunk.run(before, chunk);
           deleted += changes;
           // A server closing does not wait for a long backlog: the next start goes on with it.
-          if (changes < chunk || this.stopped) break;
+          if (changes < chunk || this.task.stopped) break;
           await turn();
         }
         if (deleted > 0) logger.info({ deleted, retentionDays }, 'deleted invocation records past NUBO_LOG_RETENTION_DAYS');
@@ -41,7 +40,6 @@ export class SqliteLogRetention {
   }
 
   stop(): Promise<void> {
-    this.stopped = true;
     return this.task.stop();
   }
 }

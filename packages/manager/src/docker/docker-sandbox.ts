@@ -439,12 +439,12 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     }
     // Docker can report the exit before the OOM kill that caused it (OOMKilled still false): a
     // container that died of SIGKILL waits, within the grace, for the 'oom' event.
-    const killed = state && !state.Running && !state.OOMKilled && state.ExitCode === killedExitCode;
-    const oom = state?.OOMKilled || (killed && (await this.outOfMemoryAnnounced(worker, options.graceMs ?? 0)));
+    const diedOfKill = state !== null && !state.Running && !state.OOMKilled && state.ExitCode === killedExitCode;
+    const oom = state?.OOMKilled === true || (diedOfKill && (await this.outOfMemoryAnnounced(worker, options.graceMs ?? 0)));
     const exit: WorkerExit | null = state
       ? {
           exitedByItself: !state.Running,
-          oom: oom === true,
+          oom,
           exitCode: state.Running ? null : state.ExitCode,
           signal: null,
           stderrTail: '',
