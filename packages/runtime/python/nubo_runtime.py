@@ -5,8 +5,9 @@ It is copied into worker images, so it uses the standard library only.
   POST /invoke  {event, context: {requestId, deadlineMs}}
     -> {ok, result | error{type,message,stack}, logs, logsTruncated, durationMs, memoryMb}
   GET  /healthz -> 200 {ready: true} | 500 {ready: false, error}
-Every call must carry the worker's secret (NUBO_WORKER_SECRET) in x-nubo-worker-secret, else 401
-(the contract is packages/runtime/src/protocol.ts).
+Every call must carry the worker's secret (NUBO_WORKER_SECRET) in x-nubo-worker-secret, else 401.
+The gateway invokes over frames on the same socket instead (a connection that begins with a NUL
+byte): the contract is packages/runtime/src/protocol.ts.
 """
 import hashlib
 import hmac
@@ -17,6 +18,7 @@ import os
 import queue
 import resource
 import socket
+import struct
 import sys
 import threading
 import time
@@ -55,6 +57,10 @@ START_ENV = dict(os.environ)
 SETTINGS = settings_from(START_ENV)
 SECRET_HEADER = "x-nubo-worker-secret"
 RESULT_OFFSET_HEADER = "x-nubo-result-offset"
+FRAMES_PREFACE = b"\0nubo-frames/1\n"
+# Until the secret has been shown, a frame is read only up to this size.
+HELLO_LIMIT_BYTES = 4096
+UNAUTHORISED = {"ok": False, "error": {"type": "Unauthorized", "message": "This worker answers its platform only."}}
 # A container's stem cell has no IPC channel: its one control call carries NUBO_STEM_TOKEN instead of a secret.
 SECRET_DIGEST = secret_digest_of({"NUBO_WORKER_SECRET": START_ENV.get("NUBO_STEM_TOKEN", "")}) if STEM_CELL else secret_digest_of(START_ENV)
 # The manager's IPC channel (a Node.js "ipc" stdio pipe): the ready signal goes out on it, a stem
@@ -195,34 +201,68 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def handle(self):
+        if self.rfile.peek(1)[:1] == b"\0":
+            self.handle_frames()
+        else:
+            super().handle()
+
+    def handle_frames(self):
+        """A framed connection: the preface, the hello with the secret, then one invoke after another."""
+        if self.rfile.read(len(FRAMES_PREFACE)) != FRAMES_PREFACE:
+            return
+        hello = self.read_frame(HELLO_LIMIT_BYTES)
+        if hello is None:
+            return
+        try:
+            secret = json.loads(hello).get("secret")
+        except (ValueError, AttributeError):
+            secret = None
+        authenticated_with = SECRET_DIGEST
+        if presents_secret(secret, authenticated_with):
+            while True:
+                body = self.read_frame()
+                if body is None:
+                    return
+                # A stem cell's token is void once it is specialised.
+                if authenticated_with is not SECRET_DIGEST:
+                    break
+                self.write_frame(*invoke_answer(body))
+        self.write_frame(401, json.dumps(UNAUTHORISED).encode())
+
+    def read_frame(self, limit=None):
+        """A frame's bytes; None once the connection ends, or for a frame over `limit`."""
+        header = self.rfile.read(4)
+        if len(header) < 4:
+            return None
+        (length,) = struct.unpack(">I", header)
+        if limit is not None and length > limit:
+            return None
+        body = self.rfile.read(length)
+        return body if len(body) == length else None
+
+    def write_frame(self, status, data, offset=0):
+        self.wfile.write(struct.pack(">III", len(data), status, offset) + data)
+        self.wfile.flush()
+
     def send_json(self, status, body):
         self.send_data(status, json.dumps(body).encode())
 
-    def send_data(self, status, data, headers=()):
+    def send_data(self, status, data, offset=0):
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
-        for name, value in headers:
-            self.send_header(name, value)
+        if offset:
+            self.send_header(RESULT_OFFSET_HEADER, str(offset))
         self.end_headers()
         self.wfile.write(data)
 
-    def send_reply(self, reply):
-        """An invoke's reply: the result's JSON goes last and its byte offset in x-nubo-result-offset, for the gateway to pass on as it is."""
-        result_json = reply.pop("result_json", None)
-        if result_json is None:
-            self.send_json(200, reply)
-            return
-        head = (json.dumps(reply)[:-1] + ', "result": ').encode()
-        self.send_data(200, head + result_json.encode() + b"}", [(RESULT_OFFSET_HEADER, str(len(head)))])
-
     def from_the_platform(self):
-        """Whether the call carries this worker's secret (compared in constant time); answers 401 if not."""
-        presented = self.headers.get(SECRET_HEADER)
-        if SECRET_DIGEST is not None and presented is not None and hmac.compare_digest(hashlib.sha256(presented.encode()).digest(), SECRET_DIGEST):
+        """Whether the call carries this worker's secret; answers 401 if not."""
+        if presents_secret(self.headers.get(SECRET_HEADER)):
             return True
         self.close_connection = True
-        self.send_json(401, {"ok": False, "error": {"type": "Unauthorized", "message": "This worker answers its platform only."}})
+        self.send_json(401, UNAUTHORISED)
         return False
 
     def do_GET(self):
@@ -251,19 +291,33 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(404, {"ok": False, "error": {"type": "NotFound", "message": "Use POST /invoke or GET /healthz."}})
             return
         length = int(self.headers.get("content-length") or 0)
-        try:
-            request = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError as error:
-            self.send_json(400, {"ok": False, "error": describe(error)})
-            return
-        if not BUSY.acquire(blocking=False):
-            self.send_json(409, {"ok": False, "error": {"type": "WorkerBusy", "message": "This worker is already serving a request."}})
-            return
-        try:
-            reply = invoke_on_main_thread(request)
-        finally:
-            BUSY.release()
-        self.send_reply(reply)
+        self.send_data(*invoke_answer(self.rfile.read(length)))
+
+
+def presents_secret(presented, digest=None):
+    """Whether a caller presents this worker's secret (compared in constant time, as digests)."""
+    digest = digest or SECRET_DIGEST
+    return digest is not None and isinstance(presented, str) and hmac.compare_digest(hashlib.sha256(presented.encode()).digest(), digest)
+
+
+def invoke_answer(body):
+    """One invoke, from its request's JSON bytes (either protocol) to (status, reply bytes, result offset)."""
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError as error:
+        return 400, json.dumps({"ok": False, "error": describe(error)}).encode(), 0
+    if not BUSY.acquire(blocking=False):
+        return 409, json.dumps({"ok": False, "error": {"type": "WorkerBusy", "message": "This worker is already serving a request."}}).encode(), 0
+    try:
+        reply = invoke_on_main_thread(request)
+    finally:
+        BUSY.release()
+    # The result's JSON goes last and its byte offset with it, for the gateway to pass on as it is.
+    result_json = reply.pop("result_json", None)
+    if result_json is None:
+        return 200, json.dumps(reply).encode(), 0
+    head = (json.dumps(reply)[:-1] + ', "result": ').encode()
+    return 200, head + result_json.encode() + b"}", len(head)
 
 
 def send_ipc(message):

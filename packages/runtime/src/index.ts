@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export type {
+  FramesHello,
+  FramesPreface,
   HealthReply,
   InvokeRequest,
   ReadyMessage,
   RuntimeError,
+  ReplyFrameHeaderBytes,
   ResultOffsetHeader,
   RuntimeReply,
   SpecialiseMessage,
@@ -19,6 +22,14 @@ export const workerSecretHeader: import('./protocol.js').WorkerSecretHeader = 'x
 
 /** The header name of a successful reply's result offset (protocol.ts's ResultOffsetHeader). */
 export const resultOffsetHeader: import('./protocol.js').ResultOffsetHeader = 'x-nubo-result-offset';
+
+export { FrameReader } from './node/frame-reader.js';
+
+/** What opens a framed connection to a worker (protocol.ts's FramesPreface). */
+export const framesPreface: import('./protocol.js').FramesPreface = '\u0000nubo-frames/1\n';
+
+/** The size of a reply frame's header (protocol.ts's ReplyFrameHeaderBytes). */
+export const replyFrameHeaderBytes: import('./protocol.js').ReplyFrameHeaderBytes = 12;
 
 /** Absolute path of the Node.js runtime server script, to run in a worker. */
 export const nodeRuntimeScript = fileURLToPath(new URL('./node/server.js', import.meta.url));

@@ -8,7 +8,27 @@
  *   POST /specialise {env} → 200 HealthReply: a container's stem cell only, once (see StemCellEnvironment)
  * Every call carries the worker's secret in the WorkerSecretHeader; without it (compared in constant
  * time) the runtime answers 401 and closes the connection, whatever the path.
+ *
+ * The gateway invokes over frames instead of POST /invoke, on the same socket: a connection that
+ * begins with the FramesPreface carries length-prefixed JSON, no HTTP to build or parse on either side.
+ *   caller → worker: u32 (big-endian) byte length, then that many bytes of JSON. The first frame is
+ *     a FramesHello (the secret, once per connection), every later one an InvokeRequest.
+ *   worker → caller, one per InvokeRequest: u32 byte length of the JSON, u32 status (200 with a
+ *     RuntimeReply; 400, 401 or 409 with {ok: false, error}, as on POST /invoke), u32 result offset
+ *     (ResultOffsetHeader's number; 0: none), then the JSON.
+ * A wrong secret gets one 401 frame, whatever was sent after the hello, and the connection closes.
  */
+
+/** The bytes that open a framed connection (the NUL byte cannot begin an HTTP request). */
+export type FramesPreface = '\u0000nubo-frames/1\n';
+
+/** The first frame of a framed connection. */
+export interface FramesHello {
+  secret: string;
+}
+
+/** A reply frame's header: its length, status and result offset, a u32 each. */
+export type ReplyFrameHeaderBytes = 12;
 
 /** The header that carries the per-worker secret (NUBO_WORKER_SECRET) on every call to a worker. */
 export type WorkerSecretHeader = 'x-nubo-worker-secret';

@@ -7,7 +7,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { type Answer, type FrameHandlers, serveFrames } from './framed-connection.js';
 import { InitError, loadHandler, type LambdaHandler } from './handler-loader.js';
 import { OutputCapture } from './output-capture.js';
 import type {
@@ -146,22 +148,18 @@ function memoryUsedMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 102.4) / 10;
 }
 
-/** An invoke's reply; a result goes last, its offset in a header, for the gateway to pass on as it is. */
-function sendReply(res: ServerResponse, reply: RuntimeReply): void {
-  if (!reply.ok) {
-    send(res, 200, reply);
-    return;
-  }
+/** An invoke's reply; a result goes last, its offset given with it, for the gateway to pass on as it is. */
+function replyAnswer(reply: RuntimeReply): Answer {
+  if (!reply.ok) return jsonAnswer(200, reply);
   const { result, ...envelope } = reply;
   let resultJson: string;
   try {
     resultJson = JSON.stringify(result) ?? 'null';
   } catch (err) {
-    send(res, 200, { ...envelope, ok: false, error: notSerialisable(err) });
-    return;
+    return jsonAnswer(200, { ...envelope, ok: false, error: notSerialisable(err) });
   }
   const head = `${JSON.stringify(envelope).slice(0, -1)},"result":`;
-  writeJson(res, 200, `${head}${resultJson}}`, { [resultOffset]: Buffer.byteLength(head) });
+  return { status: 200, text: `${head}${resultJson}}`, resultOffset: Buffer.byteLength(head) };
 }
 
 const notSerialisable = (err: unknown): RuntimeError => ({
@@ -170,72 +168,113 @@ const notSerialisable = (err: unknown): RuntimeError => ({
 });
 
 /** Every answer but a result's is built here of strings and numbers, so it always serialises. */
-function send(res: ServerResponse, status: number, body: unknown): void {
-  writeJson(res, status, JSON.stringify(body));
+function jsonAnswer(status: number, body: unknown): Answer {
+  return { status, text: JSON.stringify(body) };
 }
 
-function writeJson(res: ServerResponse, status: number, text: string, headers: Record<string, number> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+const unauthorised = jsonAnswer(401, {
+  ok: false,
+  error: { type: 'Unauthorized', message: 'This worker answers its platform only.' },
+});
+
+/** One invoke, from its request's JSON text (either protocol) to its answer. */
+async function invokeAnswer(json: string): Promise<Answer> {
+  if (busy)
+    return jsonAnswer(409, { ok: false, error: { type: 'WorkerBusy', message: 'This worker is already serving a request.' } });
+  busy = true;
+  try {
+    return replyAnswer(await invoke(json.length === 0 ? {} : (JSON.parse(json) as IncomingInvoke)));
+  } catch (err) {
+    return jsonAnswer(400, { ok: false, error: describeError(err) });
+  } finally {
+    busy = false;
+  }
 }
 
-async function readJson(req: IncomingMessage): Promise<IncomingInvoke> {
+function writeAnswer(res: ServerResponse, answer: Answer): void {
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(answer.text),
+  };
+  if (answer.resultOffset) headers[resultOffset] = answer.resultOffset;
+  res.writeHead(answer.status, headers);
+  res.end(answer.text);
+}
+
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as IncomingInvoke);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Whether a call carries this worker's secret (compared in constant time, as digests of equal length). */
-function fromThePlatform(req: IncomingMessage): boolean {
-  const presented = req.headers[secretHeader];
+/** Whether a caller presents this worker's secret (compared in constant time, as digests of equal length). */
+function presentsSecret(presented: unknown): boolean {
   if (!secretDigest || typeof presented !== 'string') return false;
   return timingSafeEqual(createHash('sha256').update(presented).digest(), secretDigest);
 }
 
-const server = createServer((req, res) => {
-  if (!fromThePlatform(req)) {
+/** HTTP: health checks, a container stem cell's specialisation, and invokes from anyone but the gateway. */
+const httpServer = createServer((req, res) => {
+  if (!presentsSecret(req.headers[secretHeader])) {
     res.shouldKeepAlive = false;
-    send(res, 401, { ok: false, error: { type: 'Unauthorized', message: 'This worker answers its platform only.' } });
+    writeAnswer(res, unauthorised);
     return;
   }
   if (req.method === 'GET' && req.url === '/healthz') {
-    send(
+    writeAnswer(
       res,
-      initError || !handler ? 500 : 200,
-      handler ? { ready: true } : { ready: false, error: describeError(initError ?? new Error('no handler loaded yet')) },
+      jsonAnswer(
+        initError || !handler ? 500 : 200,
+        handler ? { ready: true } : { ready: false, error: describeError(initError ?? new Error('no handler loaded yet')) },
+      ),
     );
     return;
   }
   if (req.method === 'POST' && req.url === '/specialise' && stemCell && !specialised) {
-    readJson(req)
-      .then(async (body) => {
-        specialise((body as { env?: Record<string, string> }).env ?? {});
+    readText(req)
+      .then(async (text) => {
+        specialise(((JSON.parse(text || '{}') as { env?: Record<string, string> }).env ?? {}) as Record<string, string>);
         await load();
-        send(res, 200, handler ? { ready: true } : { ready: false, error: describeError(initError) });
+        writeAnswer(res, jsonAnswer(200, handler ? { ready: true } : { ready: false, error: describeError(initError) }));
       })
-      .catch((err: unknown) => send(res, 400, { ready: false, error: describeError(err) }));
+      .catch((err: unknown) => writeAnswer(res, jsonAnswer(400, { ready: false, error: describeError(err) })));
     return;
   }
   if (req.method !== 'POST' || req.url !== '/invoke') {
-    send(res, 404, { ok: false, error: { type: 'NotFound', message: 'Use POST /invoke or GET /healthz.' } });
+    writeAnswer(res, jsonAnswer(404, { ok: false, error: { type: 'NotFound', message: 'Use POST /invoke or GET /healthz.' } }));
     return;
   }
-  if (busy) {
-    send(res, 409, { ok: false, error: { type: 'WorkerBusy', message: 'This worker is already serving a request.' } });
-    return;
-  }
-  busy = true;
-  readJson(req)
-    .then(invoke)
-    .then((reply) => sendReply(res, reply))
-    .catch((err: unknown) => send(res, 400, { ok: false, error: describeError(err) }))
-    .finally(() => {
-      busy = false;
-    });
+  readText(req)
+    .then(invokeAnswer)
+    .then((answer) => writeAnswer(res, answer));
 });
 // Outlive the gateway's idle connections so the gateway, not the worker, closes them.
-server.keepAliveTimeout = 65_000;
-server.headersTimeout = 66_000;
+httpServer.keepAliveTimeout = 65_000;
+httpServer.headersTimeout = 66_000;
+
+const frameHandlers: FrameHandlers = {
+  authenticate: (hello) => {
+    if (!presentsSecret(hello.secret)) return null;
+    const digest = secretDigest;
+    return () => digest === secretDigest;
+  },
+  invoke: invokeAnswer,
+  unauthorised,
+};
+
+/** One socket for both protocols: a framed connection begins with a NUL byte, which no HTTP request does. */
+const server = createNetServer((socket) => {
+  socket.once('data', (first: Buffer) => {
+    if (first[0] === 0) {
+      serveFrames(socket, first, frameHandlers);
+      return;
+    }
+    socket.pause();
+    socket.unshift(first);
+    httpServer.emit('connection', socket);
+    process.nextTick(() => socket.resume());
+  });
+});
 
 /** Loads the handler (its output while loading is nobody's call's). */
 async function load(): Promise<void> {
