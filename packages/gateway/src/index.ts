@@ -3,3 +3,5 @@ export type { GatewayDeps } from './deps.js';
 export type { GatewaySettings } from './settings.js';
 export { hashPassword, verifyPassword } from './auth/secrets.js';
 export { KeySealer } from './auth/key-sealing.js';
+export { callWorker } from './invoke/call-worker.js';
+export { WorkerConnections } from './invoke/worker-connections.js';

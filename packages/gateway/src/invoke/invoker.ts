@@ -5,7 +5,7 @@ import type { InvocationMetrics } from '../metrics.js';
 import { callWorker, type CallResult } from './call-worker.js';
 import { invocationRecord } from './invocation-record.js';
 import type { InvokeError, InvokeInput, InvokeOutcome, ShapedResult } from './invocation-types.js';
-import { createWorkerAgent } from './worker-connections.js';
+import { WorkerConnections } from './worker-connections.js';
 import type { WorkerSupply } from './worker-supply.js';
 
 /** The request for the worker; an event too deeply nested to serialise is the caller's error, not a crash. */
@@ -87,7 +87,7 @@ function startFailure(err: Error): { status: InvocationStatus; error: InvokeErro
  * on another; one that reached it is never repeated (a synchronous call runs at most once).
  */
 export class Invoker {
-  private readonly agent = createWorkerAgent();
+  private readonly connections = new WorkerConnections();
   /** Work after answers still running (give-backs, records): close() waits for it. */
   private readonly afterAnswers = new Set<Promise<unknown>>();
 
@@ -194,7 +194,7 @@ export class Invoker {
         return { kind: 'done', call: 'not-called', cold: true, queueMs: taken.queueMs, ...startFailure(taken.error) };
     }
     const { worker, cold, queueMs } = taken;
-    const result = await callWorker(this.agent, worker, payload, {
+    const result = await callWorker(this.connections, worker, payload, {
       timeoutMs: Math.max(1, deadline - performance.now()),
       maxReplyBytes: this.deps.maxResponseBytes + replyEnvelopeBytes,
     });
@@ -271,6 +271,6 @@ export class Invoker {
 
   async close(): Promise<void> {
     await Promise.all(this.afterAnswers);
-    await this.agent.close();
+    this.connections.close();
   }
 }
