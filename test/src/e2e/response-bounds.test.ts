@@ -5,24 +5,24 @@ import { startNubo, type TestNubo } from '../helpers/nubo.js';
 /** Answers an event-chosen number of bytes. */
 const big = 'export const handler = async ({ bytes }) => "x".repeat(bytes);\n';
 
-/**
- * Hijacks its own runtime's answers to /invoke and drips them a byte at a time, as a hostile function
- * could: the runtime's ServerResponse.end is patched so the reply takes far longer than the timeout.
- */
-const drip = `
-import http from 'node:http';
-const end = http.ServerResponse.prototype.end;
-http.ServerResponse.prototype.end = function (data, ...rest) {
-  if (!data || this.req?.url !== '/invoke') return end.call(this, data, ...rest);
-  const bytes = Buffer.from(data);
+/** What a hostile function patches to reach its runtime's reply frames (protocol.ts): the one write of each. */
+const replyFrames = `
+import net from 'node:net';
+const write = net.Socket.prototype.write;
+const isReplyFrame = (data) => Buffer.isBuffer(data) && data.length >= 12 && data.readUInt32BE(0) === data.length - 12;
+`;
+
+/** Hijacks its own runtime's reply frames and drips them a byte at a time, far slower than the timeout. */
+const drip = `${replyFrames}
+net.Socket.prototype.write = function (data, ...rest) {
+  if (!isReplyFrame(data)) return write.call(this, data, ...rest);
   let at = 0;
   const timer = setInterval(() => {
-    if (this.destroyed) return clearInterval(timer);
-    if (at >= bytes.length) { clearInterval(timer); return end.call(this); }
-    this.write(bytes.subarray(at, at + 1));
+    if (this.destroyed || at >= data.length) return clearInterval(timer);
+    write.call(this, data.subarray(at, at + 1));
     at += 1;
   }, 400);
-  return this;
+  return true;
 };
 export const handler = async () => ({ padding: 'x'.repeat(200) });
 `;
@@ -30,36 +30,29 @@ export const handler = async () => ({ padding: 'x'.repeat(200) });
 const httpAnswer = `export const handler = async (event) => JSON.parse(event.body);\n`;
 
 /**
- * Subverts its own runtime: keeps the result-offset header but writes bytes that are no JSON where
- * the result goes, as a hostile function could (the gateway passes a result's bytes on unparsed).
+ * Subverts its own runtime: keeps the result offset but writes bytes that are no JSON where the
+ * result goes, as a hostile function could (the gateway passes a result's bytes on unparsed).
  */
-const corrupt = `
-import http from 'node:http';
-const garbage = '[1, nope';
-const writeHead = http.ServerResponse.prototype.writeHead;
-const end = http.ServerResponse.prototype.end;
-http.ServerResponse.prototype.writeHead = function (status, headers) {
-  const offset = headers?.['x-nubo-result-offset'];
-  if (offset) {
-    this.resultOffset = offset;
-    headers['content-length'] = offset + Buffer.byteLength(garbage) + 1;
-  }
-  return writeHead.call(this, status, headers);
-};
-http.ServerResponse.prototype.end = function (data, ...rest) {
-  if (!this.resultOffset) return end.call(this, data, ...rest);
-  return end.call(this, Buffer.concat([Buffer.from(data).subarray(0, this.resultOffset), Buffer.from(garbage + '}')]));
+const corrupt = `${replyFrames}
+const garbage = Buffer.from('[1, nope}');
+net.Socket.prototype.write = function (data, ...rest) {
+  if (!isReplyFrame(data) || data.readUInt32BE(8) === 0) return write.call(this, data, ...rest);
+  const offset = data.readUInt32BE(8);
+  const body = Buffer.concat([data.subarray(12, 12 + offset), garbage]);
+  const header = Buffer.alloc(12);
+  header.writeUInt32BE(body.length, 0);
+  header.writeUInt32BE(200, 4);
+  header.writeUInt32BE(offset, 8);
+  return write.call(this, Buffer.concat([header, body]), ...rest);
 };
 export const handler = async () => ({ statusCode: 200, body: 'fine' });
 `;
 
-/** Answers as a runtime from before the result offset did: the same reply, without the header. */
-const withoutOffset = `
-import http from 'node:http';
-const writeHead = http.ServerResponse.prototype.writeHead;
-http.ServerResponse.prototype.writeHead = function (status, headers) {
-  if (headers) delete headers['x-nubo-result-offset'];
-  return writeHead.call(this, status, headers);
+/** Answers as a runtime that does not mark the result: the same reply, with a result offset of 0. */
+const withoutOffset = `${replyFrames}
+net.Socket.prototype.write = function (data, ...rest) {
+  if (isReplyFrame(data)) data.writeUInt32BE(0, 8);
+  return write.call(this, data, ...rest);
 };
 export const handler = async () => ({ statusCode: 201, body: 'parsed whole', list: [1, 'two'] });
 `;
@@ -120,7 +113,7 @@ describe('answers from functions are bounded and well-formed', () => {
     assert.equal((await lastRecord('corrupt')).errorType, 'InvalidResult');
   });
 
-  it('reads a reply without the result offset whole, as before', async () => {
+  it('reads a reply without a result offset whole', async () => {
     const direct = await nubo.invoke(key, 'legacy', {});
     assert.equal(direct.status, 200, direct.text);
     assert.deepEqual(direct.body, { statusCode: 201, body: 'parsed whole', list: [1, 'two'] });

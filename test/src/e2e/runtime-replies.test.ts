@@ -1,30 +1,15 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { nodeRuntimeScript, pythonRuntimeScript, workerSecretHeader } from '@nubo/runtime';
-import { freePort } from '../helpers/distributed-stack.js';
-import { eventually, startChild } from '../helpers/processes.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { workerSecretHeader } from '@nubo/runtime';
+import { runtimesUnderTest, startRuntime } from '../helpers/runtime-workers.js';
 
 const secret = 'runtime-replies-test-secret';
 
-const runtimes = [
-  {
-    name: 'Node.js',
-    command: [process.execPath, nodeRuntimeScript],
-    file: 'index.mjs',
-    handler: 'index.handler',
-    code: 'export const handler = async (event) => ({ echo: event, padding: "x".repeat(2000) });',
-  },
-  {
-    name: 'Python',
-    command: ['python3', '-u', pythonRuntimeScript],
-    file: 'app.py',
-    handler: 'app.handler',
-    code: 'def handler(event, context):\n    return {"echo": event, "padding": "x" * 2000}\n',
-  },
-];
+const code: Record<string, string> = {
+  'Node.js': 'export const handler = async (event) => ({ echo: event, padding: "x".repeat(2000) });',
+  Python: 'def handler(event, context):\n    return {"echo": event, "padding": "x" * 2000}\n',
+};
 
 /** Sends `count` invokes on one kept-alive TCP connection; answers how many reads each reply took. */
 async function readsPerReply(port: number, count: number): Promise<number[]> {
@@ -75,23 +60,10 @@ describe('a worker runtime answers a call in one write', () => {
   // Headers and body in two writes let Nagle's algorithm hold the body back until the gateway
   // acknowledges the headers, which a kept-alive connection delays by up to 40 ms: every warm call
   // of a Python function over TCP (the Docker sandbox, no isolation) took that long.
-  for (const runtime of runtimes) {
+  for (const runtime of runtimesUnderTest) {
     it(`${runtime.name}: each reply on a kept-alive connection arrives whole`, async () => {
-      const dir = await tempDir('nubo-runtime-replies-');
-      await writeFile(`${dir}/${runtime.file}`, runtime.code);
-      const port = await freePort('127.0.0.1');
-      const [command, ...args] = runtime.command;
-      const worker = startChild(command!, args, {
-        NUBO_CODE_DIR: dir,
-        NUBO_HANDLER: runtime.handler,
-        NUBO_RUNTIME_PORT: String(port),
-        NUBO_WORKER_SECRET: secret,
-      });
+      const { port, worker } = await startRuntime(runtime, code[runtime.name]!, { NUBO_WORKER_SECRET: secret });
       try {
-        await eventually('the runtime answers', async () => {
-          const res = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { [workerSecretHeader]: secret } });
-          return res.ok;
-        });
         assert.deepEqual(await readsPerReply(port, 8), Array(8).fill(1), worker.output());
       } finally {
         worker.process.kill('SIGKILL');
