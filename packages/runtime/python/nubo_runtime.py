@@ -201,6 +201,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def handle_expect_100(self):
+        # "100 Continue" must leave now, not wait in the reply buffer for a body the client holds back.
+        answer = super().handle_expect_100()
+        self.wfile.flush()
+        return answer
+
     def handle(self):
         if self.rfile.peek(1)[:1] == b"\0":
             self.handle_frames()

@@ -9,6 +9,11 @@ export class FrameReader {
 
   constructor(private readonly headerBytes: number) {}
 
+  /** Bytes received and not yet taken. */
+  get buffered(): number {
+    return this.size;
+  }
+
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;

@@ -245,7 +245,7 @@ const httpServer = createServer((req, res) => {
     return;
   }
   readText(req)
-    .then(invokeAnswer)
+    .then(invokeAnswer, (err: unknown) => jsonAnswer(400, { ok: false, error: describeError(err) }))
     .then((answer) => writeAnswer(res, answer));
 });
 // Outlive the gateway's idle connections so the gateway, not the worker, closes them.
