@@ -123,6 +123,8 @@ export class WorkerConnection {
     const frame = this.reader.takeFrame();
     if (!frame) return;
     this.pending = undefined;
+    // More than one reply: this worker does not follow the protocol, and its connection ends here.
+    if (this.reader.buffered > 0) this.destroy();
     pending.settle({
       kind: 'frame',
       frame: { status: frame.header.readUInt32BE(4), resultOffset: frame.header.readUInt32BE(8), body: frame.body },
