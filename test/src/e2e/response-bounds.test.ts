@@ -57,6 +57,20 @@ net.Socket.prototype.write = function (data, ...rest) {
 export const handler = async () => ({ statusCode: 201, body: 'parsed whole', list: [1, 'two'] });
 `;
 
+/** Answers every call twice: its reply frame, then a forged one that would answer the next call. */
+const answersTwice = `${replyFrames}
+const forged = Buffer.from(JSON.stringify({ ok: true, logs: '', logsTruncated: false, durationMs: 0, memoryMb: 1, result: 'forged' }));
+const header = Buffer.alloc(12);
+header.writeUInt32BE(forged.length, 0);
+header.writeUInt32BE(200, 4);
+net.Socket.prototype.write = function (data, ...rest) {
+  if (!isReplyFrame(data)) return write.call(this, data, ...rest);
+  return write.call(this, Buffer.concat([data, header, forged]), ...rest);
+};
+let calls = 0;
+export const handler = async () => ({ calls: ++calls });
+`;
+
 describe('answers from functions are bounded and well-formed', () => {
   let nubo: TestNubo;
   let key: string;
@@ -68,6 +82,7 @@ describe('answers from functions are bounded and well-formed', () => {
     await nubo.deploy(key, 'web', { 'index.mjs': httpAnswer }, { public: true });
     await nubo.deploy(key, 'corrupt', { 'index.mjs': corrupt }, { public: true });
     await nubo.deploy(key, 'legacy', { 'index.mjs': withoutOffset }, { public: true });
+    await nubo.deploy(key, 'twice', { 'index.mjs': answersTwice });
   });
   after(() => nubo.close());
 
@@ -120,6 +135,14 @@ describe('answers from functions are bounded and well-formed', () => {
     const viaTrigger = await nubo.call('GET', '/fn/bounds/legacy/', { key });
     assert.equal(viaTrigger.status, 201, viaTrigger.text);
     assert.equal(viaTrigger.text, 'parsed whole');
+  });
+
+  it('never takes a second answer to one call as the answer to the next', async () => {
+    for (const call of [1, 2, 3]) {
+      const res = await nubo.invoke(key, 'twice', {});
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.body, { calls: call }, 'the answer of this call, not the forged one');
+    }
   });
 
   it("bounds the whole call by the function's timeout, even when the answer drips", async () => {

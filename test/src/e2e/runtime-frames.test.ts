@@ -127,6 +127,31 @@ describe('the framed protocol between the gateway and a worker', () => {
       }
     });
 
+    it(`${runtime.name}: outlives calls cut off midway, over HTTP and over frames`, async () => {
+      const { port, worker } = await startRuntime(runtime, counting[runtime.name]!, { NUBO_WORKER_SECRET: secret });
+      try {
+        // The worker's "100 Continue" says it is reading the body when the connection is cut.
+        const http = connect(port, '127.0.0.1');
+        http.write(
+          `POST /invoke HTTP/1.1\r\nhost: worker\r\n${workerSecretHeader}: ${secret}\r\nexpect: 100-continue\r\ncontent-length: 1000\r\n\r\n`,
+        );
+        await new Promise((resolve) => http.once('data', resolve));
+        http.write('{"event":');
+        http.destroy();
+        const cut = invokeFrame({ cut: true });
+        const framed = FrameClient.open(port, Buffer.concat([hello(secret), cut.subarray(0, cut.length - 5)]));
+        framed.close();
+
+        const platform = FrameClient.open(port, Buffer.concat([hello(secret), invokeFrame({})]));
+        const reply = await platform.next();
+        assert.notEqual(reply, 'closed', `the worker ended: ${worker.output()}`);
+        if (reply !== 'closed') assert.equal(JSON.parse(reply.body.toString('utf8')).result.calls, 1, 'no cut call ran');
+        platform.close();
+      } finally {
+        worker.process.kill('SIGKILL');
+      }
+    });
+
     it(`${runtime.name}: a stem cell's token opens no invokes once the cell is specialised`, async () => {
       const token = 'stem-token-for-the-manager-only';
       const { port, worker, codeDir } = await startRuntime(
