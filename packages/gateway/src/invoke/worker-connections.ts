@@ -49,8 +49,7 @@ export class WorkerConnection {
   private pending: PendingCall | undefined;
   private connected = false;
   private opening: Buffer | undefined;
-  /** Closed by either side: never used again. */
-  ended = false;
+  private readonly socket: Socket;
 
   constructor(
     readonly address: string,
@@ -69,7 +68,7 @@ export class WorkerConnection {
     });
     socket.on('timeout', () => {
       if (!this.connected) this.fail('unreachable', `no connection within ${connectTimeoutMs} ms`);
-      else if (!this.pending) socket.destroy();
+      if (!this.pending) socket.destroy();
     });
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) =>
@@ -81,7 +80,10 @@ export class WorkerConnection {
     });
   }
 
-  private readonly socket: Socket;
+  /** Closed by either side: never used again. */
+  get ended(): boolean {
+    return this.socket.destroyed;
+  }
 
   /** Sends one invoke and waits for its reply frame, up to `maxBytes` and `timeoutMs`. */
   call(json: string, maxBytes: number, timeoutMs: number): Promise<FrameOutcome> {
@@ -102,7 +104,6 @@ export class WorkerConnection {
   }
 
   destroy(): void {
-    this.ended = true;
     this.socket.destroy();
   }
 
@@ -140,7 +141,6 @@ export class WorkerConnection {
   }
 
   private fail(kind: 'unreachable' | 'broken', message: string): void {
-    this.ended = true;
     const pending = this.pending;
     this.pending = undefined;
     pending?.settle({ kind, message });
