@@ -22,13 +22,21 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startServer(
   env: Record<string, string> = {},
   role: 'server' | 'gateway' = 'server',
-): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+): Promise<{ url: string; triggerUrl: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
+  const triggerPort = await freePort();
   const dataDir = await benchDataDir('nubo-bench-');
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers a benchmark starts.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, bin, role], {
-    env: { ...process.env, NUBO_PORT: String(port), NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      NUBO_PORT: String(port),
+      NUBO_TRIGGER_PORT: String(triggerPort),
+      NUBO_DATA_DIR: dataDir,
+      NUBO_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -44,6 +52,7 @@ export async function startServer(
   }
   return {
     url,
+    triggerUrl: `http://localhost:${triggerPort}`,
     pid: child.pid!,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -11,9 +11,12 @@ import { managerSettings } from './compose/manager-settings.js';
 import { openStores } from './compose/open-stores.js';
 import { gatewaySettings } from './compose/gateway-settings.js';
 import { keySealingSecret } from './compose/key-sealing-secret.js';
+import { listenOptions } from './compose/listen-options.js';
 
 export interface EmbeddedNubo {
   url: string;
+  /** Where HTTP triggers are reached: an origin apart from the console's. */
+  triggerUrl: string;
   dataDir: string;
   gateway: Gateway;
   manager: Manager;
@@ -54,16 +57,15 @@ export async function startEmbedded(config: ServerConfig, logger: Logger): Promi
     managers: new InProcessManagerClient(manager),
     liveWorkers: () => manager.liveWorkers().length,
   });
-  const listening = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
-  const url = listening.replace('[::1]', 'localhost');
-  gateway.announce(url);
+  const { url, triggerUrl } = await gateway.listen(listenOptions(config));
   logger.info(
-    { url, dataDir, sandbox: sandbox.kind, pool: pool.kind, queue: queue.kind, ...stores.kinds },
-    `Nubo (embedded) listening on ${url}, data in ${dataDir}`,
+    { url, triggerUrl, dataDir, sandbox: sandbox.kind, pool: pool.kind, queue: queue.kind, ...stores.kinds },
+    `Nubo (embedded) listening on ${url} (HTTP triggers on ${triggerUrl}), data in ${dataDir}`,
   );
 
   return {
     url,
+    triggerUrl,
     dataDir,
     gateway,
     manager,

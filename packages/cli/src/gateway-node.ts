@@ -7,9 +7,11 @@ import { openPool, requireCluster } from './compose/open-pool.js';
 import { openStores } from './compose/open-stores.js';
 import { gatewaySettings } from './compose/gateway-settings.js';
 import { keySealingSecret } from './compose/key-sealing-secret.js';
+import { listenOptions } from './compose/listen-options.js';
 
 export interface GatewayNode {
   url: string;
+  triggerUrl: string;
   gateway: Gateway;
   close(): Promise<void>;
 }
@@ -48,11 +50,14 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
     managers,
     liveWorkers: () => running,
   });
-  const url = await gateway.app.listen({ port: config.NUBO_PORT, host: config.NUBO_HOST });
-  gateway.announce(url);
-  logger.info({ url, pool: pool.kind, queue: queue.kind, ...stores.kinds }, `Nubo gateway listening on ${url}`);
+  const { url, triggerUrl } = await gateway.listen(listenOptions(config));
+  logger.info(
+    { url, triggerUrl, pool: pool.kind, queue: queue.kind, ...stores.kinds },
+    `Nubo gateway listening on ${url} (HTTP triggers on ${triggerUrl})`,
+  );
   return {
     url,
+    triggerUrl,
     gateway,
     async close() {
       clearInterval(refresh);

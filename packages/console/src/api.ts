@@ -57,6 +57,16 @@ const safeJson = (text: string): unknown => {
 export const get = async <T>(path: string): Promise<T> => (await call<T>('GET', path)).body;
 export const fnPath = (name: string, rest = '') => `/v1/functions/${encodeURIComponent(name)}${rest}`;
 
+/** A console sign-in (GET /v1/auth/sessions). */
+export interface Session {
+  id: string;
+  createdAt: number;
+  expiresAt: number;
+  lastUsedAt: number | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
 export interface FunctionSummary {
   name: string;
   owner: string;

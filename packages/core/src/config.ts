@@ -28,6 +28,13 @@ const hostPorts = z
 export const serverConfigSchema = z.object({
   NUBO_PORT: int(0, 65535).default(8080),
   NUBO_HOST: z.string().min(1).default('127.0.0.1'),
+  /** HTTP triggers (tenants' content) are served on a listener of their own, never on the console's origin. */
+  NUBO_TRIGGER_PORT: int(0, 65535).default(8081),
+  NUBO_TRIGGER_HOST: z.string().min(1).optional(),
+  /** The base URL clients reach HTTP triggers at: another host name than the console's (default http://localhost:<trigger port>). */
+  NUBO_TRIGGER_URL: url('http:', 'https:').optional(),
+  /** The console's and API's own public URL, when it differs from what requests say (behind a TLS proxy). */
+  NUBO_PUBLIC_URL: url('http:', 'https:').optional(),
   NUBO_DATA_DIR: z.string().min(1).default('./.nubo'),
   NUBO_SANDBOX: z.enum(['process', 'docker']).default('process'),
   /** Process sandbox: isolate workers with bubblewrap (auto: when the machine can, else single-user mode). */
@@ -129,5 +136,11 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
       `Invalid configuration: ${problems.join('; ')}. Fix the variable and start again.`,
     );
   }
+  const { NUBO_TRIGGER_URL: triggers, NUBO_PUBLIC_URL: publicUrl } = parsed.data;
+  if (triggers && publicUrl && new URL(triggers).hostname === new URL(publicUrl).hostname)
+    throw new NuboError(
+      'NUBO_ERR_CONFIG_INVALID',
+      `Invalid configuration: NUBO_TRIGGER_URL=${JSON.stringify(triggers)} has the same host name as NUBO_PUBLIC_URL: tenants' pages would share the console's cookies. Serve HTTP triggers under another host name (best another domain), and start again.`,
+    );
   return parsed.data;
 }

@@ -39,6 +39,17 @@ export interface ApiKey {
   lastUsedAt: number | null;
 }
 
+/** A console sign-in: its token lives only in the browser's cookie (the catalog keeps its sha256). */
+export interface Session {
+  id: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  lastUsedAt: number | null;
+  /** The browser's User-Agent at sign-in, to tell sessions apart. */
+  userAgent: string | null;
+}
+
 export interface FunctionLimits {
   memoryMb: number;
   timeoutMs: number;

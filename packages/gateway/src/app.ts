@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
@@ -20,27 +21,47 @@ import { invokeRoutes } from './routes/invoke-routes.js';
 import { InvokeFastLane } from './routes/invoke-fast-lane.js';
 import { logRoutes } from './routes/log-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
-import { triggerRoutes } from './routes/trigger-routes.js';
+import { triggerRoutes, triggersElsewhere } from './routes/trigger-routes.js';
 import { lambdaApiPrefix, lambdaRoutes } from './lambda-api/lambda-routes.js';
 import { asyncRoutes } from './routes/async-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { EventRunner } from './async/event-runner.js';
 import { GatewayPresence } from './gateway-presence.js';
+import { Origins } from './origins.js';
+
+type GatewayApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** Where a gateway listens: the API and console on one port, HTTP triggers on another. */
+export interface ListenOptions {
+  port: number;
+  host: string;
+  triggerPort: number;
+  triggerHost: string;
+}
+
+export interface Listening {
+  /** The API's and console's URL. */
+  url: string;
+  /** Where clients reach HTTP triggers (NUBO_TRIGGER_URL, or http://localhost:<trigger port>). */
+  triggerUrl: string;
+}
 
 export interface Gateway {
-  app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+  /** The API and the console. */
+  app: GatewayApp;
+  /** HTTP triggers only: tenants' content, on an origin of its own. */
+  triggerApp: GatewayApp;
   invoker: Invoker;
   metrics: InvocationMetrics;
-  /** Once it listens: announces the gateway (at this URL) in the gateway registry until it closes. */
-  announce(url: string): void;
+  /** Listens on both ports and announces the gateway in the gateway registry until it closes. */
+  listen(options: ListenOptions): Promise<Listening>;
   /** Stops prewarming, accepting requests and taking async events, lets in-flight calls finish and gives their workers back. */
   close(): Promise<void>;
 }
 
-/** Builds the gateway (the seed's Main): the HTTP API, and the only caller of functions. */
-export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
-  const { settings } = deps;
+/** A Fastify app with the gateway's settings: its logger, request ids, and the one error mapping. */
+function gatewayApp(deps: GatewayDeps, notFoundHint: string): GatewayApp {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One structured line per invocation replaces Fastify's two lines per request.
@@ -53,7 +74,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandlers(app, { notFoundHint: 'see GET /openapi.json for the API' });
+  installErrorHandlers(app, { notFoundHint });
   app.addHook('onRequest', async (request) => {
     const sent = request.headers[requestIdHeader];
     if (sent !== undefined && callerRequestId(sent) === null)
@@ -62,6 +83,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
         `The ${requestIdHeader} header must be one UUID (e.g. ${newRequestId()}); leave it out and Nubo makes one.`,
       );
   });
+  return app;
+}
+
+/** Builds the gateway (the seed's Main): the HTTP API, and the only caller of functions. */
+export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
+  const { settings } = deps;
+  const origins = new Origins({ publicUrl: settings.publicUrl, triggerUrl: settings.triggerUrl });
+  const app = gatewayApp(deps, 'see GET /openapi.json for the API');
+  const triggerApp = gatewayApp(deps, 'this address serves HTTP triggers only: /fn/<owner>/<function>/…');
 
   await app.register(swagger, {
     openapi: {
@@ -97,26 +127,28 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   const prewarmer = new Prewarmer({ catalog: deps.catalog, supply, logger: deps.logger, intervalMs: settings.prewarmIntervalMs });
   const deployer = new Deployer(deps, () => prewarmer.kick());
-  const auth = new Authenticator(deps.catalog, settings.keySealingSecret);
+  const auth = new Authenticator(deps.catalog, settings.keySealingSecret, origins);
   const resolver = new FunctionResolver(deps.catalog);
 
   await app.register(cookie);
   await app.register(systemRoutes(metrics));
   await app.register(consoleRoutes());
-  await app.register(signInRoutes(deps.catalog, auth, settings));
+  await app.register(signInRoutes(deps.catalog, auth, origins, settings));
   await app.register(
     authenticatedRoutes(auth, settings.singleUserReason, [
       keyRoutes(deps.catalog, auth),
-      functionRoutes(deps, deployer, resolver, (id) => prewarmer.shortfallOf(id)),
+      functionRoutes(deps, deployer, resolver, origins, (id) => prewarmer.shortfallOf(id)),
       invokeRoutes(deps, invoker, resolver),
       logRoutes(deps),
       asyncRoutes(deps, resolver),
       adminRoutes(deps),
     ]),
   );
-  await app.register(triggerRoutes(deps, auth, invoker, resolver));
+  await app.register(triggersElsewhere(origins));
   await app.register(lambdaRoutes(deps, auth, invoker, resolver, deployer), { prefix: lambdaApiPrefix });
   await app.ready();
+  await triggerApp.register(triggerRoutes(deps, auth, invoker, resolver));
+  await triggerApp.ready();
   const fastLane = new InvokeFastLane({
     auth,
     resolver,
@@ -147,17 +179,27 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
 
   return {
     app,
+    triggerApp,
     invoker,
     metrics,
-    announce: (url) => presence.announce(url),
+    async listen(where) {
+      const url = (await app.listen({ port: where.port, host: where.host })).replace('[::1]', 'localhost');
+      await triggerApp.listen({ port: where.triggerPort, host: where.triggerHost });
+      origins.triggerListening((triggerApp.server.address() as AddressInfo).port);
+      presence.announce(url);
+      return { url, triggerUrl: origins.triggerUrl };
+    },
     async close() {
       await presence.withdraw();
       await prewarmer.stop();
       fastLane.close();
       // A keep-alive connection that was busy when the close began goes idle only after its answer,
       // and would hold the close up until it timed out: close such connections as they go idle.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
-      await app.close().finally(() => clearInterval(sweep));
+      const sweep = setInterval(() => {
+        app.server.closeIdleConnections();
+        triggerApp.server.closeIdleConnections();
+      }, 50);
+      await Promise.all([app.close(), triggerApp.close()]).finally(() => clearInterval(sweep));
       // Running async events finish (their workers go back); queued ones wait for the next start.
       await deps.invocationQueue.close();
       await invoker.close();

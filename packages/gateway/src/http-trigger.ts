@@ -1,6 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { NuboError, isNuboError } from '@nubo/core';
+import { sessionCookieNames } from './auth/console-session.js';
 import type { ShapedResult } from './invoke/invocation-types.js';
+
+const sessionNames = new Set(sessionCookieNames.map((name) => name.toLowerCase()));
+/** Whether a `name=value` cookie (a request's, or a Set-Cookie line) is the console's session cookie. */
+const isSessionCookie = (cookie: string) => sessionNames.has(cookie.split('=', 1)[0]!.trim().toLowerCase());
 
 const textualType = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i;
 
@@ -19,6 +24,10 @@ export function buildHttpEvent(request: FastifyRequest, requestId: string): Reco
     if (name === 'authorization' || value === undefined) continue;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  // The console's session is never a function's to see, whatever host the browser sent it to.
+  const cookies = (headers.cookie ?? '').split(/;\s*/).filter((cookie) => cookie && !isSessionCookie(cookie));
+  if (cookies.length > 0) headers.cookie = cookies.join('; ');
+  else delete headers.cookie;
   const query: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(rawQueryString))
     query[name] = name in query ? `${query[name]},${value}` : value;
@@ -31,7 +40,7 @@ export function buildHttpEvent(request: FastifyRequest, requestId: string): Reco
     routeKey: '$default',
     rawPath,
     rawQueryString,
-    ...(headers.cookie ? { cookies: headers.cookie.split(/;\s*/) } : {}),
+    ...(cookies.length > 0 ? { cookies } : {}),
     headers,
     queryStringParameters: query,
     requestContext: {
@@ -158,7 +167,10 @@ export function toHttpResult(result: unknown): HttpResult {
   if (cookies.some((cookie) => unsafeValue.test(cookie))) badResponse('a cookie has a line break or NUL');
   const answer: HttpResult = { statusCode: status, headers, body };
   for (const [name, values] of Object.entries(multi)) if (name !== 'set-cookie') answer.headers[name] = values.join(', ');
-  if (cookies.length > 0) answer.headers['set-cookie'] = cookies;
+  // A function can neither set nor clear the console's session cookie.
+  const allowed = cookies.filter((cookie) => !isSessionCookie(cookie));
+  if (allowed.length > 0) answer.headers['set-cookie'] = allowed;
+  else delete answer.headers['set-cookie'];
   return answer;
 }
 

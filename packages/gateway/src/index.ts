@@ -1,4 +1,4 @@
-export { buildGateway, type Gateway } from './app.js';
+export { buildGateway, type Gateway, type ListenOptions, type Listening } from './app.js';
 export type { GatewayDeps } from './deps.js';
 export type { GatewaySettings } from './settings.js';
 export { hashPassword, verifyPassword } from './auth/secrets.js';

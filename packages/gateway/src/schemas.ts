@@ -37,6 +37,17 @@ export const issuedKeySchema = z.object({
   keyId: z.string(),
 });
 
+export const sessionSchema = z.object({
+  id: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  lastUsedAt: z.number().nullable(),
+  userAgent: z.string().nullable(),
+  /** The session this very request came with. */
+  current: z.boolean(),
+});
+export const sessionIdParamsSchema = z.object({ id: z.string() });
+
 export const newKeyRequestSchema = z.object({ name: z.string().min(1).max(64).default('api') });
 
 export const functionNameParamsSchema = z.object({ name: z.string() });

@@ -25,6 +25,10 @@ export interface GatewaySettings {
   heartbeatMs: number;
   /** What API keys are sealed with so AWS SigV4 signatures can be checked; null: Bearer keys only. */
   keySealingSecret: string | null;
+  /** NUBO_PUBLIC_URL: the console's and API's public URL, when requests do not say it; null: as they say. */
+  publicUrl: string | null;
+  /** NUBO_TRIGGER_URL: where clients reach HTTP triggers; null: http://localhost:<trigger port>. */
+  triggerUrl: string | null;
   /** Limits of a function deployed without them (minWarm defaults to 0). */
   defaultLimits: Omit<FunctionLimits, 'minWarm'>;
 }

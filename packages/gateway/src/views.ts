@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import {
   deprecatedRuntimes,
   type AsyncInvocation,
@@ -7,11 +6,13 @@ import {
   type InvocationRecord,
 } from '@nubo/core';
 
-export function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+/** Where a function is reached: the API's base URL for invoke, the triggers' own origin for its HTTP trigger. */
+export interface FunctionUrls {
+  apiBase: string;
+  triggerUrlOf(owner: string, name: string): string;
 }
 
-export function functionView(fn: FunctionRecord, base: string) {
+export function functionView(fn: FunctionRecord, urls: FunctionUrls) {
   return {
     name: fn.name,
     owner: fn.ownerName,
@@ -19,8 +20,8 @@ export function functionView(fn: FunctionRecord, base: string) {
     activeVersion: fn.activeVersion,
     createdAt: fn.createdAt,
     updatedAt: fn.updatedAt,
-    invokeUrl: `${base}/v1/functions/${fn.name}/invoke`,
-    triggerUrl: `${base}/fn/${fn.ownerName}/${fn.name}/`,
+    invokeUrl: `${urls.apiBase}/v1/functions/${fn.name}/invoke`,
+    triggerUrl: urls.triggerUrlOf(fn.ownerName, fn.name),
   };
 }
 

@@ -6,6 +6,7 @@ import {
   type FunctionVersion,
   type NetworkAccess,
   type RuntimeId,
+  type Session,
   type SigningKey,
   type User,
 } from '@nubo/core';
@@ -69,6 +70,39 @@ export interface KeyRow {
   prefix: string;
   created_at: number;
   last_used_at: number | null;
+}
+
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  user_agent: string | null;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+}
+
+export const toSession = (row: SessionRow): Session => ({
+  id: row.id,
+  userId: row.user_id,
+  createdAt: Number(row.created_at),
+  expiresAt: Number(row.expires_at),
+  lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+  userAgent: row.user_agent,
+});
+
+/** A session's columns joined to its user's row (prefixed s_). */
+export const selectSessionUser = `SELECT u.*, s.id AS s_id, s.user_id AS s_user_id, s.user_agent AS s_user_agent,
+  s.created_at AS s_created_at, s.expires_at AS s_expires_at, s.last_used_at AS s_last_used_at
+  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`;
+
+/** Splits a row of `selectSessionUser` into the user and the session. */
+export function toSessionUser(row: Record<string, unknown>): { user: User; session: Session } {
+  const sessionRow = Object.fromEntries(
+    Object.entries(row)
+      .filter(([k]) => k.startsWith('s_'))
+      .map(([k, v]) => [k.slice(2), v]),
+  ) as unknown as SessionRow;
+  return { user: toUser(row as unknown as UserRow), session: toSession(sessionRow) };
 }
 
 export const toUser = (row: UserRow): User => ({

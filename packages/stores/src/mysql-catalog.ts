@@ -9,8 +9,11 @@ import {
   type FunctionRecord,
   type FunctionVersion,
   type Logger,
+  maxSessionsPerUser,
   type NewApiKey,
+  type NewSession,
   type NewVersion,
+  type Session,
   type SigningKey,
   type User,
 } from '@nubo/core';
@@ -18,15 +21,19 @@ import { VersionMemo } from './version-memo.js';
 import {
   keyUseResolutionMs,
   selectFunction,
+  selectSessionUser,
   selectWarmTargets,
   toFunction,
   toKey,
+  toSession,
+  toSessionUser,
   toSigningKey,
   toUser,
   toVersion,
   toWarmTarget,
   type FunctionRow,
   type KeyRow,
+  type SessionRow,
   type SigningKeyColumns,
   type UserRow,
   type VersionRow,
@@ -183,6 +190,54 @@ export class MysqlCatalog implements Catalog {
 
   async deleteApiKey(userId: string, keyId: string): Promise<boolean> {
     return (await this.exec('DELETE FROM api_keys WHERE user_id = ? AND id = ?', [userId, keyId])).affectedRows > 0;
+  }
+
+  async createSession(input: NewSession): Promise<Session> {
+    const now = Date.now();
+    const session: Session = {
+      id: newId('ses'),
+      userId: input.userId,
+      createdAt: now,
+      expiresAt: input.expiresAt,
+      lastUsedAt: null,
+      userAgent: input.userAgent,
+    };
+    await this.transaction(async (conn) => {
+      await this.exec('DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?', [input.userId, now], conn);
+      await this.exec(
+        'INSERT INTO sessions (id, user_id, token_hash, user_agent, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [session.id, input.userId, input.tokenHash, input.userAgent, now, input.expiresAt],
+        conn,
+      );
+      const beyond = await this.rows<{ id: string }>(
+        'SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id LIMIT 1000 OFFSET ?',
+        [input.userId, maxSessionsPerUser],
+        conn,
+      );
+      if (beyond.length > 0) await this.exec('DELETE FROM sessions WHERE id IN (?)', [beyond.map((row) => row.id)], conn);
+    });
+    return session;
+  }
+
+  async findSessionUser(tokenHash: string, now: number): Promise<{ user: User; session: Session } | null> {
+    const [row] = await this.rows<Record<string, unknown>>(selectSessionUser, [tokenHash, now]);
+    if (!row) return null;
+    const found = toSessionUser(row);
+    if (found.session.lastUsedAt === null || now - found.session.lastUsedAt > keyUseResolutionMs)
+      await this.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', [now, found.session.id]);
+    return found;
+  }
+
+  async listSessions(userId: string, now: number): Promise<Session[]> {
+    const rows = await this.rows<SessionRow>(
+      'SELECT id, user_id, user_agent, created_at, expires_at, last_used_at FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, id',
+      [userId, now],
+    );
+    return rows.map(toSession);
+  }
+
+  async deleteSession(userId: string, sessionId: string): Promise<boolean> {
+    return (await this.exec('DELETE FROM sessions WHERE user_id = ? AND id = ?', [userId, sessionId])).affectedRows > 0;
   }
 
   async addVersion(ownerId: string, name: string, input: NewVersion & { public: boolean }): Promise<DeployedVersion> {

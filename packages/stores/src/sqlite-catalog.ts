@@ -6,8 +6,11 @@ import {
   type DeployedVersion,
   type FunctionRecord,
   type FunctionVersion,
+  maxSessionsPerUser,
   type NewApiKey,
+  type NewSession,
   type NewVersion,
+  type Session,
   type SigningKey,
   type User,
 } from '@nubo/core';
@@ -16,15 +19,19 @@ import { VersionMemo } from './version-memo.js';
 import {
   keyUseResolutionMs,
   selectFunction,
+  selectSessionUser,
   selectWarmTargets,
   toFunction,
   toKey,
+  toSession,
+  toSessionUser,
   toSigningKey,
   toUser,
   toVersion,
   toWarmTarget,
   type FunctionRow,
   type KeyRow,
+  type SessionRow,
   type SigningKeyColumns,
   type UserRow,
   type VersionRow,
@@ -57,6 +64,19 @@ export class SqliteCatalog implements Catalog {
         'SELECT id, user_id, name, prefix, created_at, last_used_at FROM api_keys WHERE user_id = ? ORDER BY created_at',
       ),
       deleteKey: db.prepare('DELETE FROM api_keys WHERE user_id = ? AND id = ?'),
+      insertSession: db.prepare(
+        'INSERT INTO sessions (id, user_id, token_hash, user_agent, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      endExpiredSessions: db.prepare('DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?'),
+      endOldestSessions: db.prepare(
+        'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id LIMIT -1 OFFSET ?)',
+      ),
+      sessionUser: db.prepare<[string, number], Record<string, unknown>>(selectSessionUser),
+      touchSession: db.prepare('UPDATE sessions SET last_used_at = ? WHERE id = ?'),
+      sessionsOf: db.prepare<[string, number], SessionRow>(
+        'SELECT id, user_id, user_agent, created_at, expires_at, last_used_at FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, id',
+      ),
+      deleteSession: db.prepare('DELETE FROM sessions WHERE user_id = ? AND id = ?'),
       fnByOwner: db.prepare<[string, string], FunctionRow>(`${selectFunction} WHERE f.owner_id = ? AND f.name = ?`),
       fnByOwnerName: db.prepare<[string, string], FunctionRow>(`${selectFunction} WHERE u.username = ? AND f.name = ?`),
       fnById: db.prepare<[string], FunctionRow>(`${selectFunction} WHERE f.id = ?`),
@@ -156,6 +176,48 @@ export class SqliteCatalog implements Catalog {
 
   async deleteApiKey(userId: string, keyId: string): Promise<boolean> {
     return this.stmt.deleteKey.run(userId, keyId).changes > 0;
+  }
+
+  async createSession(input: NewSession): Promise<Session> {
+    const now = Date.now();
+    const session: Session = {
+      id: newId('ses'),
+      userId: input.userId,
+      createdAt: now,
+      expiresAt: input.expiresAt,
+      lastUsedAt: null,
+      userAgent: input.userAgent,
+    };
+    this.db
+      .transaction(() => {
+        this.stmt.endExpiredSessions.run(input.userId, now);
+        this.stmt.insertSession.run(session.id, input.userId, input.tokenHash, input.userAgent, now, input.expiresAt);
+        this.stmt.endOldestSessions.run(input.userId, maxSessionsPerUser);
+      })
+      .immediate();
+    return session;
+  }
+
+  async findSessionUser(tokenHash: string, now: number): Promise<{ user: User; session: Session } | null> {
+    const row = this.stmt.sessionUser.get(tokenHash, now);
+    if (!row) return null;
+    const found = toSessionUser(row);
+    if (found.session.lastUsedAt === null || now - found.session.lastUsedAt > keyUseResolutionMs) {
+      try {
+        this.stmt.touchSession.run(now, found.session.id);
+      } catch {
+        // Best effort, as for keys: a full disk never signs anyone out.
+      }
+    }
+    return found;
+  }
+
+  async listSessions(userId: string, now: number): Promise<Session[]> {
+    return this.stmt.sessionsOf.all(userId, now).map(toSession);
+  }
+
+  async deleteSession(userId: string, sessionId: string): Promise<boolean> {
+    return this.stmt.deleteSession.run(userId, sessionId).changes > 0;
   }
 
   async addVersion(ownerId: string, name: string, input: NewVersion & { public: boolean }): Promise<DeployedVersion> {

@@ -58,6 +58,37 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       await catalog.close();
     });
 
+    it('keeps sessions by token hash until they expire or are ended, each user only their own, at most 50', async () => {
+      const catalog = await create();
+      const ann = await catalog.createUser({ username: 'ann', passwordHash: 'h' });
+      const ben = await catalog.createUser({ username: 'ben', passwordHash: 'h' });
+      const now = Date.now();
+      const session = await catalog.createSession({
+        userId: ann.id,
+        tokenHash: 'token-a',
+        expiresAt: now + 60_000,
+        userAgent: 'a browser',
+      });
+      const found = await catalog.findSessionUser('token-a', now);
+      assert.equal(found?.user.username, 'ann');
+      assert.equal(found?.session.id, session.id);
+      assert.equal(found?.session.userAgent, 'a browser');
+      assert.equal(await catalog.findSessionUser('token-a', now + 60_000), null, 'an expired session finds no one');
+      assert.equal(await catalog.findSessionUser('token-unknown', now), null);
+      assert.notEqual((await catalog.listSessions(ann.id, now))[0]?.lastUsedAt, null, 'a lookup notes the use');
+      assert.deepEqual(await catalog.listSessions(ben.id, now), []);
+      assert.equal(await catalog.deleteSession(ben.id, session.id), false, "a user cannot end another's session");
+      assert.equal(await catalog.deleteSession(ann.id, session.id), true);
+      assert.equal(await catalog.findSessionUser('token-a', now), null);
+      for (let i = 0; i < 52; i++)
+        await catalog.createSession({ userId: ben.id, tokenHash: `token-b${i}`, expiresAt: now + 60_000, userAgent: null });
+      const kept = await catalog.listSessions(ben.id, now);
+      assert.equal(kept.length, 50, 'signing in past 50 sessions ends the oldest');
+      assert.equal(await catalog.findSessionUser('token-b0', now), null);
+      assert.equal((await catalog.findSessionUser('token-b51', now))?.user.username, 'ben');
+      await catalog.close();
+    });
+
     it('finds a key by id for signatures, with its hash and sealed copy (or none)', async () => {
       const catalog = await create();
       const cy = await catalog.createUser({ username: 'cy', passwordHash: 'h' });

@@ -279,8 +279,10 @@ describe('bad input at the limits gets a clear 4xx, never a 500', () => {
   });
 
   it('answers over-long path parts with 414 in the error shape', async () => {
-    for (const path of [`/v1/functions/${'a'.repeat(500)}`, `/fn/limits/${'b'.repeat(500)}/x`]) {
-      const res = await nubo.call('GET', path, { key });
+    for (const res of [
+      await nubo.call('GET', `/v1/functions/${'a'.repeat(500)}`, { key }),
+      await nubo.trigger('GET', `/fn/limits/${'b'.repeat(500)}/x`, { key }),
+    ]) {
       expectCode(res, 414, 'NUBO_ERR_REQUEST_URI_TOO_LONG');
       assert.equal(typeof res.body.error.message, 'string');
     }

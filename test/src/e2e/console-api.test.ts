@@ -194,13 +194,18 @@ describe('the API behind the web console', () => {
     const url = nubo.url;
     const wrong = await call(url, 'POST', '/v1/auth/session', { body: { username: 'alice', password: 'not the password' } });
     assert.equal(wrong.status, 401);
+    const keysBeforeSignIn = await call(url, 'GET', '/v1/keys', { key: alice });
     const cookie = await signIn(url, 'alice');
     const keysBefore = await call(url, 'GET', '/v1/keys', { headers: { cookie } });
     assert.equal(keysBefore.status, 200, 'reading needs no console header');
-    assert.ok(
-      keysBefore.body.some((k: { name: string }) => k.name === 'console'),
-      'the session is a key named console',
-    );
+    assert.equal(keysBefore.body.length, keysBeforeSignIn.body.length, 'a session is no API key');
+    const token = cookie.split('=')[1]!;
+    assert.equal((await call(url, 'GET', '/v1/auth/me', { key: token })).status, 401, "the cookie's token is no Bearer key");
+    const sessions = await call(url, 'GET', '/v1/auth/sessions', { headers: { cookie } });
+    assert.equal(sessions.status, 200, sessions.text);
+    const current = sessions.body.filter((s: { current: boolean }) => s.current);
+    assert.equal(current.length, 1, 'the session lists itself as the current one');
+    assert.ok(current[0].expiresAt > Date.now() + 11 * 3600_000, 'it lasts 12 hours');
 
     const forged: Record<string, string>[] = [
       { cookie },
@@ -230,8 +235,26 @@ describe('the API behind the web console', () => {
     assert.equal(signOut.status, 204);
     assert.match(signOut.headers.get('set-cookie') ?? '', /nubo_session=;/);
     const after = await call(url, 'GET', '/v1/keys', { headers: { cookie } });
-    assert.equal(after.status, 401, 'the signed-out session key is revoked');
+    assert.equal(after.status, 401, 'the signed-out session is ended');
     assert.equal(after.body.error.code, 'NUBO_ERR_AUTH_INVALID_KEY');
+    const ended = await call(url, 'GET', '/v1/auth/sessions', { key: alice });
+    assert.ok(!ended.body.some((s: { id: string }) => s.id === current[0].id), 'and no longer listed');
+  });
+
+  it('lists a user’s sessions and ends one by id, from anywhere (another browser, a key)', async () => {
+    const url = nubo.url;
+    const cookie = await signIn(url, 'alice');
+    const [session] = (await call(url, 'GET', '/v1/auth/sessions', { headers: { cookie } })).body.filter(
+      (s: { current: boolean }) => s.current,
+    );
+    assert.ok(session, 'the new session is listed');
+    assert.equal((await call(url, 'GET', '/v1/auth/me', { headers: { cookie } })).status, 200);
+    const ended = await call(url, 'DELETE', `/v1/auth/sessions/${session.id}`, { key: alice });
+    assert.equal(ended.status, 204, ended.text);
+    assert.equal((await call(url, 'GET', '/v1/auth/me', { headers: { cookie } })).status, 401, 'that browser is signed out');
+    const again = await call(url, 'DELETE', `/v1/auth/sessions/${session.id}`, { key: alice });
+    assert.equal(again.status, 404);
+    assert.equal(again.body.error.code, 'NUBO_ERR_AUTH_SESSION_NOT_FOUND');
   });
 
   it('shows the cluster and the users to the admin only', async () => {

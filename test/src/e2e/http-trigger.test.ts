@@ -19,7 +19,7 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
   });
 
   it('turns method, path, query, headers and text body into a Lambda HTTP event', async () => {
-    const res = await nubo.call('POST', '/fn/alice/open/items/42?colour=red&size=l&size=xl', {
+    const res = await nubo.trigger('POST', '/fn/alice/open/items/42?colour=red&size=l&size=xl', {
       raw: { data: 'plain text body', contentType: 'text/plain' },
       headers: { 'x-custom': 'abc' },
     });
@@ -37,7 +37,7 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
   });
 
   it('keeps rawPath percent-encoded as sent, as function URLs do', async () => {
-    const res = await nubo.call('GET', '/fn/alice/open/files/reports%2F2024.csv?x=%2F');
+    const res = await nubo.trigger('GET', '/fn/alice/open/files/reports%2F2024.csv?x=%2F');
     assert.equal(res.status, 201, res.text);
     assert.equal(res.body.rawPath, '/files/reports%2F2024.csv');
     assert.equal(res.body.rawQueryString, 'x=%2F');
@@ -54,10 +54,10 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
       },
       { public: true },
     );
-    const v1 = await fetch(`${nubo.url}/fn/alice/cookies/v1`);
+    const v1 = await fetch(`${nubo.triggerUrl}/fn/alice/cookies/v1`);
     assert.deepEqual(v1.headers.getSetCookie(), ['a=1; Path=/', 'b=2; HttpOnly']);
     assert.equal(v1.headers.get('x-many'), 'p, q');
-    const v2 = await fetch(`${nubo.url}/fn/alice/cookies/v2`);
+    const v2 = await fetch(`${nubo.triggerUrl}/fn/alice/cookies/v2`);
     assert.deepEqual(v2.headers.getSetCookie(), ['e=5', 'c=3; Path=/', 'd=4; Expires=Wed, 21 Oct 2026 07:28:00 GMT']);
   });
 
@@ -71,7 +71,7 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
       },
       { public: true },
     );
-    const res = await nubo.call('GET', '/fn/alice/ids/');
+    const res = await nubo.trigger('GET', '/fn/alice/ids/');
     assert.equal(res.status, 200, res.text);
     const id = res.headers.get('x-nubo-request-id');
     assert.ok(id);
@@ -86,7 +86,7 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
 
   it('passes a binary body base64-encoded and sends a base64 answer back as bytes', async () => {
     const bytes = Uint8Array.from([0, 255, 1, 254, 2, 253, 128]);
-    const res = await fetch(`${nubo.url}/fn/alice/open/binary`, {
+    const res = await fetch(`${nubo.triggerUrl}/fn/alice/open/binary`, {
       method: 'PUT',
       body: bytes,
       headers: { 'content-type': 'application/octet-stream' },
@@ -97,26 +97,26 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
   });
 
   it('serves the function root and GET without a body', async () => {
-    const res = await nubo.call('GET', '/fn/alice/open');
+    const res = await nubo.trigger('GET', '/fn/alice/open');
     assert.equal(res.status, 201);
     assert.equal(res.body.rawPath, '/');
     assert.equal(res.body.body, null);
   });
 
   it("needs the owner's key for a private function", async () => {
-    assert.equal((await nubo.call('GET', '/fn/alice/closed/')).status, 401);
-    const asBob = await nubo.call('GET', '/fn/alice/closed/', { key: bob });
+    assert.equal((await nubo.trigger('GET', '/fn/alice/closed/')).status, 401);
+    const asBob = await nubo.trigger('GET', '/fn/alice/closed/', { key: bob });
     assert.equal(asBob.status, 403);
     assert.equal(asBob.body.error.code, 'NUBO_ERR_AUTH_FORBIDDEN');
-    assert.equal((await nubo.call('GET', '/fn/alice/closed/', { key: alice })).status, 201);
-    assert.equal((await nubo.call('GET', '/fn/alice/closed/', { key: 'nubo_wrong' })).status, 401);
+    assert.equal((await nubo.trigger('GET', '/fn/alice/closed/', { key: alice })).status, 201);
+    assert.equal((await nubo.trigger('GET', '/fn/alice/closed/', { key: 'nubo_wrong' })).status, 401);
   });
 
   it('answers 404 for an unknown owner or function', async () => {
-    const res = await nubo.call('GET', '/fn/alice/nothing/');
+    const res = await nubo.trigger('GET', '/fn/alice/nothing/');
     assert.equal(res.status, 404);
     assert.equal(res.body.error.code, 'NUBO_ERR_FUNCTION_NOT_FOUND');
-    assert.equal((await nubo.call('GET', '/fn/nobody/open/')).status, 404);
+    assert.equal((await nubo.trigger('GET', '/fn/nobody/open/')).status, 404);
   });
 
   it('answers 502 when the handler returns an invalid status code', async () => {
@@ -126,7 +126,7 @@ describe('HTTP trigger ANY /fn/:owner/:name/*', () => {
       { 'index.mjs': 'export const handler = async () => ({ statusCode: 9000 });' },
       { public: true },
     );
-    const res = await nubo.call('GET', '/fn/alice/weird/');
+    const res = await nubo.trigger('GET', '/fn/alice/weird/');
     assert.equal(res.status, 502);
     assert.equal(res.body.error.code, 'NUBO_ERR_INVOKE_BAD_RESPONSE');
   });

@@ -144,7 +144,7 @@ describe('Python handlers (python3.11)', () => {
       },
       { runtime: 'python3.11', handler: 'web.handler', public: true },
     );
-    const res = await nubo.call('GET', '/fn/pythonista/pyhttp/a/b?q=1');
+    const res = await nubo.trigger('GET', '/fn/pythonista/pyhttp/a/b?q=1');
     assert.equal(res.status, 202);
     assert.equal(res.headers.get('x-py'), '1');
     assert.equal(res.text, '/a/b?q=1');

@@ -122,7 +122,7 @@ describe('answers from functions are bounded and well-formed', () => {
     assert.equal(direct.status, 200);
     assert.equal(direct.text, '[1, nope', "the function's own answer, as its runtime wrote it");
     assert.equal(direct.headers.get('x-nubo-status'), 'ok');
-    const viaTrigger = await nubo.call('GET', '/fn/bounds/corrupt/', { key });
+    const viaTrigger = await nubo.trigger('GET', '/fn/bounds/corrupt/', { key });
     assert.equal(viaTrigger.status, 502, viaTrigger.text);
     assert.equal(viaTrigger.body.error.type, 'InvalidResult');
     assert.equal((await lastRecord('corrupt')).errorType, 'InvalidResult');
@@ -132,7 +132,7 @@ describe('answers from functions are bounded and well-formed', () => {
     const direct = await nubo.invoke(key, 'legacy', {});
     assert.equal(direct.status, 200, direct.text);
     assert.deepEqual(direct.body, { statusCode: 201, body: 'parsed whole', list: [1, 'two'] });
-    const viaTrigger = await nubo.call('GET', '/fn/bounds/legacy/', { key });
+    const viaTrigger = await nubo.trigger('GET', '/fn/bounds/legacy/', { key });
     assert.equal(viaTrigger.status, 201, viaTrigger.text);
     assert.equal(viaTrigger.text, 'parsed whole');
   });
@@ -153,7 +153,7 @@ describe('answers from functions are bounded and well-formed', () => {
   });
 
   // With the owner's key (the function is public anyway) the call sticks to the gateway that keeps the record.
-  const trigger = (answer: unknown) => nubo.call('POST', '/fn/bounds/web/', { key, body: answer });
+  const trigger = (answer: unknown) => nubo.trigger('POST', '/fn/bounds/web/', { key, body: answer });
 
   it('refuses HTTP answers that are no valid response, and records them as errors', async () => {
     const bad = [

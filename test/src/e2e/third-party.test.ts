@@ -62,7 +62,7 @@ async function deployDir(nubo: TestNubo, key: string, name: string, dir: string,
 describe('real third-party Lambda code from npm and PyPI, unchanged', () => {
   let nubo: TestNubo;
   let key: string;
-  const fn = (name: string, path: string) => `${nubo.url}/fn/carol/${name}${path}`;
+  const fn = (name: string, path: string) => `${nubo.triggerUrl}/fn/carol/${name}${path}`;
 
   before(async () => {
     nubo = await startNubo();

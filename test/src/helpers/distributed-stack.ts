@@ -96,7 +96,7 @@ export async function startDistributedStack(
   await startManager('127.0.0.2');
   await startManager('127.0.0.3');
   for (let i = 0; i < gatewayCount; i++)
-    gateways.push(await startGatewayNode(loadServerConfig({ ...env, NUBO_PORT: '0' }), logger));
+    gateways.push(await startGatewayNode(loadServerConfig({ ...env, NUBO_PORT: '0', NUBO_TRIGGER_PORT: '0' }), logger));
   const codeStore = await S3CodeStore.connect({
     endpoint: env.NUBO_S3_ENDPOINT!,
     bucket,

@@ -18,6 +18,9 @@ export interface TestNubo {
   url: string;
   /** Every gateway's URL (one in embedded mode). */
   urls: string[];
+  /** Where one gateway serves HTTP triggers (an origin apart from the console's); `trigger` spreads over every gateway. */
+  triggerUrl: string;
+  triggerUrls: string[];
   codeStore: CodeStore;
   /** Functions' worker processes running on every node of the stack (stem cells not counted). */
   liveWorkers(): number;
@@ -41,10 +44,13 @@ export interface TestNubo {
   /** Deploys from a file map; fails the test unless the deploy succeeds. */
   deploy(key: string, name: string, files: Record<string, string>, extra?: Record<string, unknown>): Promise<HttpResult>;
   invoke(key: string, name: string, event?: unknown): Promise<HttpResult>;
+  /** A request to the HTTP triggers' listener (`path` starts with /fn/). */
+  trigger<T = any>(method: string, path: string, options?: CallOptions): Promise<HttpResult<T>>;
 }
 
 interface Stack {
   urls: string[];
+  triggerUrls: string[];
   codeStore: CodeStore;
   sandboxes(): Sandbox[];
   managers(): Manager[];
@@ -57,6 +63,7 @@ async function startStack(extra: Record<string, string>): Promise<Stack> {
     const stack = await startDistributedStack(env);
     return {
       urls: stack.gateways.map((g) => g.url),
+      triggerUrls: stack.gateways.map((g) => g.triggerUrl),
       codeStore: stack.codeStore,
       sandboxes: () => stack.managers.map((m) => m.sandbox),
       managers: () => stack.managers.map((m) => m.manager),
@@ -64,10 +71,17 @@ async function startStack(extra: Record<string, string>): Promise<Stack> {
     };
   }
   const dataDir = await tempDir('nubo-data-');
-  const config = loadServerConfig({ NUBO_PORT: '0', NUBO_DATA_DIR: dataDir, NUBO_LOG_LEVEL: 'warn', ...env });
+  const config = loadServerConfig({
+    NUBO_PORT: '0',
+    NUBO_TRIGGER_PORT: '0',
+    NUBO_DATA_DIR: dataDir,
+    NUBO_LOG_LEVEL: 'warn',
+    ...env,
+  });
   const embedded = await startEmbedded(config, createLogger({ level: config.NUBO_LOG_LEVEL }));
   return {
     urls: [embedded.url],
+    triggerUrls: [embedded.triggerUrl],
     codeStore: new FsCodeStore(`${dataDir}/code`),
     sandboxes: () => [embedded.sandbox],
     managers: () => [embedded.manager],
@@ -88,9 +102,12 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
     sticky.set(key, url);
     return url;
   };
+  let nextTrigger = 0;
   const nubo: TestNubo = {
     url: stack.urls[0]!,
     urls: stack.urls,
+    triggerUrl: stack.triggerUrls[0]!,
+    triggerUrls: stack.triggerUrls,
     codeStore: stack.codeStore,
     liveWorkers: () => stack.managers().reduce((sum, m) => sum + m.runningWorkerIds().length, 0),
     async hostSeenByWorkers() {
@@ -146,6 +163,7 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
       return res;
     },
     invoke: (key, name, event = {}) => call(pick(key), 'POST', `/v1/functions/${name}/invoke`, { key, body: event }),
+    trigger: (method, path, options) => call(stack.triggerUrls[nextTrigger++ % stack.triggerUrls.length]!, method, path, options),
   };
   return nubo;
 }

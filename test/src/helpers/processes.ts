@@ -24,9 +24,9 @@ export function startChild(command: string, args: string[], env: Record<string, 
   return { process: child, output: () => output, exited };
 }
 
-/** Runs `nubo <role>` in its own process. */
+/** Runs `nubo <role>` in its own process (its HTTP triggers on any free port unless the test names one). */
 export function startNuboProcess(role: 'gateway' | 'manager' | 'server', env: Record<string, string>): Child {
-  return startChild(process.execPath, [nuboBin, role], env);
+  return startChild(process.execPath, [nuboBin, role], { NUBO_TRIGGER_PORT: '0', ...env });
 }
 
 /** Waits, a short step at a time, until `check` holds; fails after `timeoutMs`. */

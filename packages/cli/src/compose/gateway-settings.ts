@@ -20,6 +20,8 @@ export function gatewaySettings(
     leaseMarginMs: config.NUBO_LEASE_MARGIN_MS,
     prewarmIntervalMs: config.NUBO_PREWARM_INTERVAL_MS,
     heartbeatMs: config.NUBO_HEARTBEAT_MS,
+    publicUrl: config.NUBO_PUBLIC_URL ?? null,
+    triggerUrl: config.NUBO_TRIGGER_URL ?? null,
     defaultLimits: {
       memoryMb: config.NUBO_DEFAULT_MEMORY_MB,
       timeoutMs: config.NUBO_DEFAULT_TIMEOUT_MS,

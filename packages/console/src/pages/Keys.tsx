@@ -2,8 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, get, type ApiKey } from '../api.js';
 import { Notice } from '../components/Notice.js';
 import { age, when } from '../format.js';
+import { Sessions } from './Sessions.js';
 
-/** The caller's API keys: a new one is shown once; the console's own session is a key named "console". */
+/** The caller's API keys (a new one is shown once) and console sessions. */
 export function Keys() {
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
   const [issued, setIssued] = useState<{ apiKey: string; keyId: string } | null>(null);
@@ -95,6 +96,7 @@ export function Keys() {
           </table>
         </div>
       )}
+      <Sessions />
     </section>
   );
 }

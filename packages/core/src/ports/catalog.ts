@@ -1,4 +1,4 @@
-import type { ApiKey, FunctionRecord, FunctionVersion, User } from '../types.js';
+import type { ApiKey, FunctionRecord, FunctionVersion, Session, User } from '../types.js';
 
 /** A version as a deploy describes it; the catalog numbers and dates it. */
 export type NewVersion = Omit<FunctionVersion, 'functionId' | 'version' | 'createdAt'>;
@@ -24,6 +24,16 @@ export interface SigningKey {
   sealedKey: string | null;
 }
 
+export interface NewSession {
+  userId: string;
+  tokenHash: string;
+  expiresAt: number;
+  userAgent: string | null;
+}
+
+/** A user keeps at most this many unexpired sessions; signing in again ends the oldest. */
+export const maxSessionsPerUser = 50;
+
 /** Users, API keys (hashes, and sealed copies for signatures), functions and their immutable versions. */
 export interface Catalog {
   /** False until the first user (the admin) signs up. */
@@ -38,6 +48,14 @@ export interface Catalog {
   findSigningKey(keyId: string): Promise<SigningKey | null>;
   listApiKeys(userId: string): Promise<ApiKey[]>;
   deleteApiKey(userId: string, keyId: string): Promise<boolean>;
+
+  /** Opens a session, ending the user's expired ones and, past maxSessionsPerUser, the oldest. */
+  createSession(input: NewSession): Promise<Session>;
+  /** The user of an unexpired session, by its token's hash; notes its use. */
+  findSessionUser(tokenHash: string, now: number): Promise<{ user: User; session: Session } | null>;
+  /** The user's unexpired sessions, newest first. */
+  listSessions(userId: string, now: number): Promise<Session[]>;
+  deleteSession(userId: string, sessionId: string): Promise<boolean>;
 
   /**
    * Adds the next version of a function (creating the function on its first deploy) without

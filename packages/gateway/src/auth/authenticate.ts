@@ -1,10 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import { NuboError, type Catalog, type User } from '@nubo/core';
+import { NuboError, type Catalog, type Session, type User } from '@nubo/core';
 import { bearerCredential } from '@nubo/http';
+import type { Origins } from '../origins.js';
 import { TtlCache } from '../ttl-cache.js';
-import { assertSameSite, sessionCredential } from './console-session.js';
+import { assertSameSite, sessionMaxAgeS, sessionToken } from './console-session.js';
 import { KeySealer } from './key-sealing.js';
-import { hashApiKey, newApiKey } from './secrets.js';
+import { hashApiKey, newApiKey, newSessionToken } from './secrets.js';
 import { parseSigV4, signatureMatches, signingTimeProblem } from './sigv4.js';
 
 const missingKey = () =>
@@ -12,6 +13,14 @@ const missingKey = () =>
     'NUBO_ERR_AUTH_MISSING_KEY',
     'This call needs an API key: send "Authorization: Bearer <api key>" (get one with nubo signup or nubo login).',
   );
+
+const sessionEnded = () => new NuboError('NUBO_ERR_AUTH_INVALID_KEY', 'Your console session has ended: sign in again.');
+
+/** Who made a request: the user, and the console session it came with (null for an API key). */
+export interface Caller {
+  user: User;
+  session: Session | null;
+}
 
 const badSignature = (why: string) => new NuboError('NUBO_ERR_AUTH_BAD_SIGNATURE', `The request signature is not valid: ${why}.`);
 
@@ -23,11 +32,13 @@ const badSignature = (why: string) => new NuboError('NUBO_ERR_AUTH_BAD_SIGNATURE
  */
 export class Authenticator {
   private readonly cache = new TtlCache<User>(2000);
+  private readonly sessions = new TtlCache<{ user: User; session: Session }>(2000);
   private readonly sealer: KeySealer | null;
 
   constructor(
     private readonly catalog: Catalog,
     keySealingSecret: string | null,
+    private readonly origins: Origins,
   ) {
     this.sealer = keySealingSecret ? new KeySealer(keySealingSecret) : null;
   }
@@ -91,23 +102,41 @@ export class Authenticator {
     return key === null ? undefined : this.cache.get(key);
   }
 
-  /** The user of a console session cookie, or null when the request has none. An ended session is an error. */
-  async sessionUser(request: FastifyRequest): Promise<User | null> {
-    const credential = sessionCredential(request);
-    if (!credential) return null;
-    const user = await this.userOfKey(credential.apiKey);
-    if (!user) throw new NuboError('NUBO_ERR_AUTH_INVALID_KEY', 'Your console session has ended: sign in again.');
-    return user;
+  /** Opens a console session: its token goes into the cookie, its hash into the catalog. */
+  async openSession(user: User, userAgent: string | null): Promise<{ token: string; session: Session }> {
+    const { token, hash } = newSessionToken();
+    const session = await this.catalog.createSession({
+      userId: user.id,
+      tokenHash: hash,
+      expiresAt: Date.now() + sessionMaxAgeS * 1000,
+      userAgent: userAgent?.slice(0, 255) ?? null,
+    });
+    return { token, session };
+  }
+
+  /**
+   * The caller of a console session cookie, or null when the request has none. An ended session
+   * is an error; the cookie counts for nothing on the host name tenants' pages are served under.
+   */
+  async sessionCaller(request: FastifyRequest): Promise<{ user: User; session: Session } | null> {
+    const token = sessionToken(request);
+    if (!token || this.origins.isTriggerHost(request.hostname)) return null;
+    const cached = this.sessions.get(token);
+    if (cached && cached.session.expiresAt > Date.now()) return cached;
+    const found = await this.catalog.findSessionUser(hashApiKey(token), Date.now());
+    if (!found) throw sessionEnded();
+    this.sessions.set(token, found);
+    return found;
   }
 
   /** A key or, without one, the console's session cookie (and then only from the console itself). */
-  async requireUserOrSession(request: FastifyRequest): Promise<User> {
+  async requireCaller(request: FastifyRequest): Promise<Caller> {
     const keyUser = await this.optionalUser(request);
-    if (keyUser) return keyUser;
-    const sessionUser = await this.sessionUser(request);
-    if (!sessionUser) throw missingKey();
-    assertSameSite(request);
-    return sessionUser;
+    if (keyUser) return { user: keyUser, session: null };
+    const fromSession = await this.sessionCaller(request);
+    if (!fromSession) throw missingKey();
+    assertSameSite(request, this.origins);
+    return fromSession;
   }
 
   // Cached by the key as sent, so a warm call hashes nothing; the key lives in memory no longer than the entry.
@@ -125,8 +154,9 @@ export class Authenticator {
     return user;
   }
 
-  /** After a key is revoked here, no cached lookup may outlive it. */
-  forgetKeys(): void {
+  /** After a key or a session ends here, no cached lookup may outlive it. */
+  forgetCredentials(): void {
     this.cache.clear();
+    this.sessions.clear();
   }
 }

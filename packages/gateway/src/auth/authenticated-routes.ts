@@ -1,4 +1,4 @@
-import type { User } from '@nubo/core';
+import type { Session, User } from '@nubo/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Authenticator } from './authenticate.js';
 import { singleUserBars, singleUserError } from './single-user.js';
@@ -7,6 +7,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The caller, set by the authenticated-routes hook; only routes registered inside it read it. */
     user: User;
+    /** The console session the request came with; null with an API key. */
+    session: Session | null;
   }
 }
 
@@ -21,8 +23,11 @@ export function authenticatedRoutes(
 ): FastifyPluginAsyncZod {
   return async (app) => {
     app.decorateRequest('user', null as unknown as User);
+    app.decorateRequest('session', null);
     app.addHook('onRequest', async (request) => {
-      request.user = await auth.requireUserOrSession(request);
+      const caller = await auth.requireCaller(request);
+      request.user = caller.user;
+      request.session = caller.session;
       if (singleUserBars(singleUserReason, request.user)) throw singleUserError(singleUserReason);
     });
     for (const register of routes) await app.register(register);

@@ -11,6 +11,12 @@ export function newApiKey(): { key: string; hash: string; prefix: string } {
   return { key, hash: hashApiKey(key), prefix: key.slice(0, 12) };
 }
 
+/** A console session's token: 32 random bytes, stored only as its sha256 (as keys are). */
+export function newSessionToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashApiKey(token) };
+}
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }

@@ -2,16 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NuboError, isValidUsername, usernameRule, type Catalog, type User } from '@nubo/core';
 import type { Authenticator } from '../auth/authenticate.js';
-import {
-  assertSameSite,
-  clearSessionCookie,
-  sessionCredential,
-  sessionKeyName,
-  setSessionCookie,
-} from '../auth/console-session.js';
+import { assertSameSite, clearSessionCookie, setSessionCookie } from '../auth/console-session.js';
 import { hashPassword, verifyPassword } from '../auth/secrets.js';
 import { signInLimiter } from '../auth/sign-in-limits.js';
 import { singleUserBars, singleUserError } from '../auth/single-user.js';
+import type { Origins } from '../origins.js';
 import type { GatewaySettings } from '../settings.js';
 import {
   apiKeySchema,
@@ -20,6 +15,8 @@ import {
   issuedKeySchema,
   keyIdParamsSchema,
   newKeyRequestSchema,
+  sessionIdParamsSchema,
+  sessionSchema,
   userSchema,
 } from '../schemas.js';
 
@@ -27,6 +24,7 @@ import {
 export function signInRoutes(
   catalog: Catalog,
   auth: Authenticator,
+  origins: Origins,
   settings: Pick<GatewaySettings, 'allowSignup' | 'singleUserReason' | 'signInLimits'>,
 ): FastifyPluginAsyncZod {
   return async (app) => {
@@ -77,17 +75,19 @@ export function signInRoutes(
         ...limited,
         schema: {
           tags: ['auth'],
-          summary: 'Sign in to the web console: sets its session cookie (HttpOnly, SameSite=Strict; Secure over TLS)',
-          description: `The session is an API key named "${sessionKeyName}", revoked by DELETE /v1/auth/session (or in the key list).`,
+          summary: 'Sign in to the web console: sets its session cookie (HttpOnly, SameSite=Strict; Secure and __Host- over TLS)',
+          description:
+            'The cookie holds an opaque session token (the catalog keeps only its hash) that lasts 12 hours; it is no API key. See GET /v1/auth/sessions.',
           body: credentialsSchema,
           response: { 200: userSchema, '4xx': errorBodySchema },
         },
       },
       async (request, reply) => {
+        origins.assertConsoleHost(request);
         const user = await passwordUser(catalog, request.body);
         if (singleUserBars(settings.singleUserReason, user)) throw singleUserError(settings.singleUserReason);
-        const { apiKey, keyId } = await auth.issueKey(user, sessionKeyName);
-        setSessionCookie(request, reply, { keyId, apiKey });
+        const { token } = await auth.openSession(user, request.headers['user-agent'] ?? null);
+        setSessionCookie(reply, token, origins.consoleIsSecure(request));
         return user;
       },
     );
@@ -97,19 +97,18 @@ export function signInRoutes(
       {
         schema: {
           tags: ['auth'],
-          summary: "Sign out of the web console: revokes the session's key and clears the cookie",
+          summary: 'Sign out of the web console: ends the session and clears the cookie',
           response: { 204: z.null(), '4xx': errorBodySchema },
         },
       },
       async (request, reply) => {
-        const credential = sessionCredential(request);
-        if (credential) {
-          assertSameSite(request);
-          const user = await auth.sessionUser(request).catch(() => null);
-          if (user) await catalog.deleteApiKey(user.id, credential.keyId);
-          auth.forgetKeys();
+        const caller = await auth.sessionCaller(request).catch(() => null);
+        if (caller) {
+          assertSameSite(request, origins);
+          await catalog.deleteSession(caller.user.id, caller.session.id);
+          auth.forgetCredentials();
         }
-        clearSessionCookie(reply);
+        clearSessionCookie(reply, origins.consoleIsSecure(request));
         return reply.code(204).send(null);
       },
     );
@@ -162,6 +161,44 @@ export function keyRoutes(catalog: Catalog, auth: Authenticator): FastifyPluginA
       async (request, reply) => reply.code(201).send(await auth.issueKey(request.user, request.body?.name ?? 'api')),
     );
 
+    app.get(
+      '/v1/auth/sessions',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: "The caller's console sessions that have not expired, newest first",
+          response: { 200: sessionSchema.array(), '4xx': errorBodySchema },
+        },
+      },
+      async (request) =>
+        (await catalog.listSessions(request.user.id, Date.now())).map(({ userId: _user, ...session }) => ({
+          ...session,
+          current: session.id === request.session?.id,
+        })),
+    );
+
+    app.delete(
+      '/v1/auth/sessions/:id',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'End a console session (signs that browser out)',
+          params: sessionIdParamsSchema,
+          response: { 204: z.null(), '4xx': errorBodySchema },
+        },
+      },
+      async (request, reply) => {
+        const ended = await catalog.deleteSession(request.user.id, request.params.id);
+        auth.forgetCredentials();
+        if (!ended)
+          throw new NuboError(
+            'NUBO_ERR_AUTH_SESSION_NOT_FOUND',
+            `You have no session with id "${request.params.id}": list them with GET /v1/auth/sessions.`,
+          );
+        return reply.code(204).send(null);
+      },
+    );
+
     app.delete(
       '/v1/keys/:id',
       {
@@ -174,7 +211,7 @@ export function keyRoutes(catalog: Catalog, auth: Authenticator): FastifyPluginA
       },
       async (request, reply) => {
         const deleted = await catalog.deleteApiKey(request.user.id, request.params.id);
-        auth.forgetKeys();
+        auth.forgetCredentials();
         if (!deleted)
           throw new NuboError(
             'NUBO_ERR_KEY_NOT_FOUND',

@@ -13,7 +13,8 @@ import {
   liveWorkerSchema,
   runtimeSchema,
 } from '../schemas.js';
-import { baseUrl, functionView, versionView, versionWarnings } from '../views.js';
+import { functionView, versionView, versionWarnings } from '../views.js';
+import type { Origins } from '../origins.js';
 import { activeVersion } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
 
@@ -21,6 +22,7 @@ export function functionRoutes(
   deps: GatewayDeps,
   deployer: Deployer,
   resolver: FunctionResolver,
+  origins: Origins,
   /** Idle workers of a function's warm floor the managers have no room for now (this gateway's prewarmer's view). */
   warmShortfall: (functionId: string) => number,
 ): FastifyPluginAsyncZod {
@@ -48,7 +50,7 @@ export function functionRoutes(
         request.log.info({ function: fn.name, version: version.version, runtime: version.runtime }, 'deployed');
         return reply
           .code(created ? 201 : 200)
-          .send({ function: functionView(fn, baseUrl(request)), version: versionView(version), created });
+          .send({ function: functionView(fn, origins.urlsFor(request)), version: versionView(version), created });
       },
     );
 
@@ -62,8 +64,8 @@ export function functionRoutes(
         },
       },
       async (request) => {
-        const base = baseUrl(request);
-        return (await catalog.listFunctions(request.user.id)).map((fn) => functionView(fn, base));
+        const urls = origins.urlsFor(request);
+        return (await catalog.listFunctions(request.user.id)).map((fn) => functionView(fn, urls));
       },
     );
 
@@ -86,7 +88,7 @@ export function functionRoutes(
           deps.invocationQueue.schedules(fn.id),
         ]);
         return {
-          ...functionView(fn, baseUrl(request)),
+          ...functionView(fn, origins.urlsFor(request)),
           id: fn.id,
           runtime: version.runtime,
           handler: version.handler,

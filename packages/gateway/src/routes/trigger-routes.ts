@@ -9,6 +9,7 @@ import { sendFailure, setInvocationHeaders } from '../invoke/reply-outcome.js';
 import { triggerParamsSchema } from '../schemas.js';
 import { activeVersion } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
+import type { Origins } from '../origins.js';
 
 /** `ANY /fn/:owner/:name/*`: any HTTP request becomes a Lambda HTTP event. */
 export function triggerRoutes(
@@ -64,5 +65,22 @@ export function triggerRoutes(
     };
     app.all('/fn/:owner/:name', { bodyLimit: settings.maxEventBytes, config: { errorArea: 'invoke' }, schema }, handle);
     app.all('/fn/:owner/:name/*', { bodyLimit: settings.maxEventBytes, config: { errorArea: 'invoke' }, schema }, handle);
+  };
+}
+
+/**
+ * On the console's origin, `/fn/…` serves nothing of a tenant's: it says where triggers are.
+ * (A page served here could call the API with the session of whoever opened it.)
+ */
+export function triggersElsewhere(origins: Origins): FastifyPluginAsyncZod {
+  return async (app) => {
+    const elsewhere = async (request: FastifyRequest) => {
+      throw new NuboError(
+        'NUBO_ERR_REQUEST_NOT_FOUND',
+        `HTTP triggers are served on their own address, apart from the console and the API: ${origins.triggerUrl}${request.url}`,
+      );
+    };
+    app.all('/fn', elsewhere);
+    app.all('/fn/*', elsewhere);
   };
 }
