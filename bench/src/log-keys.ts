@@ -23,6 +23,7 @@ const kinds = [
 
 const record = (requestId: string): InvocationRecord => ({
   requestId,
+  correlationId: null,
   attempt: 1,
   ownerId: 'usr_bench',
   functionId: 'fn_bench',

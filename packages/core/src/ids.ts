@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-/** The header that carries an invocation's request id, both ways. */
+/** The header that answers an invocation's request id; Nubo makes every one (a caller's is refused). */
 export const requestIdHeader = 'x-nubo-request-id';
 
 /** `async` queues the call and answers 202 at once; leave it out (or `sync`) to wait for the result. */
@@ -9,8 +9,6 @@ export const invocationTypes = ['sync', 'async'] as const;
 /** The same key (per function, within NUBO_ASYNC_RETENTION_MS) queues an event once. */
 export const idempotencyKeyHeader = 'idempotency-key';
 export const maxIdempotencyKeyLength = 256;
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * A new request id: a UUID that begins with the time in milliseconds (RFC 9562's version 7), so
@@ -24,13 +22,17 @@ export function newRequestId(): string {
 }
 
 /**
- * The request id a caller sent, when it is one Nubo could have minted (a UUID, any case; answered
- * in lower case). Anything else is not an id: null.
+ * A caller's own id for a call, kept beside the request id Nubo makes (which no caller chooses, so
+ * no tenant can take, suppress or probe another's): answered back in this header, stored in the
+ * call's records and findable in the caller's own logs.
  */
-export function callerRequestId(value: string | string[] | undefined): string | null {
-  if (typeof value !== 'string') return null;
-  const lower = value.toLowerCase();
-  return uuid.test(lower) ? lower : null;
+export const correlationIdHeader = 'x-nubo-correlation-id';
+export const maxCorrelationIdLength = 128;
+const correlationIdPattern = /^[\x21-\x7e]{1,128}$/;
+
+/** The correlation id a caller sent: 1–128 visible ASCII characters; anything else is none (null). */
+export function callerCorrelationId(value: string | string[] | undefined): string | null {
+  return typeof value === 'string' && correlationIdPattern.test(value) ? value : null;
 }
 
 /** Short random id for users, functions, keys and workers. */

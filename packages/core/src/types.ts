@@ -145,6 +145,8 @@ export type InvocationTrigger = (typeof invocationTriggers)[number];
 
 export interface InvocationRecord {
   requestId: string;
+  /** The caller's own id for the call (x-nubo-correlation-id), or null. */
+  correlationId: string | null;
   /** 1 for a synchronous call; an asynchronous event's retries are 2, 3, … under the same request id. */
   attempt: number;
   ownerId: string;
@@ -181,6 +183,8 @@ export interface InvocationQuery {
   version?: number;
   /** Only records whose captured output contains this text (any case). */
   text?: string;
+  /** Only the records of calls made with this correlation id. */
+  correlationId?: string;
 }
 
 /** One window of a function's invocations cut into equal buckets: [from, to) in steps of stepMs. */

@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { callerRequestId, newRequestId, NuboError, requestIdHeader } from '@nubo/core';
+import { newRequestId } from '@nubo/core';
 import { frameworkErrors, installErrorHandlers } from '@nubo/http';
 import type { GatewayDeps } from './deps.js';
 import { Authenticator } from './auth/authenticate.js';
@@ -29,6 +29,7 @@ import { consoleRoutes } from './console/console-routes.js';
 import { EventRunner } from './async/event-runner.js';
 import { GatewayPresence } from './gateway-presence.js';
 import { Origins } from './origins.js';
+import { correlationIdOf, idHeadersProblem } from './request-ids.js';
 
 type GatewayApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -66,8 +67,8 @@ function gatewayApp(deps: GatewayDeps, notFoundHint: string): GatewayApp {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One structured line per invocation replaces Fastify's two lines per request.
     logController: new LogController({ disableRequestLogging: true }),
-    // A caller's own id joins its logs with ours; a header that is no id is refused below.
-    genReqId: (request) => callerRequestId(request.headers[requestIdHeader]) ?? newRequestId(),
+    // Every request id is Nubo's own; a caller's own id is its correlation id (request-ids.ts).
+    genReqId: () => newRequestId(),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     frameworkErrors,
@@ -75,13 +76,11 @@ function gatewayApp(deps: GatewayDeps, notFoundHint: string): GatewayApp {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app, { notFoundHint });
+  app.decorateRequest('correlationId', null);
   app.addHook('onRequest', async (request) => {
-    const sent = request.headers[requestIdHeader];
-    if (sent !== undefined && callerRequestId(sent) === null)
-      throw new NuboError(
-        'NUBO_ERR_REQUEST_INVALID',
-        `The ${requestIdHeader} header must be one UUID (e.g. ${newRequestId()}); leave it out and Nubo makes one.`,
-      );
+    const problem = idHeadersProblem(request.headers);
+    if (problem) throw problem;
+    request.correlationId = correlationIdOf(request.headers);
   });
   return app;
 }

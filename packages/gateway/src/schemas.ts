@@ -174,6 +174,7 @@ export const deployResponseSchema = z.object({ function: functionSchema, version
 
 export const invocationSchema = z.object({
   requestId: z.string(),
+  correlationId: z.string().nullable().describe("the caller's own id for the call (x-nubo-correlation-id)"),
   attempt: z.number().describe("1; an asynchronous event's retries count on"),
   functionName: z.string(),
   version: z.number(),
@@ -210,6 +211,7 @@ export const logsQuerySchema = z.object({
   status: z.enum(invocationStatuses).optional(),
   version: z.coerce.number().int().min(1).optional(),
   text: z.string().min(1).max(200).optional().describe('only invocations whose captured output contains this text (any case)'),
+  correlationId: z.string().min(1).max(128).optional().describe('only the calls made with this x-nubo-correlation-id'),
 });
 
 export const metricsQuerySchema = z.object({
@@ -273,6 +275,7 @@ const attemptSchema = z.object({
 
 export const asyncInvocationSchema = z.object({
   requestId: z.string(),
+  correlationId: z.string().nullable(),
   functionName: z.string(),
   trigger: z.enum(['async', 'schedule']),
   scheduleName: z.string().nullable(),

@@ -148,6 +148,7 @@ export class RedisInvocationQueue implements InvocationQueue {
       const now = Date.now();
       const acceptedAt = input.acceptedAt ?? now;
       const data: EventData = {
+        correlationId: input.correlationId ?? null,
         ownerId: input.ownerId,
         functionId: input.functionId,
         functionName: input.functionName,
@@ -186,7 +187,15 @@ export class RedisInvocationQueue implements InvocationQueue {
   }
 
   private invocationOf(requestId: string, job: Job<EventData>, state: string): AsyncInvocation | null {
-    const base = { ...job.data, requestId, finishedAt: job.finishedOn ?? null, runAt: null, deadLetter: false };
+    // Jobs queued before correlation ids existed have none.
+    const base = {
+      ...job.data,
+      correlationId: job.data.correlationId ?? null,
+      requestId,
+      finishedAt: job.finishedOn ?? null,
+      runAt: null,
+      deadLetter: false,
+    };
     switch (state) {
       case 'completed':
         return { ...base, ...(job.returnvalue as Outcome), status: 'ok' };
@@ -278,7 +287,7 @@ export class RedisInvocationQueue implements InvocationQueue {
     }
     const requestId = this.requestIdOf(job);
     const decision = await this.processor!({
-      event: { ...job.data, requestId },
+      event: { ...job.data, correlationId: job.data.correlationId ?? null, requestId },
       markRunning: (attempts: AttemptSummary[]) => job.updateData({ ...job.data, attempts }),
     });
     if (decision.kind === 'retry') {
@@ -353,6 +362,7 @@ export class RedisInvocationQueue implements InvocationQueue {
       }
       for (const s of schedules) {
         const data: EventData = {
+          correlationId: null,
           ownerId: target.ownerId,
           functionId: target.functionId,
           functionName: target.functionName,

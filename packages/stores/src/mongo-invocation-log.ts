@@ -173,9 +173,14 @@ export class MongoInvocationLog implements InvocationLog {
 
   private strip(doc: Document): InvocationRecord {
     const { _id, startedAtDate: _date, ...record } = doc as Document & { _id?: unknown };
-    // Records written before attempts were numbered are first attempts (and before stem cells, none).
+    // Records written before attempts were numbered are first attempts (and before stem cells or correlation ids, none).
     const known = record as Partial<InvocationRecord>;
-    return { ...record, attempt: known.attempt ?? 1, stemCell: known.stemCell ?? false } as InvocationRecord;
+    return {
+      ...record,
+      attempt: known.attempt ?? 1,
+      stemCell: known.stemCell ?? false,
+      correlationId: known.correlationId ?? null,
+    } as InvocationRecord;
   }
 
   async list(ownerId: string, functionName: string, query: InvocationQuery): Promise<InvocationRecord[]> {
@@ -187,6 +192,7 @@ export class MongoInvocationLog implements InvocationLog {
     if (query.status !== undefined) filter.status = query.status;
     if (query.version !== undefined) filter.version = query.version;
     if (query.text !== undefined) filter.logs = { $regex: escapeRegExp(query.text), $options: 'i' };
+    if (query.correlationId !== undefined) filter.correlationId = query.correlationId;
     const docs = await this.collection
       .find(filter)
       .sort({ startedAt: -1, _id: -1 })

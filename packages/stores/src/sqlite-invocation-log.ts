@@ -15,6 +15,7 @@ import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 
 interface Row {
   request_id: string;
+  correlation_id: string | null;
   attempt: number;
   owner_id: string;
   function_id: string;
@@ -39,6 +40,7 @@ interface Row {
 
 const toRecord = (row: Row): InvocationRecord => ({
   requestId: row.request_id,
+  correlationId: row.correlation_id,
   attempt: row.attempt,
   ownerId: row.owner_id,
   functionId: row.function_id,
@@ -151,7 +153,7 @@ export class SqliteInvocationLog implements InvocationLog {
     this.insert = this.db.prepare(
       `INSERT OR IGNORE INTO invocations (request_id, attempt, owner_id, function_id, function_name, version, trigger, started_at,
          duration_ms, init_ms, cold, stem_cell, queue_ms, memory_used_mb, memory_limit_mb, status, error_type, error_message, logs,
-         logs_truncated, worker_id) VALUES (${Array(21).fill('?').join(', ')})`,
+         logs_truncated, worker_id, correlation_id) VALUES (${Array(22).fill('?').join(', ')})`,
     );
     // Positional parameters: binding by name costs a property lookup per column and row.
     this.writeBatch = this.db.transaction((records: InvocationRecord[]) => {
@@ -178,6 +180,7 @@ export class SqliteInvocationLog implements InvocationLog {
           r.logs,
           r.logsTruncated ? 1 : 0,
           r.workerId,
+          r.correlationId,
         );
     });
   }
@@ -235,6 +238,10 @@ export class SqliteInvocationLog implements InvocationLog {
     if (query.version !== undefined) {
       conditions.push('version = ?');
       params.push(query.version);
+    }
+    if (query.correlationId !== undefined) {
+      conditions.push('correlation_id = ?');
+      params.push(query.correlationId);
     }
     if (query.text !== undefined) {
       conditions.push("logs LIKE ? ESCAPE '\\'");

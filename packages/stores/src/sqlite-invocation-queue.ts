@@ -24,6 +24,7 @@ import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 
 interface EventRow {
   request_id: string;
+  correlation_id: string | null;
   owner_id: string;
   function_id: string;
   function_name: string;
@@ -54,6 +55,7 @@ interface ScheduleRow {
 
 const toQueued = (row: EventRow): QueuedEvent => ({
   requestId: row.request_id,
+  correlationId: row.correlation_id,
   ownerId: row.owner_id,
   functionId: row.function_id,
   functionName: row.function_name,
@@ -136,7 +138,7 @@ export class SqliteInvocationQueue implements InvocationQueue {
         );
       this.prepare(
         `INSERT INTO events (request_id, owner_id, function_id, function_name, event_json, trigger, schedule_name, accepted_at,
-             status, run_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+             status, run_at, idempotency_key, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
       ).run(
         input.requestId,
         input.ownerId,
@@ -148,6 +150,7 @@ export class SqliteInvocationQueue implements InvocationQueue {
         input.acceptedAt ?? now,
         input.acceptedAt ?? now,
         input.idempotencyKey ?? null,
+        input.correlationId ?? null,
       );
       return { requestId: input.requestId, duplicate: false };
     });

@@ -7,6 +7,7 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
   let counter = 0;
   const record = (overrides: Partial<InvocationRecord> = {}): InvocationRecord => ({
     requestId: `req-${++counter}-${Math.random().toString(36).slice(2)}`,
+    correlationId: null,
     attempt: 1,
     ownerId: 'u1',
     functionId: 'f1',
@@ -41,6 +42,7 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
         status: 'error',
         errorType: 'TypeError',
         errorMessage: 'x',
+        correlationId: 'order-42/a',
       });
       const newer = record({ startedAt: 200 });
       log.append(older);
@@ -49,6 +51,12 @@ export function invocationLogConformance(adapter: string, create: () => Promise<
       const listed = await log.list('u1', 'fn', { limit: 10 });
       assert.deepEqual(listed, [newer, older]);
       assert.deepEqual(await log.get('u1', older.requestId), older);
+      assert.deepEqual(
+        await log.list('u1', 'fn', { limit: 10, correlationId: 'order-42/a' }),
+        [older],
+        'found by correlation id',
+      );
+      assert.deepEqual(await log.list('u2', 'fn', { limit: 10, correlationId: 'order-42/a' }), [], "not by another owner's");
       await log.close();
     });
 

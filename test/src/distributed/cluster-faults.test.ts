@@ -251,6 +251,7 @@ describe('faults in a distributed stack', () => {
     ferret.process.kill('SIGSTOP');
     const records = Array.from({ length: 10 }, (_, i) => ({
       requestId: `bounded-${i}`,
+      correlationId: null,
       attempt: 1,
       ownerId: 'u',
       functionId: 'f',

@@ -87,19 +87,20 @@ describe('the invoke fast lane answers exactly as the Fastify route, and only wh
     }
   });
 
-  it("keeps the caller's request id and records every lane's call once", async () => {
-    const sent = randomUUID();
+  it("keeps the caller's correlation id and records every lane's call once", async () => {
+    const sent = `order-${randomUUID()}`;
     const { res, lane } = await counted('/v1/functions/echo/invoke', {
       key,
       body: { id: true },
-      headers: { 'x-nubo-request-id': sent.toUpperCase() },
+      headers: { 'x-nubo-correlation-id': sent },
     });
     assert.equal(lane, 1);
-    assert.equal(res.headers.get('x-nubo-request-id'), sent);
-    const record = await nubo.call('GET', `/v1/invocations/${sent}`, { key });
+    assert.equal(res.headers.get('x-nubo-correlation-id'), sent);
+    const record = await nubo.call('GET', `/v1/invocations/${res.headers.get('x-nubo-request-id')}`, { key });
     assert.equal(record.status, 200, record.text);
     assert.equal(record.body.status, 'ok');
     assert.equal(record.body.cold, false);
+    assert.equal(record.body.correlationId, sent);
   });
 
   it('leaves every request it would have to refuse or treat differently to the Fastify route', async () => {
@@ -114,9 +115,15 @@ describe('the invoke fast lane answers exactly as the Fastify route, and only wh
       ['a body over the limit', '/v1/functions/echo/invoke', { key, body: { big: 'x'.repeat(maxEventBytes) } }, 413],
       ['a text body', '/v1/functions/echo/invoke', { key, raw: { data: 'hello', contentType: 'text/plain' } }, 200],
       [
-        'a request id that is no UUID',
+        "a caller's request id",
         '/v1/functions/echo/invoke',
-        { key, body: {}, headers: { 'x-nubo-request-id': 'abc' } },
+        { key, body: {}, headers: { 'x-nubo-request-id': randomUUID() } },
+        400,
+      ],
+      [
+        'a correlation id with a space',
+        '/v1/functions/echo/invoke',
+        { key, body: {}, headers: { 'x-nubo-correlation-id': 'a b' } },
         400,
       ],
       ['an async call', '/v1/functions/echo/invoke', { key, body: {}, headers: { 'x-nubo-invocation-type': 'async' } }, 202],

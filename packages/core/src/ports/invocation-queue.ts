@@ -26,6 +26,8 @@ export interface EventError {
 /** An event as the queue keeps it. */
 export interface QueuedEvent {
   requestId: string;
+  /** The caller's own id for the call (x-nubo-correlation-id), or null; each attempt's record carries it. */
+  correlationId: string | null;
   ownerId: string;
   functionId: string;
   functionName: string;
@@ -54,6 +56,7 @@ export interface AsyncInvocation extends QueuedEvent {
 
 export interface EnqueueInput
   extends Pick<QueuedEvent, 'requestId' | 'ownerId' | 'functionId' | 'functionName' | 'event' | 'trigger'> {
+  correlationId?: string | null;
   scheduleName?: string;
   /** Runs no earlier than this (a schedule's tick); default now. */
   acceptedAt?: number;

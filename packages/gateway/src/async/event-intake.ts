@@ -7,6 +7,7 @@ export function queueLimitsOf(version: FunctionVersion): EnqueueLimits {
 
 export interface NewEvent {
   requestId: string;
+  correlationId?: string | null;
   event: unknown;
   trigger: EventSource;
   idempotencyKey?: string;
@@ -22,6 +23,7 @@ export function enqueueEvent(
   return queue.enqueue(
     {
       requestId: input.requestId,
+      correlationId: input.correlationId ?? null,
       ownerId: fn.ownerId,
       functionId: fn.id,
       functionName: fn.name,

@@ -91,6 +91,7 @@ export class EventRunner {
     const outcome = await this.deps.invoker.invoke({
       ...target,
       requestId: event.requestId,
+      correlationId: event.correlationId,
       event: event.event,
       trigger: event.trigger,
       attempt,
@@ -143,6 +144,7 @@ export class EventRunner {
       };
       this.deps.invocationLog.append({
         requestId: event.requestId,
+        correlationId: event.correlationId,
         attempt: a.attempt,
         ownerId: event.ownerId,
         functionId: event.functionId,

@@ -22,6 +22,7 @@ export function invocationRecord(input: InvokeInput, facts: InvocationFacts, max
     Buffer.byteLength(rawLogs) > maxLogBytes ? Buffer.from(rawLogs).subarray(0, maxLogBytes).toString('utf8') : rawLogs;
   return {
     requestId: facts.requestId,
+    correlationId: input.correlationId ?? null,
     attempt: input.attempt ?? 1,
     ownerId: input.fn.ownerId,
     functionId: input.fn.id,

@@ -15,6 +15,8 @@ export interface InvokeTarget {
 export interface InvokeInput extends InvokeTarget {
   /** The one id of this call: the HTTP request's, the record's, the handler's awsRequestId, the log line's. */
   requestId: string;
+  /** The caller's own id for the call (x-nubo-correlation-id), kept in the record and answered back. */
+  correlationId?: string | null;
   event: unknown;
   trigger: InvocationRecord['trigger'];
   /** An asynchronous event's attempt number (1 for synchronous calls). */
@@ -35,6 +37,7 @@ export type ShapedResult = { ok: true; value: unknown } | { ok: false; error: In
 
 export interface InvokeOutcome {
   requestId: string;
+  correlationId: string | null;
   status: InvocationStatus;
   cold: boolean;
   durationMs: number;

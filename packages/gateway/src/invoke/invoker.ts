@@ -148,6 +148,7 @@ export class Invoker {
       input.logger.info(
         {
           requestId,
+          ...(input.correlationId ? { correlationId: input.correlationId } : {}),
           function: input.fn.name,
           version: input.version.version,
           worker: done.worker?.id,
@@ -161,6 +162,7 @@ export class Invoker {
     });
     return {
       requestId,
+      correlationId: input.correlationId ?? null,
       status: done.status,
       cold: done.cold,
       durationMs,

@@ -1,4 +1,4 @@
-import { NuboError, requestIdHeader, type ErrorCode, type InvocationStatus } from '@nubo/core';
+import { NuboError, correlationIdHeader, requestIdHeader, type ErrorCode, type InvocationStatus } from '@nubo/core';
 import { sendError } from '@nubo/http';
 import type { InvokeError, InvokeOutcome } from './invocation-types.js';
 
@@ -22,6 +22,7 @@ export interface InvocationReply {
 
 export function setInvocationHeaders(reply: Pick<InvocationReply, 'header'>, outcome: InvokeOutcome): void {
   reply.header(requestIdHeader, outcome.requestId);
+  if (outcome.correlationId) reply.header(correlationIdHeader, outcome.correlationId);
   reply.header('x-nubo-cold-start', String(outcome.cold));
   reply.header('x-nubo-duration-ms', String(outcome.durationMs));
   reply.header('x-nubo-status', outcome.status);

@@ -149,6 +149,7 @@ export function lambdaRoutes(
             );
           const queued = await enqueueEvent(deps.invocationQueue, first, {
             requestId: request.id,
+            correlationId: request.correlationId,
             event: eventOf(request.body as Buffer | undefined),
             trigger: 'async',
           });
@@ -157,6 +158,7 @@ export function lambdaRoutes(
         const outcome = await invoker.invoke({
           ...first,
           requestId: request.id,
+          correlationId: request.correlationId,
           reload: () => target(request, true),
           event: eventOf(request.body as Buffer | undefined),
           trigger: 'invoke',

@@ -1,15 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { parse as parseJson } from 'secure-json-parse';
-import {
-  callerRequestId,
-  invocationTypeHeader,
-  newRequestId,
-  requestIdHeader,
-  type Catalog,
-  type FunctionRecord,
-  type User,
-} from '@nubo/core';
+import { invocationTypeHeader, newRequestId, type Catalog, type FunctionRecord, type User } from '@nubo/core';
 import { sendThrown } from '@nubo/http';
 import type { Authenticator } from '../auth/authenticate.js';
 import { singleUserBars } from '../auth/single-user.js';
@@ -19,6 +11,7 @@ import { NodeReply } from '../invoke/node-reply.js';
 import { sendInvocation } from '../invoke/reply-outcome.js';
 import type { InvocationMetrics } from '../metrics.js';
 import { activeVersion, ownTarget } from './lookup.js';
+import { correlationIdOf, idHeadersProblem } from '../request-ids.js';
 
 const invokePath = /^\/v1\/functions\/([^/?#%]+)\/invoke$/;
 const jsonMediaType = /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i;
@@ -29,6 +22,7 @@ interface LaneCall {
   user: User;
   fn: FunctionRecord;
   requestId: string;
+  correlationId: string | null;
 }
 
 /**
@@ -81,13 +75,12 @@ export class InvokeFastLane {
     // No body (Fastify's own rules for it) and bodies over the limit (its 413) stay with Fastify.
     if (Number(length) === 0 || Number(length) > this.deps.maxEventBytes) return null;
     if (!jsonMediaType.test(headers['content-type'] ?? '') || headers[invocationTypeHeader] !== undefined) return null;
-    const sentId = headers[requestIdHeader];
-    const requestId = sentId === undefined ? newRequestId() : callerRequestId(sentId);
-    if (requestId === null) return null;
+    // Id headers Fastify's hook would refuse stay with Fastify.
+    if (idHeadersProblem(headers)) return null;
     const user = this.deps.auth.cachedBearerUser(headers.authorization);
     if (!user || singleUserBars(this.deps.singleUserReason, user)) return null;
     const fn = this.deps.resolver.cachedOwn(user.id, name);
-    return fn ? { user, fn, requestId } : null;
+    return fn ? { user, fn, requestId: newRequestId(), correlationId: correlationIdOf(headers) } : null;
   }
 
   private async serve(call: LaneCall, body: string, response: ServerResponse): Promise<void> {
@@ -102,6 +95,7 @@ export class InvokeFastLane {
         fn: call.fn,
         version: await activeVersion(deps.catalog, call.fn),
         requestId: call.requestId,
+        correlationId: call.correlationId,
         reload: () => ownTarget(deps.resolver, deps.catalog, call.user.id, call.fn.name, true),
         event,
         trigger: 'invoke',

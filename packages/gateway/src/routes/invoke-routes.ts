@@ -47,6 +47,7 @@ export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: Func
           const idempotencyKey = idempotencyKeyOf(request);
           const queued = await enqueueEvent(deps.invocationQueue, await target(false), {
             requestId: request.id,
+            correlationId: request.correlationId,
             event: eventOf(request),
             trigger: 'async',
             ...(idempotencyKey ? { idempotencyKey } : {}),
@@ -63,6 +64,7 @@ export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: Func
         const outcome = await invoker.invoke({
           ...(await target(false)),
           requestId: request.id,
+          correlationId: request.correlationId,
           reload: () => target(true),
           event: eventOf(request),
           trigger: 'invoke',

@@ -46,6 +46,7 @@ export function triggerRoutes(
       const outcome = await invoker.invoke({
         ...(await target(false)),
         requestId: request.id,
+        correlationId: request.correlationId,
         reload: () => target(true),
         event,
         trigger: 'http',
