@@ -78,7 +78,7 @@ describe('SQLite schema migrations', () => {
     old.exec(insert);
     old.close();
     const db = new Database(file);
-    assert.deepEqual(migrateSqlite(db, 'sqlite-invocations'), [2, 3, 4]);
+    assert.deepEqual(migrateSqlite(db, 'sqlite-invocations'), [2, 3, 4, 5]);
     assert.deepEqual(db.prepare('SELECT request_id, attempt FROM invocations').all(), [{ request_id: 'r1', attempt: 1 }]);
     db.exec(insert.replace('(request_id, ', '(attempt, request_id, ').replace("VALUES ('r1'", "VALUES (2, 'r1'"));
     assert.throws(() => db.exec(insert), /UNIQUE/, 'one record per request id and attempt');
