@@ -104,33 +104,21 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     return this.options.host ?? '127.0.0.1';
   }
 
+  /**
+   * A worker is a stem cell launched on its version's code and specialised at once: its secret and
+   * its function's environment reach the runtime over its private IPC channel, never the
+   * environment it was started with, which its code could read back in /proc/self/environ.
+   */
   async start({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
-    const plain = { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.plainHost };
-    const env = { ...spec.env, ...workerEnvironment(spec, secret, this.options.isolation ? {} : plain) };
-    const { worker, ready } = await this.launch(workerId, stemKeyOf(spec), codeDir, env);
-    try {
-      readyOrThrow(ready);
-    } catch (err) {
-      await this.destroy(workerId);
-      throw err;
-    }
-    return { workerId, address: worker.address };
+    const worker = await this.launchStem(workerId, stemKeyOf(spec), codeDir);
+    return this.specialiseOverIpc(workerId, worker, spec, secret);
   }
 
   /** A stem cell: the sandbox of a worker of `key`, its runtime listening, its code directory empty. */
   async startStem(workerId: string, key: StemKey): Promise<void> {
     const codeDir = join(this.options.workDir, workerId, 'code');
     await mkdir(codeDir, { recursive: true, mode: 0o755 });
-    const env: StemCellEnvironment = {
-      NUBO_STEM_CELL: '1',
-      NUBO_MEMORY_MB: String(key.memoryMb),
-      ...(this.options.isolation ? {} : { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.plainHost }),
-    };
-    const { worker, ready } = await this.launch(workerId, key, codeDir, { ...env });
-    if (ready.type !== 'stem-ready') {
-      await this.destroy(workerId);
-      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The stem cell answered ${ready.type} instead of stem-ready.`);
-    }
+    const worker = await this.launchStem(workerId, key, codeDir);
     worker.stemCodeDir = codeDir;
   }
 
@@ -143,6 +131,37 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     worker.stemCodeDir = null;
     try {
       await copyTree(codeDir, stemCodeDir);
+    } catch (err) {
+      await this.destroy(workerId);
+      throw err;
+    }
+    return this.specialiseOverIpc(workerId, worker, spec, secret);
+  }
+
+  /** Launches a runtime with no function, code (read-only) at `codeDir`, and waits until it says `stem-ready`. */
+  private async launchStem(workerId: string, key: StemKey, codeDir: string): Promise<RunningWorker> {
+    const env: StemCellEnvironment = {
+      NUBO_STEM_CELL: '1',
+      NUBO_MEMORY_MB: String(key.memoryMb),
+      ...(this.options.isolation ? {} : { NUBO_CODE_DIR: codeDir, NUBO_RUNTIME_HOST: this.plainHost }),
+    };
+    const { worker, ready } = await this.launch(workerId, key, codeDir, { ...env });
+    if (ready.type !== 'stem-ready') {
+      await this.destroy(workerId);
+      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The runtime answered ${ready.type} instead of stem-ready.`);
+    }
+    return worker;
+  }
+
+  /** The one control message: the function's environment and the worker's secret; answers once the handler loaded. */
+  private async specialiseOverIpc(
+    workerId: string,
+    worker: RunningWorker,
+    spec: SandboxStartRequest['spec'],
+    secret: string,
+  ): Promise<SandboxWorker> {
+    try {
+      if (!worker.child) throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `${workerId} has no runtime to specialise.`);
       const ready = this.nextMessage(worker.child, worker);
       const message: SpecialiseMessage = { type: 'specialise', env: { ...spec.env, ...workerEnvironment(spec, secret, {}) } };
       worker.child.send(message);

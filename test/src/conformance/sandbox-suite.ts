@@ -115,6 +115,19 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       assert.deepEqual(sandbox.running(), [], 'nothing is left running');
     });
 
+    it('fails to start with Runtime.ExitError and the exit code when loading the handler ends the process', async () => {
+      const sandbox = await create();
+      const dir = await codeDir('process.exit(3); export const handler = async () => 1;');
+      await assert.rejects(
+        sandbox.start({ workerId: 'w-exits', spec: spec(), codeDir: dir, secret }),
+        (err) =>
+          isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED') &&
+          err.details?.errorType === 'Runtime.ExitError' &&
+          /exit code 3/.test(err.message),
+      );
+      assert.deepEqual(sandbox.running(), [], 'nothing is left running');
+    });
+
     it('reports a worker that ended by itself', async () => {
       const sandbox = await create();
       const dir = await codeDir('export const handler = async () => process.exit(7);');

@@ -24,6 +24,10 @@ export const handler = async (event) => {
     for (let i = 0; i < event.allocateMb; i++) kept.push(Buffer.alloc(1024 * 1024, 1));
     return { allocated: kept.length };
   }
+  if (event.environ) {
+    const read = (path) => { try { return readFileSync(path, 'latin1'); } catch (e) { return 'unreadable: ' + e.code; } };
+    return { self: read('/proc/self/environ'), first: read('/proc/1/environ'), env: JSON.stringify(process.env) };
+  }
   if (event.fork) {
     let started = 0;
     for (let i = 0; i < 200; i++) {
@@ -135,6 +139,19 @@ describe(`one tenant's function cannot reach anything but its own code and sandb
     const offline = await nubo.invoke(mallory, 'offline', { targets: [outside.address] });
     assert.equal(offline.status, 200, offline.text);
     assert.notEqual(offline.body.reached[outside.address], 'connected', 'network none reaches nothing');
+  });
+
+  it("cannot read its worker's secret anywhere in its environment, even without a stem cell", async () => {
+    // A memory size no other function here has: no stem cell of its kind exists yet, so the worker is started afresh.
+    await nubo.deploy(mallory, 'environ', { 'index.mjs': prober }, { memoryMb: 144 });
+    const res = await nubo.invoke(mallory, 'environ', { environ: true });
+    assert.equal(res.status, 200, res.text);
+    // Every live worker's secret, its own among them.
+    const secrets = nubo.managers().flatMap((m) => m.liveWorkers().map((w) => w.secret));
+    assert.ok(secrets.length > 0);
+    for (const [where, text] of Object.entries(res.body as Record<string, string>))
+      for (const secret of secrets) assert.ok(!text.includes(secret), `a worker's secret is in ${where}`);
+    assert.doesNotMatch(res.body.env, /NUBO_/, 'nothing of the runtime’s settings either');
   });
 
   it('ends a function that takes more memory than its limit with status oom, and caps its processes', async () => {

@@ -72,6 +72,8 @@ interface RunningContainer {
   onOutOfMemory?: () => void;
 }
 
+/** A runtime whose connection broke while it loaded its handler gets this long to be seen ended. */
+const crashGraceMs = 2000;
 /** The exit code of a process ended by SIGKILL, which the kernel's OOM killer sends. */
 const killedExitCode = 137;
 
@@ -199,36 +201,28 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `No free host port in ${from}-${to}: widen NUBO_WORKER_PORT_RANGE.`);
   }
 
+  /**
+   * A worker is a stem cell launched on its version's code (bound read-only at /code) and
+   * specialised at once: its secret and its function's environment arrive in the one control
+   * call, never in the container's environment, which its code could read in /proc/1/environ.
+   */
   async start({ workerId, spec, codeDir, secret }: SandboxStartRequest): Promise<SandboxWorker> {
-    const env = { ...spec.env, ...workerEnvironment(spec, secret, { NUBO_MEMORY_SOURCE: 'cgroup' }) };
     const labels = { 'nubo.function': spec.functionId, 'nubo.version': String(spec.version) };
-    return this.launch(workerId, stemKeyOf(spec), { env, codeDir, labels, secret, ready: 'handler' });
+    const token = await this.launchStem(workerId, stemKeyOf(spec), codeDir, labels);
+    return this.specialiseWith(workerId, token, spec, secret);
   }
 
   /** A stem cell: a hardened container of `key`'s kind, its runtime listening, its code directory (bound read-only) empty. */
   async startStem(workerId: string, key: StemKey): Promise<void> {
     const codeDir = join(this.options.workDir, `${workerId}-code`);
     await mkdir(codeDir, { recursive: true, mode: 0o755 });
-    const token = randomBytes(32).toString('base64url');
-    const env: StemCellEnvironment = {
-      NUBO_STEM_CELL: '1',
-      NUBO_STEM_TOKEN: token,
-      NUBO_MEMORY_SOURCE: 'cgroup',
-      NUBO_MEMORY_MB: String(key.memoryMb),
-    };
     try {
-      await this.launch(workerId, key, {
-        env: { ...env },
-        codeDir,
-        labels: { 'nubo.function': 'stem-cell' },
-        secret: token,
-        ready: 'listening',
-      });
+      const token = await this.launchStem(workerId, key, codeDir, { 'nubo.function': 'stem-cell' });
+      Object.assign(this.workers.get(workerId)!, { stemCodeDir: codeDir, stemToken: token });
     } catch (err) {
       await rm(codeDir, { recursive: true, force: true });
       throw err;
     }
-    Object.assign(this.workers.get(workerId)!, { stemCodeDir: codeDir, stemToken: token });
   }
 
   /** Gives a stem cell its function: the code into its bound directory, then environment and secret in its one control call. */
@@ -240,15 +234,56 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     worker.stemToken = null;
     try {
       await copyTree(codeDir, worker.stemCodeDir);
+    } catch (err) {
+      await this.destroy(workerId);
+      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot specialise the stem cell: ${(err as Error).message}`);
+    }
+    return this.specialiseWith(workerId, token, spec, secret);
+  }
+
+  /** Launches a container whose runtime waits for its function, with a token made for its one control call. */
+  private async launchStem(workerId: string, key: StemKey, codeDir: string, labels: Record<string, string>): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    const env: StemCellEnvironment = {
+      NUBO_STEM_CELL: '1',
+      NUBO_STEM_TOKEN: token,
+      NUBO_MEMORY_SOURCE: 'cgroup',
+      NUBO_MEMORY_MB: String(key.memoryMb),
+    };
+    await this.launch(workerId, key, { env: { ...env }, codeDir, labels, secret: token });
+    return token;
+  }
+
+  /** The control call: the function's environment and the worker's secret; answers once the handler loaded. */
+  private async specialiseWith(
+    workerId: string,
+    token: string,
+    spec: SandboxStartRequest['spec'],
+    secret: string,
+  ): Promise<SandboxWorker> {
+    const worker = this.workers.get(workerId);
+    try {
+      if (!worker) throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `${workerId} is gone.`);
       const env = { ...spec.env, ...workerEnvironment(spec, secret, { NUBO_MEMORY_SOURCE: 'cgroup' }) };
-      const health = await this.callRuntime<HealthReply>(worker.runtimeAddress, '/specialise', token, JSON.stringify({ env }));
+      const health = await this.callRuntime<HealthReply>(
+        worker.runtimeAddress,
+        '/specialise',
+        token,
+        JSON.stringify({ env }),
+      ).catch(
+        // No answer: a handler that ended its process while loading is the function's init error.
+        async (err: Error) => {
+          const exited = await this.exitWhileLoading(worker.containerId, crashGraceMs);
+          throw exited ?? new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot specialise the worker: ${err.message}`);
+        },
+      );
       if (!health.ready)
         throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', health.error.message, { errorType: health.error.type });
       return { workerId, address: worker.address };
     } catch (err) {
       await this.destroy(workerId);
       if (err instanceof NuboError) throw err;
-      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot specialise the stem cell: ${(err as Error).message}`);
+      throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot specialise the worker: ${(err as Error).message}`);
     }
   }
 
@@ -278,8 +313,8 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
       env: Record<string, string>;
       codeDir: string;
       labels: Record<string, string>;
+      /** What its health check is called with (a stem cell's token). */
       secret: string;
-      ready: 'handler' | 'listening';
     },
   ): Promise<SandboxWorker> {
     const { docker, managerId, advertiseIp } = this.options;
@@ -341,7 +376,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         const t1 = performance.now();
         await container.start();
         const t2 = performance.now();
-        await this.waitUntilReady(container, runtimeAddress, run.secret, run.ready);
+        await this.waitUntilListening(container, runtimeAddress, run.secret);
         this.options.onStartTimings?.({ createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 });
         if (socketDir && this.options.relaySockets) {
           running.relay = await relayToSocket(advertiseIp, join(socketDir, 'worker.sock'));
@@ -359,63 +394,76 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     }
   }
 
-  private async waitUntilReady(
-    container: Docker.Container,
-    address: string,
-    secret: string,
-    ready: 'handler' | 'listening',
-  ): Promise<void> {
+  /** Waits until the container's runtime answers on its address (a stem cell has no handler yet: an answer is readiness). */
+  private async waitUntilListening(container: Docker.Container, address: string, secret: string): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
     const socketPath = address.startsWith('unix:') ? address.slice('unix:'.length) : null;
     const dispatcher = socketPath ? new Agent({ connect: { socketPath } }) : undefined;
+    const origin = socketPath ? 'http://worker' : `http://${address}`;
     try {
-      await this.pollHealth(container, socketPath ? 'http://worker' : `http://${address}`, secret, deadline, dispatcher, ready);
+      for (;;) {
+        const answered = await fetch(`${origin}/healthz`, {
+          headers: { [workerSecretHeader]: secret },
+          signal: AbortSignal.timeout(1000),
+          ...(dispatcher ? { dispatcher } : {}),
+        }).then(
+          async (r) => {
+            await r.body?.cancel();
+            return true;
+          },
+          // Not listening yet.
+          () => false,
+        );
+        if (answered) return;
+        const exited = await this.exitWhileLoading(container.id);
+        if (exited) throw exited;
+        if (Date.now() > deadline)
+          throw new NuboError(
+            'NUBO_ERR_WORKER_START_FAILED',
+            `The worker container did not become ready within ${startTimeoutMs} ms.`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     } finally {
       await dispatcher?.close();
     }
   }
 
-  private async pollHealth(
-    container: Docker.Container,
-    origin: string,
-    secret: string,
-    deadline: number,
-    dispatcher: Agent | undefined,
-    ready: 'handler' | 'listening',
-  ): Promise<void> {
-    for (;;) {
-      const answer = await fetch(`${origin}/healthz`, {
-        headers: { [workerSecretHeader]: secret },
-        signal: AbortSignal.timeout(1000),
-        ...(dispatcher ? { dispatcher } : {}),
-      })
-        .then(async (r) => ({ status: r.status, body: (await r.json()) as HealthReply }))
-        // Not listening yet, or an answer that is not a health reply in time: not ready yet.
-        .catch(() => null);
-      // A stem cell has no handler yet: that it answers at all is its readiness.
-      if (answer?.status === 200 || (answer && ready === 'listening')) return;
-      if (answer && !answer.body.ready) {
-        throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', answer.body.error.message, { errorType: answer.body.error.type });
-      }
-      const state = (await container.inspect()).State;
-      if (!state.Running) {
-        const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 }))
-          .toString('utf8')
-          // biome-ignore lint/suspicious/noControlCharactersInRegex: Docker frames each log line with a binary header
-          .replace(/[\x00-\x08]/g, '');
-        throw new NuboError(
-          'NUBO_ERR_DEPLOY_INIT_FAILED',
-          `The worker exited while loading the function${state.OOMKilled ? ' (out of memory)' : ''}: ${logs.trim().slice(-1000) || `exit code ${state.ExitCode}`}`,
-          { errorType: 'Runtime.ExitError' },
-        );
-      }
-      if (Date.now() > deadline)
-        throw new NuboError(
-          'NUBO_ERR_WORKER_START_FAILED',
-          `The worker container did not become ready within ${startTimeoutMs} ms.`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 5));
+  /**
+   * Why a container is no longer running (its last lines), as the function's init error; null while
+   * it runs. `waitMs`: a runtime that just dropped its connection gets this long to be seen ended.
+   */
+  private async exitWhileLoading(containerId: string, waitMs = 0): Promise<NuboError | null> {
+    const container = this.options.docker.getContainer(containerId);
+    const inspect = () =>
+      container.inspect().then(
+        (i) => i.State,
+        () => null,
+      );
+    let state = await inspect();
+    if (state?.Running && waitMs > 0) {
+      await Promise.race([
+        container.wait().catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, waitMs).unref()),
+      ]);
+      state = await inspect();
     }
+    if (state?.Running) return null;
+    const logs = await container
+      .logs({ stdout: true, stderr: true, tail: 20 })
+      .then((raw) => raw.toString('utf8'))
+      .catch(() => '');
+    return new NuboError(
+      'NUBO_ERR_DEPLOY_INIT_FAILED',
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: Docker frames each log line with a binary header
+      `The worker exited while loading the function${state?.OOMKilled ? ' (out of memory)' : ''}: ${
+        logs
+          .replace(/[\x00-\x08]/g, '')
+          .trim()
+          .slice(-1000) || `exit code ${state?.ExitCode ?? '?'}`
+      }`,
+      { errorType: 'Runtime.ExitError' },
+    );
   }
 
   async destroy(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
