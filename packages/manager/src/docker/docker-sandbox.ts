@@ -453,15 +453,14 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
       .logs({ stdout: true, stderr: true, tail: 20 })
       .then((raw) => raw.toString('utf8'))
       .catch(() => '');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: Docker frames each log line with a binary header
+    const said = logs
+      .replace(/[\x00-\x08]/g, '')
+      .trim()
+      .slice(-1000);
     return new NuboError(
       'NUBO_ERR_DEPLOY_INIT_FAILED',
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: Docker frames each log line with a binary header
-      `The worker exited while loading the function${state?.OOMKilled ? ' (out of memory)' : ''}: ${
-        logs
-          .replace(/[\x00-\x08]/g, '')
-          .trim()
-          .slice(-1000) || `exit code ${state?.ExitCode ?? '?'}`
-      }`,
+      `The worker exited while loading the function${state?.OOMKilled ? ' (out of memory)' : ''}: ${said || `exit code ${state?.ExitCode ?? '?'}`}`,
       { errorType: 'Runtime.ExitError' },
     );
   }
