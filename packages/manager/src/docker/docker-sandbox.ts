@@ -72,6 +72,8 @@ interface RunningContainer {
   onOutOfMemory?: () => void;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Docker frames each log line with a binary header
+const dockerLogFraming = /[\x00-\x08]/g;
 /** A runtime whose connection broke while it loaded its handler gets this long to be seen ended. */
 const crashGraceMs = 2000;
 /** The exit code of a process ended by SIGKILL, which the kernel's OOM killer sends. */
@@ -453,11 +455,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
       .logs({ stdout: true, stderr: true, tail: 20 })
       .then((raw) => raw.toString('utf8'))
       .catch(() => '');
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: Docker frames each log line with a binary header
-    const said = logs
-      .replace(/[\x00-\x08]/g, '')
-      .trim()
-      .slice(-1000);
+    const said = logs.replace(dockerLogFraming, '').trim().slice(-1000);
     return new NuboError(
       'NUBO_ERR_DEPLOY_INIT_FAILED',
       `The worker exited while loading the function${state?.OOMKilled ? ' (out of memory)' : ''}: ${said || `exit code ${state?.ExitCode ?? '?'}`}`,
