@@ -108,7 +108,7 @@ export class Deployer {
       await managers.destroyWorker(probe);
     } catch (err) {
       await catalog.discardVersion(fn.id, version.version);
-      if (!(await catalog.codeInUse(codeDigest))) await codeStore.delete(codeDigest);
+      await this.forgetCodeUnlessUsed(codeDigest);
       if (isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED')) {
         const code = initErrorCodes[String(err.details?.errorType)] ?? 'NUBO_ERR_DEPLOY_INIT_FAILED';
         throw new NuboError(code, `The handler failed to load, so version ${version.version} was not deployed: ${err.message}`);
@@ -133,9 +133,14 @@ export class Deployer {
     const versions = await this.deps.catalog.deleteFunction(fn.id);
     await this.deps.invocationQueue.removeFunction(fn.id);
     await Promise.all(versions.map((v) => this.retire(poolKey(fn.id, v.version))));
-    for (const digest of new Set(versions.map((v) => v.codeDigest))) {
-      if (!(await this.deps.catalog.codeInUse(digest))) await this.deps.codeStore.delete(digest);
-    }
+    for (const digest of new Set(versions.map((v) => v.codeDigest))) await this.forgetCodeUnlessUsed(digest);
+  }
+
+  /** Code no version uses any more leaves the code store and every node's disk. */
+  private async forgetCodeUnlessUsed(digest: string): Promise<void> {
+    if (await this.deps.catalog.codeInUse(digest)) return;
+    await this.deps.codeStore.delete(digest);
+    await this.deps.managers.dropCode(digest);
   }
 
   /** Closes a version's pool: idle workers go now, busy ones when they are given back. */

@@ -32,10 +32,56 @@ async function fingerprint(dir: string): Promise<string> {
  */
 export class CodeCache {
   private readonly extracted = new Map<string, Promise<Extracted>>();
+  /** Workers whose sandbox shows a copy (bound, not copied), per digest: a held copy is never removed. */
+  private readonly holders = new Map<string, number>();
+  private readonly lastUsed = new Map<string, number>();
+  /** Digests no version uses any more: their copy goes as soon as the last holder lets go. */
+  private readonly unwanted = new Set<string>();
 
   constructor(private readonly options: { dir: string; store: CodeStore; limits: BundleLimits; logger?: Logger }) {}
 
+  /** A started worker shows this digest's copy: it stays until `release`. */
+  hold(digest: string): void {
+    this.holders.set(digest, (this.holders.get(digest) ?? 0) + 1);
+  }
+
+  async release(digest: string): Promise<void> {
+    const left = (this.holders.get(digest) ?? 1) - 1;
+    this.lastUsed.set(digest, Date.now());
+    if (left > 0) {
+      this.holders.set(digest, left);
+      return;
+    }
+    this.holders.delete(digest);
+    if (this.unwanted.has(digest)) await this.evict(digest);
+  }
+
+  /**
+   * No version uses this bundle any more (its function was removed, or a deploy failed): its copy
+   * goes now, or once the last worker showing it is gone.
+   */
+  async drop(digest: string): Promise<void> {
+    if (this.holders.has(digest)) this.unwanted.add(digest);
+    else await this.evict(digest);
+  }
+
+  /** Removes the copies no worker holds and nothing used for `idleMs`: a node keeps only the code it runs. */
+  async evictIdle(now: number, idleMs: number): Promise<number> {
+    const idle = [...this.extracted.keys()].filter(
+      (digest) => !this.holders.has(digest) && now - (this.lastUsed.get(digest) ?? now) >= idleMs,
+    );
+    for (const digest of idle) await this.evict(digest);
+    return idle.length;
+  }
+
+  /** The digests unpacked on this node now (for diagnostics and tests). */
+  copies(): string[] {
+    return [...this.extracted.keys()];
+  }
+
   async dirFor(digest: string): Promise<string> {
+    this.lastUsed.set(digest, Date.now());
+    this.unwanted.delete(digest);
     const known = this.extracted.get(digest);
     if (known) {
       const copy = await known.catch(() => null);
@@ -83,9 +129,10 @@ export class CodeCache {
     );
   }
 
-  /** Drops the extracted copy of a bundle nobody deploys any more. */
-  async evict(digest: string): Promise<void> {
+  private async evict(digest: string): Promise<void> {
     this.extracted.delete(digest);
+    this.lastUsed.delete(digest);
+    this.unwanted.delete(digest);
     await this.removeCopies(digest);
   }
 }

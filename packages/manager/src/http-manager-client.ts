@@ -1,5 +1,5 @@
 import { Agent } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   NuboError,
   isErrorCode,
@@ -15,7 +15,14 @@ import {
   type WorkerInfo,
   type WorkerSpec,
 } from '@nubo/core';
-import { destroyReplySchema, managerErrorSchema, managerRoutes, workerInfoSchema, workerPath } from './api/manager-api.js';
+import {
+  codePath,
+  destroyReplySchema,
+  managerErrorSchema,
+  managerRoutes,
+  workerInfoSchema,
+  workerPath,
+} from './api/manager-api.js';
 import { placementOrder } from './placement.js';
 
 const startTimeoutMs = 30_000;
@@ -127,6 +134,15 @@ export class HttpManagerClient implements ManagerClient {
       draining: m.draining,
       evictions: m.evictions ?? { room: 0, 'idle-ttl': 0 },
     }));
+  }
+
+  /** Every live manager, at once; one that does not answer keeps its copy until it is idle long enough. */
+  async dropCode(digest: string): Promise<void> {
+    await Promise.allSettled(
+      (await this.registry.alive()).map((manager) =>
+        this.call(manager, { method: 'DELETE', path: codePath(digest), timeoutMs: destroyTimeoutMs }, z.unknown()),
+      ),
+    );
   }
 
   /** What the live managers' sandboxes run, together. */

@@ -22,5 +22,9 @@ export class InProcessManagerClient implements ManagerClient {
     return [{ id: this.manager.id, capacity, used: { workers, memoryMb }, draining, evictions }];
   }
 
+  dropCode(digest: string): Promise<void> {
+    return this.manager.dropCode(digest);
+  }
+
   async close(): Promise<void> {}
 }

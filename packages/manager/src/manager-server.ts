@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { NuboError, type Logger } from '@nubo/core';
 import { bearerCredential, frameworkErrors, installErrorHandlers } from '@nubo/http';
 import {
+  codeDigestParamsSchema,
   destroyQuerySchema,
   destroyReplySchema,
   managerRoutes,
@@ -51,6 +52,10 @@ export function buildManagerServer(options: { manager: Manager; token: string; l
       return { exit: await manager.destroyWorker(request.params.id, graceMs > 0 ? { graceMs } : {}) };
     },
   );
+  app.delete(managerRoutes.dropCode, { schema: { params: codeDigestParamsSchema } }, async (request, reply) => {
+    await manager.dropCode(request.params.digest);
+    return reply.code(204).send();
+  });
   app.get(managerRoutes.status, { schema: { response: { 200: managerStatusSchema } } }, async () => ({
     id: manager.id,
     running: manager.liveWorkers().length,

@@ -53,6 +53,9 @@ export interface ManagerOptions {
   stemCellRefillMs?: number;
 }
 
+/** A node keeps a version's unpacked code this long after its last worker is gone (redeploys and deletions drop it at once). */
+export const codeIdleMs = 10 * 60_000;
+
 export interface ManagerCapacity {
   workers: number;
   memoryMb: number;
@@ -81,6 +84,8 @@ export interface ManagerLoad {
 export class Manager {
   readonly id: string;
   private readonly workers = new Map<string, WorkerInfo>();
+  /** The code digest whose unpacked copy a worker's sandbox shows (workers made from stem cells have their own copy). */
+  private readonly boundCode = new Map<string, string>();
   /** Memory limit of every live or starting worker, by worker id. */
   private readonly memoryOf = new Map<string, number>();
   private readonly starts: StartGate;
@@ -120,7 +125,7 @@ export class Manager {
     this.reaper = new RecurringTask({
       intervalMs: options.reapIntervalMs,
       run: async () => {
-        await Promise.all([this.reapIdle(), this.reclaimLeases()]);
+        await Promise.all([this.reapIdle(), this.reclaimLeases(), options.codeCache.evictIdle(Date.now(), codeIdleMs)]);
       },
       onError: (err) => options.logger.error({ err: err.message }, 'idle reaper failed'),
     });
@@ -255,6 +260,8 @@ export class Manager {
       try {
         const codeDir = await this.options.codeCache.dirFor(spec.codeDigest);
         placed = await this.options.sandbox.start({ workerId, spec, codeDir, secret });
+        this.options.codeCache.hold(spec.codeDigest);
+        this.boundCode.set(workerId, spec.codeDigest);
       } catch (err) {
         this.release(workerId);
         throw err;
@@ -309,6 +316,11 @@ export class Manager {
   private release(workerId: string): void {
     this.workers.delete(workerId);
     this.memoryOf.delete(workerId);
+    const digest = this.boundCode.get(workerId);
+    if (digest) {
+      this.boundCode.delete(workerId);
+      void this.options.codeCache.release(digest);
+    }
     if (this.memoryOf.size === 0) this.onEmpty?.();
   }
 
@@ -333,6 +345,16 @@ export class Manager {
     }
     if (reaped > 0) this.options.logger.info({ reaped }, 'reaped idle workers');
     return reaped;
+  }
+
+  /** No version uses this code any more: its unpacked copy goes from this node (once no worker shows it). */
+  dropCode(digest: string): Promise<void> {
+    return this.options.codeCache.drop(digest);
+  }
+
+  /** The code digests unpacked on this node now (for diagnostics and tests). */
+  codeCopies(): string[] {
+    return this.options.codeCache.copies();
   }
 
   /** Workers this manager runs, for diagnostics and tests. */

@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { strToU8, zipSync } from 'fflate';
 import { sandboxKind, stackKind, startNubo, type TestNubo } from '../helpers/nubo.js';
+import { eventually } from '../helpers/processes.js';
 import { service } from '../helpers/services.js';
 
 /** A hostile function: it tries what a tenant's code should never manage and reports what happened. */
 const prober = `
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 const attempt = (fn) => { try { return { ok: fn() }; } catch (e) { return { error: e.code ?? e.message }; } };
 const reach = (target) => new Promise((resolve) => {
   const options = target.startsWith('unix:') ? { path: target.slice(5) } : { host: target.split(':')[0], port: Number(target.split(':')[1]) };
@@ -23,6 +25,20 @@ export const handler = async (event) => {
     const kept = [];
     for (let i = 0; i < event.allocateMb; i++) kept.push(Buffer.alloc(1024 * 1024, 1));
     return { allocated: kept.length };
+  }
+  if (event.fill) {
+    // Writes into one place until it refuses (or 200 MiB), then frees what it wrote.
+    const file = event.fill + '/filler-' + process.pid;
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    let written = 0;
+    let refused = null;
+    try {
+      while (written < 200 * 1024 * 1024) written += writeSync(openSync(file, 'a'), chunk);
+    } catch (e) {
+      refused = e.code ?? e.message;
+    }
+    try { rmSync(file); } catch {}
+    return { written, refused };
   }
   if (event.environ) {
     const read = (path) => { try { return readFileSync(path, 'latin1'); } catch (e) { return 'unreadable: ' + e.code; } };
@@ -139,6 +155,42 @@ describe(`one tenant's function cannot reach anything but its own code and sandb
     const offline = await nubo.invoke(mallory, 'offline', { targets: [outside.address] });
     assert.equal(offline.status, 200, offline.text);
     assert.notEqual(offline.body.reached[outside.address], 'connected', 'network none reaches nothing');
+  });
+
+  it('can fill no place it may write beyond a small bound: its socket directory and /tmp are tmpfs of its own', async () => {
+    const places = ['/run/nubo', '/tmp', '/dev/shm', '/var/tmp', '/var/task', '/'];
+    for (const place of places) {
+      const res = await nubo.invoke(mallory, 'prober', { fill: place });
+      // A tmpfs is charged to the worker's memory: filling one past its limit ends it (oom), which is a bound too.
+      if (res.status !== 200) {
+        assert.equal(res.body.error.status, 'oom', `${place}: ${res.text}`);
+        continue;
+      }
+      const { written, refused } = res.body;
+      assert.ok(refused, `${place} took 200 MiB without refusing`);
+      assert.ok(written <= 64 * 1024 * 1024, `${place} took ${written} bytes`);
+      if (place === '/run/nubo') assert.ok(written <= 64 * 1024, `the socket directory took ${written} bytes`);
+    }
+  });
+
+  it('leaves nothing unpacked on any node once its function is removed, however far its zip unpacks', async () => {
+    // 0.05 MiB zipped, 48 MiB unpacked.
+    const zip = zipSync(
+      { 'index.mjs': strToU8('export const handler = async () => "big";'), 'zeros.bin': new Uint8Array(48 * 1024 * 1024) },
+      { level: 9 },
+    );
+    assert.ok(zip.length < 1024 * 1024);
+    const deployed = await nubo.call('PUT', '/v1/functions/unpacks', {
+      key: mallory,
+      body: { runtime: 'node20', handler: 'index.handler', code: { zip: Buffer.from(zip).toString('base64') } },
+    });
+    assert.equal(deployed.status, 201, deployed.text);
+    const digest = deployed.body.version.codeDigest as string;
+    assert.equal((await nubo.invoke(mallory, 'unpacks')).body, 'big');
+    const unpackedOn = () => nubo.managers().filter((m) => m.codeCopies().includes(digest)).length;
+    assert.ok(unpackedOn() >= 1, 'a node unpacked it to run it');
+    assert.equal((await nubo.call('DELETE', '/v1/functions/unpacks', { key: mallory })).status, 204);
+    await eventually('every node removed its copy', async () => unpackedOn() === 0);
   });
 
   it("cannot read its worker's secret anywhere in its environment, even without a stem cell", async () => {

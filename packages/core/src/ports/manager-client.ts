@@ -32,5 +32,7 @@ export interface ManagerClient {
   runtimes(): Promise<readonly RuntimeId[]>;
   /** The live managers' room (for warm-floor reservations) and eviction counts (for metrics). */
   loads(): Promise<ManagerLoadView[]>;
+  /** No version uses this code bundle any more: every manager removes its unpacked copy (best effort). */
+  dropCode(digest: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -13,7 +13,12 @@ export const managerRoutes = {
   destroyWorker: '/v1/workers/:id',
   /** GET → ManagerStatus. */
   status: '/v1/status',
+  /** DELETE → 204: no version uses this code any more; the node removes its unpacked copy. */
+  dropCode: '/v1/code/:digest',
 } as const;
+
+export const codePath = (digest: string) => managerRoutes.dropCode.replace(':digest', digest);
+export const codeDigestParamsSchema = z.object({ digest: z.string().regex(/^[0-9a-f]{64}$/) });
 
 export const workerPath = (workerId: string) => managerRoutes.destroyWorker.replace(':id', encodeURIComponent(workerId));
 

@@ -1,4 +1,4 @@
-import { chown, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Agent, fetch } from 'undici';
@@ -33,7 +33,7 @@ export interface DockerSandboxOptions {
   managerId: string;
   /** The host IP each container's runtime port is published on: the seed's IP of IP:Port. */
   advertiseIp: string;
-  /** Where workers without network get the directory of their runtime's Unix socket. */
+  /** Where stem cells get the host directory their code is copied into (bound read-only at /code). */
   workDir: string;
   /**
    * Whether gateways run elsewhere: a worker without network is then reached through a relay port
@@ -58,7 +58,6 @@ interface RunningContainer {
   /** Null for a worker without network (reached on its socket). */
   hostPort: number | null;
   destroying: boolean;
-  socketDir: string | null;
   relay: SocketRelay | null;
   /** Where the runtime listens (its socket or published port), and where gateways call it (a relay's port, or the same). */
   runtimeAddress: string;
@@ -320,14 +319,8 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     },
   ): Promise<SandboxWorker> {
     const { docker, managerId, advertiseIp } = this.options;
+    // A container without any network: its runtime listens on a socket in a small tmpfs of its own.
     const offline = key.network === 'none';
-    let socketDir: string | null = null;
-    if (offline) {
-      // The container has no network at all; its runtime listens on a socket in this directory.
-      socketDir = join(this.options.workDir, workerId);
-      await mkdir(socketDir, { recursive: true, mode: 0o700 });
-      await chown(socketDir, sandboxUser.uid, sandboxUser.gid);
-    }
     const env = { ...run.env, ...(offline ? { NUBO_RUNTIME_SOCKET: `${containerSocketDir}/worker.sock` } : {}) };
     for (let attempt = 0; ; attempt++) {
       const hostPort = offline ? null : this.allocatePort();
@@ -346,9 +339,17 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
             ...(hostPort === null
               ? {}
               : { PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: advertiseIp, HostPort: String(hostPort) }] } }),
-            Binds: [`${run.codeDir}:/code:ro`, ...(socketDir ? [`${socketDir}:${containerSocketDir}`] : [])],
+            Binds: [`${run.codeDir}:/code:ro`],
             ReadonlyRootfs: true,
-            Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' },
+            // Every place it may write is a tmpfs, charged to its memory: nothing of the host's disk.
+            Tmpfs: {
+              '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
+              ...(offline
+                ? {
+                    [containerSocketDir]: `rw,nosuid,nodev,noexec,size=64k,mode=0700,uid=${sandboxUser.uid},gid=${sandboxUser.gid}`,
+                  }
+                : {}),
+            },
             Memory: memory,
             MemorySwap: memory,
             CpuShares: workerLimits.cpuShares,
@@ -361,15 +362,13 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
           },
         });
         containerId = container.id;
-        const runtimeAddress = socketDir ? `unix:${join(socketDir, 'worker.sock')}` : `${advertiseIp}:${hostPort}`;
         const running: RunningContainer = {
           containerId,
           hostPort,
           destroying: false,
-          socketDir,
           relay: null,
-          runtimeAddress,
-          address: runtimeAddress,
+          runtimeAddress: `${advertiseIp}:${hostPort}`,
+          address: `${advertiseIp}:${hostPort}`,
           stemCodeDir: null,
           stemToken: null,
           outOfMemory: false,
@@ -378,10 +377,15 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         const t1 = performance.now();
         await container.start();
         const t2 = performance.now();
-        await this.waitUntilListening(container, runtimeAddress, run.secret);
+        if (offline) {
+          // Its socket, reached through the container's own root as /proc shows its first process.
+          const socket = `/proc/${(await container.inspect()).State.Pid}/root${containerSocketDir}/worker.sock`;
+          running.runtimeAddress = running.address = `unix:${socket}`;
+        }
+        await this.waitUntilListening(container, running.runtimeAddress, run.secret);
         this.options.onStartTimings?.({ createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 });
-        if (socketDir && this.options.relaySockets) {
-          running.relay = await relayToSocket(advertiseIp, join(socketDir, 'worker.sock'));
+        if (offline && this.options.relaySockets) {
+          running.relay = await relayToSocket(advertiseIp, running.runtimeAddress.slice('unix:'.length));
           running.address = `${advertiseIp}:${running.relay.port}`;
         }
         return { workerId, address: running.address };
@@ -497,7 +501,6 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
       : null;
     await container.remove({ force: true }).catch(() => undefined);
     worker.relay?.close();
-    if (worker.socketDir) await rm(worker.socketDir, { recursive: true, force: true });
     if (worker.stemCodeDir) await rm(worker.stemCodeDir, { recursive: true, force: true });
     this.workers.delete(workerId);
     if (worker.hostPort !== null) this.usedPorts.delete(worker.hostPort);

@@ -17,8 +17,8 @@ export interface BubblewrapOptions {
   codeDir: string;
   /** The runtime's files, shown read-only at sandboxPaths.runtime. */
   runtimeDir: string;
-  /** The directory (writable by the sandbox user) where the runtime creates its socket. */
-  socketDir: string;
+  /** The size of the sandbox's own small tmpfs where the runtime creates its socket (reached as /proc/<pid>/root/…). */
+  socketDirBytes: number;
   /** Where the runtime's interpreter is installed outside /usr (e.g. a Node in /opt/node), shown read-only there. */
   interpreterDir: string | null;
   /** A file to show as /etc/resolv.conf (the egress network's DNS); none without network. */
@@ -87,8 +87,10 @@ export function bubblewrapArguments(options: BubblewrapOptions): string[] {
     '--ro-bind',
     options.runtimeDir,
     sandboxPaths.runtime,
-    '--bind',
-    options.socketDir,
+    // Its socket's directory is a tmpfs of the sandbox's own (bounded, charged to its memory), never the host's disk.
+    '--size',
+    String(options.socketDirBytes),
+    '--tmpfs',
     sandboxPaths.socketDir,
     '--chdir',
     sandboxPaths.code,

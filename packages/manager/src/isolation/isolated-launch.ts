@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { NuboError, type NetworkAccess } from '@nubo/core';
@@ -13,6 +13,8 @@ import { WorkerCgroup, type CgroupLimits, type CgroupParent } from './worker-cgr
 const infoFd = 4;
 const blockFd = 5;
 const tmpBytes = 64 * 1024 * 1024;
+/** Room for the runtime's socket, and nothing else a function could fill. */
+const socketDirBytes = 64 * 1024;
 
 export interface IsolatedLaunchRequest {
   /** The worker's own host directory (removed with the worker). */
@@ -36,7 +38,7 @@ export interface IsolatedLaunchRequest {
 
 export interface IsolatedWorker {
   child: ChildProcess;
-  /** Host path of the Unix socket the runtime listens on. */
+  /** Host path of the Unix socket the runtime listens on: inside the sandbox's own root, through /proc. */
   socketPath: string;
   cgroup: WorkerCgroup | null;
   egress: EgressNetwork | null;
@@ -63,7 +65,6 @@ export function scriptInSandbox(script: string): string {
 export interface SandboxSpawn {
   codeDir: string;
   runtimeDir: string;
-  socketDir: string;
   resolvConf?: string;
   /** The command inside the sandbox: an interpreter (host path) and its arguments. */
   command: string;
@@ -82,7 +83,7 @@ export function spawnBubblewrap(request: SandboxSpawn): ChildProcess {
   const args = bubblewrapArguments({
     codeDir: request.codeDir,
     runtimeDir: request.runtimeDir,
-    socketDir: request.socketDir,
+    socketDirBytes,
     interpreterDir: interpreterDir(request.command),
     ...(request.resolvConf ? { resolvConf: request.resolvConf } : {}),
     tmpBytes,
@@ -100,6 +101,11 @@ export function spawnBubblewrap(request: SandboxSpawn): ChildProcess {
   // A sandbox that fails early closes its pipes under us; its exit tells what happened.
   for (const stream of child.stdio) stream?.on('error', () => undefined);
   return child;
+}
+
+/** Where the host reaches a sandbox's socket: in its own tmpfs, through its root as /proc shows it. */
+export function socketPathOf(sandboxPid: number): string {
+  return `/proc/${sandboxPid}/root${sandboxPaths.socket}`;
 }
 
 /** Releases a sandbox bubblewrap holds at --block-fd. */
@@ -130,9 +136,6 @@ function readInfo(child: ChildProcess): Promise<{ 'child-pid': number }> {
  * running anything of the function) put into its cgroup and given its network, then released.
  */
 export async function launchIsolated(request: IsolatedLaunchRequest): Promise<IsolatedWorker> {
-  const socketDir = join(request.workerDir, 'socket');
-  await mkdir(socketDir, { recursive: true, mode: 0o700 });
-  if (process.getuid?.() === 0) await chown(socketDir, sandboxUser.uid, sandboxUser.gid);
   let resolvConf: string | undefined;
   if (request.network === 'egress') {
     resolvConf = join(request.workerDir, 'resolv.conf');
@@ -141,14 +144,13 @@ export async function launchIsolated(request: IsolatedLaunchRequest): Promise<Is
   const child = spawnBubblewrap({
     codeDir: request.codeDir,
     runtimeDir: request.runtimeDir,
-    socketDir,
     ...(resolvConf ? { resolvConf } : {}),
     command: request.command,
     args: [...request.interpreterArgs, scriptInSandbox(request.script)],
     env: { ...request.env, NUBO_CODE_DIR: sandboxPaths.code, NUBO_RUNTIME_SOCKET: sandboxPaths.socket },
     ipc: true,
   });
-  const worker: IsolatedWorker = { child, socketPath: join(socketDir, 'worker.sock'), cgroup: null, egress: null };
+  const worker: IsolatedWorker = { child, socketPath: '', cgroup: null, egress: null };
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {
     stderr = (stderr + text).slice(-2000);
@@ -157,6 +159,7 @@ export async function launchIsolated(request: IsolatedLaunchRequest): Promise<Is
   const closed = new Promise((resolve) => child.once('close', resolve));
   try {
     const sandboxPid = (await readInfo(child))['child-pid'];
+    worker.socketPath = socketPathOf(sandboxPid);
     const cgroups = request.cgroups;
     // Both at once; settled before any failure is raised, so the clean-up below sees all they made.
     const setUp = await Promise.allSettled([

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodeRuntimeScript, pythonRuntimeScript } from '@nubo/runtime';
 import { sandboxUser } from '../worker-limits.js';
+import { egressResolvConf } from './egress-network.js';
 import { releaseSandbox, scriptInSandbox, spawnBubblewrap } from './isolated-launch.js';
 import type { SandboxDirs } from './sandbox-dirs.js';
 
@@ -33,14 +34,17 @@ export async function probeIsolation(dirs: Omit<SandboxDirs, 'remove'>): Promise
   if (!slirp.ok) return { ok: false, reason: `slirp4netns is missing (${slirp.reason})` };
   await mkdir(dirs.workDir, { recursive: true });
   await mkdir(dirs.codeCacheDir, { recursive: true });
-  const socketDir = await mkdtemp(join(dirs.workDir, '.probe-'));
+  // A worker's own directory (its resolv.conf, a stem cell's code) lives in workDir: it too must be reachable.
+  const workerDir = await mkdtemp(join(dirs.workDir, '.probe-'));
   try {
-    if (process.getuid?.() === 0) await chown(socketDir, sandboxUser.uid, sandboxUser.gid);
+    await chmod(workerDir, 0o755);
+    const resolvConf = join(workerDir, 'resolv.conf');
+    await writeFile(resolvConf, egressResolvConf);
     const scripts = [nodeRuntimeScript, pythonRuntimeScript].map(scriptInSandbox);
     const child = spawnBubblewrap({
       codeDir: dirs.codeCacheDir,
       runtimeDir: dirs.runtimeDir,
-      socketDir,
+      resolvConf,
       command: process.execPath,
       args: ['-e', `for (const f of ${JSON.stringify(scripts)}) require('fs').accessSync(f)`],
       env: {},
@@ -55,6 +59,6 @@ export async function probeIsolation(dirs: Omit<SandboxDirs, 'remove'>): Promise
       : '';
     return { ok: false, reason: `bubblewrap cannot make a worker sandbox here: ${bwrap.reason}${unreachable}` };
   } finally {
-    await rm(socketDir, { recursive: true, force: true });
+    await rm(workerDir, { recursive: true, force: true });
   }
 }
