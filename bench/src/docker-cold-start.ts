@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
 import { bundleFromFiles, createLogger, type WorkerSpec } from '@nubo/core';
-import { CodeCache, DockerSandbox, Manager, defaultImages, type StartTimings } from '@nubo/manager';
+import { CodeCache, DockerSandbox, EgressPolicy, Manager, defaultImages, type StartTimings } from '@nubo/manager';
 import { MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore } from '@nubo/stores';
 import { ms, summarise } from './lib/stats.js';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     workDir: join(dir, 'workers'),
     relaySockets: false,
     ports: { from: 32000, to: 32999 },
+    egress: new EgressPolicy(),
     logger,
     onStartTimings: (timings) => {
       lastStart = timings;

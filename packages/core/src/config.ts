@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
 import { z } from 'zod';
+import { parseCidr } from './cidr.js';
 import { NuboError } from './errors.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -18,6 +19,17 @@ const url = (...protocols: string[]) =>
     },
     `use a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   );
+
+/** A list of address ranges (`10.1.0.0/16,192.168.5.10`), each checked. */
+const cidrList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .refine((parts) => parts.every((part) => parseCidr(part) !== null), 'use address ranges such as 10.1.0.0/16,192.168.5.10');
 
 const hostPorts = z
   .string()
@@ -104,6 +116,8 @@ export const serverConfigSchema = z.object({
   /** The memory limits of one manager's workers add up to at most this; default 80 % of the machine. */
   NUBO_MANAGER_MEMORY_MB: int(64, 16 * MiB).default(Math.floor((totalmem() / MiB) * 0.8)),
   NUBO_MANAGER_MAX_STARTS: int(1, 1000).default(8),
+  /** Private and link-local ranges functions with egress may reach all the same (all are blocked otherwise). */
+  NUBO_EGRESS_ALLOW: cidrList.default([]),
   NUBO_STEM_CELLS: int(0, 64).default(1),
   NUBO_STEM_CELL_REFILL_MS: int(0, 3_600_000).default(0),
   /** On SIGTERM, busy workers get this long to finish before they are stopped anyway. */

@@ -19,3 +19,4 @@ export * from './async-settings.js';
 export * from './queue-policy.js';
 export * from './metrics-window.js';
 export * from './ports/gateway-registry.js';
+export * from './cidr.js';

@@ -12,3 +12,4 @@ export * from './api/manager-api.js';
 export type { StartTimings } from './docker/docker-sandbox.js';
 export { decideIsolation, type IsolationDecision, type IsolationMode } from './isolation/process-isolation.js';
 export { sandboxDirs, type SandboxDirs } from './isolation/sandbox-dirs.js';
+export { EgressPolicy, privateRanges } from './egress-policy.js';

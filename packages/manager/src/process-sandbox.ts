@@ -23,6 +23,7 @@ import {
   type SpecialiseMessage,
   type StemCellEnvironment,
 } from '@nubo/runtime';
+import type { EgressPolicy } from './egress-policy.js';
 import type { EgressNetwork } from './isolation/egress-network.js';
 import { launchIsolated } from './isolation/isolated-launch.js';
 import { relayToSocket, type SocketRelay } from './isolation/socket-relay.js';
@@ -39,6 +40,8 @@ const MiB = 1024 * 1024;
 export interface ProcessIsolation {
   /** Where worker cgroups are made; null where the machine cannot (the heap limit is all then). */
   cgroups: CgroupParent | null;
+  /** The private and link-local ranges an egress worker may not reach. */
+  egress: EgressPolicy;
   /** The runtime package's files as workers are shown them (see sandboxDirs). */
   runtimeDir: string;
 }
@@ -215,6 +218,7 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
           interpreterArgs,
           env,
           network: key.network,
+          egressPolicy: isolation.egress,
           cgroups: isolation.cgroups,
           cgroupName: workerId,
           limits: { memoryBytes: key.memoryMb * MiB, pids: workerLimits.pids, cpuShares: workerLimits.cpuShares },

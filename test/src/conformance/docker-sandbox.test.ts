@@ -1,7 +1,7 @@
 import { after } from 'node:test';
 import Docker from 'dockerode';
 import { createLogger } from '@nubo/core';
-import { DockerSandbox } from '@nubo/manager';
+import { DockerSandbox, EgressPolicy } from '@nubo/manager';
 import { uniqueName } from '../helpers/services.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { sandboxConformance } from './sandbox-suite.js';
@@ -20,6 +20,7 @@ sandboxConformance('DockerSandbox', async () => {
     workDir: await tempDir(),
     relaySockets: false,
     ports: { from: 31000, to: 31999 },
+    egress: new EgressPolicy(),
     logger,
   });
   after(() => sandbox.destroyAll());

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { createLogger } from '@nubo/core';
-import { CodeCache, InProcessManagerClient, Manager, ProcessSandbox, decideIsolation, sandboxDirs } from '@nubo/manager';
+import {
+  CodeCache,
+  EgressPolicy,
+  InProcessManagerClient,
+  Manager,
+  ProcessSandbox,
+  decideIsolation,
+  sandboxDirs,
+} from '@nubo/manager';
 import { MemoryGatewayRegistry, MemoryWorkerPool } from '@nubo/pool';
 import { FsCodeStore, SqliteCatalog, SqliteInvocationLog, SqliteInvocationQueue } from '@nubo/stores';
 import { after } from 'node:test';
@@ -18,7 +26,10 @@ const logger = createLogger({ level: 'silent' });
 // Made before any suite is registered: a suite that finishes while this is still awaited would end
 // the file's root test, whose after hook would remove the directories under the isolation probe.
 const dirs = await sandboxDirs(await tempDir(), 'conformance', true);
-const { isolation } = await decideIsolation({ mode: 'required', managerId: 'conformance', dirs }, logger);
+const { isolation } = await decideIsolation(
+  { mode: 'required', managerId: 'conformance', dirs, egress: new EgressPolicy() },
+  logger,
+);
 after(() => dirs.remove());
 
 workerPoolConformance('MemoryWorkerPool', async () => new MemoryWorkerPool());

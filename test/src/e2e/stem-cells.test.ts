@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@nubo/core';
-import { ProcessSandbox, decideIsolation, sandboxDirs } from '@nubo/manager';
+import { EgressPolicy, ProcessSandbox, decideIsolation, sandboxDirs } from '@nubo/manager';
 import { startNubo, type TestNubo } from '../helpers/nubo.js';
 import { eventually } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -28,7 +28,7 @@ const python = {
 
 const dirs = await sandboxDirs(await tempDir(), 'stem-test', true);
 const { isolation } = await decideIsolation(
-  { mode: 'required', managerId: 'stem-test', dirs },
+  { mode: 'required', managerId: 'stem-test', dirs, egress: new EgressPolicy() },
   createLogger({ level: 'silent' }),
 );
 after(() => dirs.remove());

@@ -5,7 +5,7 @@ import { FsCodeStore } from '@nubo/stores';
 import { startDistributedStack } from './distributed-stack.js';
 import { call, type CallOptions, type HttpResult } from './http.js';
 import { tempDir } from './temp-dir.js';
-import { ensureTestNetwork } from './test-network.js';
+import { ensureTestNetwork, testNetworkHostIp } from './test-network.js';
 import { workerProcesses } from './worker-processes.js';
 
 /** Which shape of Nubo the end-to-end tests run against: `embedded` (default) or `distributed`. */
@@ -58,7 +58,8 @@ interface Stack {
 }
 
 async function startStack(extra: Record<string, string>): Promise<Stack> {
-  const env = { NUBO_SANDBOX: sandboxKind, ...extra };
+  // The test servers workers call (counters, barriers) listen on the test network, a private range.
+  const env = { NUBO_SANDBOX: sandboxKind, NUBO_EGRESS_ALLOW: `${testNetworkHostIp}/32`, ...extra };
   if (stackKind === 'distributed') {
     const stack = await startDistributedStack(env);
     return {

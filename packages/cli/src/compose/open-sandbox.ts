@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import type { Logger, Sandbox, ServerConfig } from '@nubo/core';
-import { DockerSandbox, ProcessSandbox, decideIsolation, sandboxDirs, type SandboxDirs } from '@nubo/manager';
+import { DockerSandbox, EgressPolicy, ProcessSandbox, decideIsolation, sandboxDirs, type SandboxDirs } from '@nubo/manager';
 
 export interface OpenedSandbox {
   sandbox: Sandbox;
@@ -25,12 +25,14 @@ export async function openSandbox(
     embedded: boolean;
   },
 ): Promise<OpenedSandbox> {
+  const egress = new EgressPolicy(config.NUBO_EGRESS_ALLOW);
   if (config.NUBO_SANDBOX === 'process') {
     const { isolation, notIsolatedReason } = await decideIsolation(
       {
         mode: config.NUBO_ISOLATION,
         managerId: options.managerId,
         dirs: options.dirs,
+        egress,
       },
       logger,
     );
@@ -47,6 +49,7 @@ export async function openSandbox(
     workDir: options.dirs.workDir,
     relaySockets: !options.embedded,
     ports: config.NUBO_WORKER_PORT_RANGE,
+    egress,
     images: {
       ...(config.NUBO_IMAGE_NODE20 ? { node20: config.NUBO_IMAGE_NODE20 } : {}),
       ...(config.NUBO_IMAGE_NODE22 ? { node22: config.NUBO_IMAGE_NODE22 } : {}),

@@ -16,6 +16,7 @@ import {
 } from '@nubo/core';
 import { workerSecretHeader, type HealthReply, type StemCellEnvironment } from '@nubo/runtime';
 import { copyTree } from '../code-copy.js';
+import type { EgressPolicy } from '../egress-policy.js';
 import { TrackedSandbox } from '../tracked-sandbox.js';
 import { workerEnvironment } from '../worker-environment.js';
 import { relayToSocket, type SocketRelay } from '../isolation/socket-relay.js';
@@ -41,6 +42,8 @@ export interface DockerSandboxOptions {
    */
   relaySockets: boolean;
   ports: { from: number; to: number };
+  /** The private and link-local ranges an egress container may not reach. */
+  egress: EgressPolicy;
   images?: Partial<Record<RuntimeId, string>>;
   logger: Logger;
   /** Told where each start spent its time (the cold-start benchmark listens). */
@@ -377,11 +380,11 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         const t1 = performance.now();
         await container.start();
         const t2 = performance.now();
-        if (offline) {
-          // Its socket, reached through the container's own root as /proc shows its first process.
-          const socket = `/proc/${(await container.inspect()).State.Pid}/root${containerSocketDir}/worker.sock`;
-          running.runtimeAddress = running.address = `unix:${socket}`;
-        }
+        const pid = (await container.inspect()).State.Pid;
+        // Its socket, reached through the container's own root as /proc shows its first process.
+        if (offline) running.runtimeAddress = running.address = `unix:/proc/${pid}/root${containerSocketDir}/worker.sock`;
+        // Before anything of the function runs (it comes with the specialisation).
+        else await this.options.egress.applyTo(pid);
         await this.waitUntilListening(container, running.runtimeAddress, run.secret);
         this.options.onStartTimings?.({ createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 });
         if (offline && this.options.relaySockets) {

@@ -7,6 +7,7 @@ import { NuboError, type NetworkAccess } from '@nubo/core';
 import { runtimePackageDir } from '@nubo/runtime';
 import { sandboxUser } from '../worker-limits.js';
 import { bubblewrapArguments, sandboxPaths } from './bubblewrap.js';
+import type { EgressPolicy } from '../egress-policy.js';
 import { attachEgress, egressResolvConf, type EgressNetwork } from './egress-network.js';
 import { WorkerCgroup, type CgroupLimits, type CgroupParent } from './worker-cgroup.js';
 
@@ -29,6 +30,8 @@ export interface IsolatedLaunchRequest {
   interpreterArgs: string[];
   env: Record<string, string>;
   network: NetworkAccess;
+  /** Applied to an egress worker's namespace before anything of it runs. */
+  egressPolicy: EgressPolicy;
   cgroups: CgroupParent | null;
   cgroupName: string;
   limits: CgroupLimits;
@@ -169,8 +172,9 @@ export async function launchIsolated(request: IsolatedLaunchRequest): Promise<Is
           return cgroup.add(sandboxPid);
         }),
       request.network === 'egress' &&
-        attachEgress(sandboxPid).then((egress) => {
+        attachEgress(sandboxPid).then(async (egress) => {
           worker.egress = egress;
+          await request.egressPolicy.applyTo(sandboxPid);
         }),
     ]);
     for (const step of setUp) if (step.status === 'rejected') throw step.reason;

@@ -1,4 +1,5 @@
 import { NuboError, type Logger } from '@nubo/core';
+import type { EgressPolicy } from '../egress-policy.js';
 import type { ProcessIsolation } from '../process-sandbox.js';
 import { probeIsolation } from './isolation-probe.js';
 import type { SandboxDirs } from './sandbox-dirs.js';
@@ -19,7 +20,7 @@ export interface IsolationDecision {
  * processes for a single user; `required` refuses to start instead.
  */
 export async function decideIsolation(
-  options: { mode: IsolationMode; managerId: string; dirs: Omit<SandboxDirs, 'remove'> },
+  options: { mode: IsolationMode; managerId: string; dirs: Omit<SandboxDirs, 'remove'>; egress: EgressPolicy },
   logger: Logger,
 ): Promise<IsolationDecision> {
   const { mode, managerId } = options;
@@ -48,10 +49,10 @@ export async function decideIsolation(
       { reason: cgroups.reason },
       `worker memory, process and CPU limits cannot be enforced here (${cgroups.reason}): only Node's heap limit applies and Python gets none`,
     );
-    return { isolation: { cgroups: null, runtimeDir: options.dirs.runtimeDir }, notIsolatedReason: null };
+    return { isolation: { cgroups: null, runtimeDir: options.dirs.runtimeDir, egress: options.egress }, notIsolatedReason: null };
   }
   const leftover = await removeLeftoverCgroups(cgroups);
   if (leftover > 0) logger.warn({ removed: leftover }, 'ended the worker cgroups an earlier run of this manager left');
   logger.info({ cgroup: cgroups.version }, `workers isolated with bubblewrap, limits through cgroup v${cgroups.version}`);
-  return { isolation: { cgroups, runtimeDir: options.dirs.runtimeDir }, notIsolatedReason: null };
+  return { isolation: { cgroups, runtimeDir: options.dirs.runtimeDir, egress: options.egress }, notIsolatedReason: null };
 }
