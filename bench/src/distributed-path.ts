@@ -16,7 +16,7 @@ import { deployNoop } from './lib/noop-function.js';
 import { throughput, timeRequests } from './lib/measure.js';
 import { startManager, startServer } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
-import { workerSecretOf } from './lib/bare-runtime.js';
+import { poolWorkerSecret } from './lib/pool-worker-secret.js';
 import { childrenOf, cpuDuring, scaleTo, startBareWorkers, viaGateways } from './lib/throughput-runs.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
@@ -27,7 +27,6 @@ const throughputMs = Number(process.env.BENCH_THROUGHPUT_MS ?? 10_000);
 async function main(): Promise<void> {
   const { env: services, drop } = await distributedBenchEnv();
   // Plain processes, so the worker can be called directly (its pid and port are the host's) for the baseline.
-  // No stem cells: the worker's secret is read from its environment, which a stem cell gets later.
   const env = { ...services, NUBO_ISOLATION: 'off', NUBO_STEM_CELLS: '0' };
   const manager = await startManager(env, '127.0.0.2');
   const gateway = await startServer(env, 'gateway');
@@ -35,7 +34,8 @@ async function main(): Promise<void> {
   try {
     const { apiKey, pid } = await deployNoop(gateway.url);
     const workerPort = await listeningPort(pid);
-    const secret = await workerSecretOf({ pid });
+    // The pool keeps every worker's secret in its hash, where the gateways find it.
+    const secret = await poolWorkerSecret(services.NUBO_REDIS_URL!, services.NUBO_REDIS_PREFIX!, `127.0.0.2:${workerPort}`);
     const viaGatewayPool = new Pool(gateway.url, { connections: 1 });
     const directPool = new Pool(`http://127.0.0.2:${workerPort}`, { connections: 1 });
     const proxyProcess = await startBaseline('minimal-pool-proxy.js', [

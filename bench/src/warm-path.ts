@@ -11,7 +11,7 @@ import { ms, summarise } from './lib/stats.js';
 import { throughput, timeRequests } from './lib/measure.js';
 import { childrenOf, cpuDuring, scaleTo, startBareWorkers, viaGateways, viaMinimalProxy } from './lib/throughput-runs.js';
 import { microsPerCall, roundWithCpu, startBaseline } from './lib/baseline-process.js';
-import { bareSecret, spawnBareRuntime, untilHealthy, workerSecretOf } from './lib/bare-runtime.js';
+import { bareSecret, spawnBareRuntime, untilHealthy } from './lib/bare-runtime.js';
 import { pythonWarmPath } from './lib/python-warm-path.js';
 
 const warmRequests = Number(process.env.BENCH_WARM_REQUESTS ?? 4000);
@@ -34,25 +34,30 @@ async function bareRuntimeColdStart(codeDir: string): Promise<number> {
 /** `BENCH_SANDBOX=docker` measures the same with workers in Docker containers. */
 const sandbox = process.env.BENCH_SANDBOX === 'docker' ? 'docker' : 'process';
 
-/** The port the worker listens on and its secret: found from its pid, or from its container. */
-async function workerOf(pid: number): Promise<{ port: number; secret: string }> {
-  if (sandbox === 'process') return { port: await listeningPort(pid), secret: await workerSecretOf({ pid }) };
+/** The port the worker listens on (found from its pid, or its newest container's), and its secret (from the server). */
+async function workerOf(server: BenchServer, pid: number): Promise<{ port: number; secret: string }> {
+  const port = sandbox === 'process' ? await listeningPort(pid) : await newestContainerPort();
+  const known = (await server.workers()).find((w) => w.address.endsWith(`:${port}`));
+  if (!known) throw new Error(`the server runs no worker on port ${port}`);
+  return { port, secret: known.secret };
+}
+
+async function newestContainerPort(): Promise<number> {
   const { default: Docker } = await import('dockerode');
-  const docker = new Docker();
-  const [newest] = (await docker.listContainers({ filters: { label: ['nubo.worker'] } })).sort((a, b) => b.Created - a.Created);
+  const [newest] = (await new Docker().listContainers({ filters: { label: ['nubo.worker'] } })).sort(
+    (a, b) => b.Created - a.Created,
+  );
   const port = newest?.Ports.find((p) => p.PrivatePort === 8080)?.PublicPort;
-  if (!newest || !port) throw new Error('no worker container found');
-  const { Config } = await docker.getContainer(newest.Id).inspect();
-  return { port, secret: await workerSecretOf({ containerEnv: Config.Env }) };
+  if (!port) throw new Error('no worker container found');
+  return port;
 }
 
 type BenchServer = Awaited<ReturnType<typeof startServer>> & { apiKey: string; headers: Record<string, string> };
 
 /** A server with the no-op function deployed and its first worker started. */
 async function serverWithNoop(env: Record<string, string>): Promise<BenchServer & { workerPid: number }> {
-  // No stem cells: the cold starts here are measured against a bare spawn (bench:cold measures stem
-  // cells), and the worker's secret is read from its environment, which a stem cell gets later.
-  const server = await startServer({ NUBO_STEM_CELLS: '0', ...env });
+  // No stem cells: the cold starts here are measured against a bare spawn (bench:cold measures stem cells).
+  const server = await startServer({ NUBO_STEM_CELLS: '0', ...env }, 'harness');
   const { apiKey, pid } = await deployNoop(server.url);
   return {
     ...server,
@@ -137,7 +142,7 @@ async function main(): Promise<void> {
   const server = await serverWithNoop({ NUBO_SANDBOX: sandbox, ...(sandbox === 'process' ? { NUBO_ISOLATION: 'off' } : {}) });
   const { apiKey, workerPid } = server;
   try {
-    const { port: workerPort, secret } = await workerOf(workerPid);
+    const { port: workerPort, secret } = await workerOf(server, workerPid);
     const proxyProcess = await startBaseline('minimal-proxy.js', [String(workerPort), secret]);
     const proxy = new Pool(proxyProcess.url, { connections: 1 });
     const bareProcess = await startBaseline('bare-json-server.js', []);
@@ -213,7 +218,7 @@ async function main(): Promise<void> {
     const g = summarise(viaGateway);
     const d = summarise(viaDirect);
     const p = summarise(viaProxy);
-    const python = await pythonWarmPath(server, workerOf, warmRequests / 4, rounds);
+    const python = await pythonWarmPath(server, (pid) => workerOf(server, pid), warmRequests / 4, rounds);
 
     // Throughput at concurrency 32: through the gateway (the function scales to 32 workers) against
     // 32 loops each calling a bare runtime worker of its own.

@@ -3,9 +3,19 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
+const harness = fileURLToPath(new URL('./embedded-harness.js', import.meta.url));
+
+/** A worker as the server's manager knows it: where it listens and the secret every call to it carries. */
+export interface KnownWorker {
+  id: string;
+  address: string;
+  secret: string;
+}
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -18,17 +28,21 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Runs `nubo server` (or `gateway`) in its own process, so the benchmark client does not share its event loop. */
+/**
+ * Runs `nubo server` (or `gateway`) in its own process, so the benchmark client does not share its
+ * event loop. `role: 'harness'` runs the same embedded server through embedded-harness, whose
+ * `workers()` tells the workers' secrets (for baselines that call a worker directly).
+ */
 export async function startServer(
   env: Record<string, string> = {},
-  role: 'server' | 'gateway' = 'server',
-): Promise<{ url: string; triggerUrl: string; pid: number; stop(): Promise<void> }> {
+  role: 'server' | 'gateway' | 'harness' = 'server',
+): Promise<{ url: string; triggerUrl: string; pid: number; workers(): Promise<KnownWorker[]>; stop(): Promise<void> }> {
   const port = await freePort();
   const triggerPort = await freePort();
   const dataDir = await benchDataDir('nubo-bench-');
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers a benchmark starts.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, bin, role], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...(role === 'harness' ? [harness] : [bin, role])], {
     env: {
       ...process.env,
       NUBO_PORT: String(port),
@@ -37,8 +51,10 @@ export async function startServer(
       NUBO_LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: role === 'harness' ? ['pipe', 'inherit', 'inherit', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
+  const answerStream = child.stdio[3] as Readable | null | undefined;
+  const answers = answerStream ? createInterface({ input: answerStream })[Symbol.asyncIterator]() : null;
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -54,6 +70,11 @@ export async function startServer(
     url,
     triggerUrl: `http://localhost:${triggerPort}`,
     pid: child.pid!,
+    async workers() {
+      if (!answers || !child.stdin) throw new Error('only a server started as a harness tells its workers');
+      child.stdin.write('workers\n');
+      return JSON.parse((await answers.next()).value as string) as KnownWorker[];
+    },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -120,6 +120,8 @@ export const serverConfigSchema = z.object({
   NUBO_EGRESS_ALLOW: cidrList.default([]),
   NUBO_STEM_CELLS: int(0, 64).default(1),
   NUBO_STEM_CELL_REFILL_MS: int(0, 3_600_000).default(0),
+  /** An idle worker unused this long is frozen until its next call (a function computes only while it serves one). */
+  NUBO_FREEZE_AFTER_MS: int(10, 3_600_000).default(100),
   /** On SIGTERM, busy workers get this long to finish before they are stopped anyway. */
   NUBO_DRAIN_TIMEOUT_MS: int(0, 900_000).default(25_000),
   NUBO_PREWARM_INTERVAL_MS: int(100, 3_600_000).default(1000),

@@ -134,6 +134,8 @@ export interface WorkerInfo {
   secret: string;
   /** Started as a stem cell and specialised for this function (its initMs is the specialisation's). */
   stemCell?: boolean;
+  /** Its manager froze it while it was idle: whoever took it has it thawed before calling it. */
+  frozen?: boolean;
 }
 
 export const invocationStatuses = ['ok', 'error', 'timeout', 'oom', 'crash', 'rejected'] as const;

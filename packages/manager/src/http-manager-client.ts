@@ -16,6 +16,7 @@ import {
   type WorkerSpec,
 } from '@nubo/core';
 import {
+  thawPath,
   codePath,
   destroyReplySchema,
   managerErrorSchema,
@@ -107,6 +108,13 @@ export class HttpManagerClient implements ManagerClient {
         ? 'No manager is alive and accepting workers: start a manager (nubo manager).'
         : `No manager could start a worker (${failures.join('; ')}).`,
     );
+  }
+
+  async thawWorker(worker: WorkerInfo): Promise<void> {
+    const manager = (await this.registry.all()).find((m) => m.id === worker.managerId);
+    if (!manager)
+      throw new NuboError('NUBO_ERR_MANAGER_UNAVAILABLE', `Manager ${worker.managerId} is gone, and its workers with it.`);
+    await this.call(manager, { method: 'POST', path: thawPath(worker.id), timeoutMs: destroyTimeoutMs }, z.unknown());
   }
 
   async destroyWorker(worker: WorkerInfo, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {

@@ -22,6 +22,10 @@ export class InProcessManagerClient implements ManagerClient {
     return [{ id: this.manager.id, capacity, used: { workers, memoryMb }, draining, evictions }];
   }
 
+  thawWorker(worker: WorkerInfo): Promise<void> {
+    return this.manager.thawWorker(worker.id);
+  }
+
   dropCode(digest: string): Promise<void> {
     return this.manager.dropCode(digest);
   }

@@ -52,6 +52,10 @@ export function buildManagerServer(options: { manager: Manager; token: string; l
       return { exit: await manager.destroyWorker(request.params.id, graceMs > 0 ? { graceMs } : {}) };
     },
   );
+  app.post(managerRoutes.thawWorker, { schema: { params: workerIdParamsSchema } }, async (request, reply) => {
+    await manager.thawWorker(request.params.id);
+    return reply.code(204).send();
+  });
   app.delete(managerRoutes.dropCode, { schema: { params: codeDigestParamsSchema } }, async (request, reply) => {
     await manager.dropCode(request.params.digest);
     return reply.code(204).send();

@@ -51,6 +51,8 @@ export interface ManagerOptions {
   stemCellsPerKind?: number;
   /** Least time between two stem-cell starts (0: each as soon as the start gate lets it). */
   stemCellRefillMs?: number;
+  /** An idle worker unused this long is frozen (where the sandbox can), until its next call thaws it. */
+  freezeAfterMs?: number;
 }
 
 /** A node keeps a version's unpacked code this long after its last worker is gone (redeploys and deletions drop it at once). */
@@ -92,6 +94,12 @@ export class Manager {
   private draining = false;
   private onEmpty: (() => void) | undefined;
   private readonly reaper: RecurringTask;
+  /** Freezes the idle workers of this node unused for freezeAfterMs; null where the sandbox cannot freeze. */
+  private readonly freezing: RecurringTask | null;
+  /** The workers frozen now. */
+  private readonly frozen = new Set<string>();
+  /** Each worker's freezes and thaws, in order (a thaw asked while its freeze is under way runs after it). */
+  private readonly control = new Map<string, Promise<void>>();
   private readonly evictions: Record<EvictionReason, number> = { room: 0, 'idle-ttl': 0 };
   private readonly stems: StemCells | null;
 
@@ -122,6 +130,17 @@ export class Manager {
       if (this.stems?.forget(workerId)) this.release(workerId);
       else void this.dropDeadWorker(workerId, exit);
     });
+    const { freezer } = options.sandbox;
+    const freezeAfterMs = options.freezeAfterMs ?? 100;
+    this.freezing = freezer
+      ? new RecurringTask({
+          intervalMs: Math.max(10, Math.floor(freezeAfterMs / 2)),
+          run: async () => {
+            await this.freezeIdle(Date.now() - freezeAfterMs);
+          },
+          onError: (err) => options.logger.warn({ err: err.message }, 'could not freeze idle workers'),
+        })
+      : null;
     this.reaper = new RecurringTask({
       intervalMs: options.reapIntervalMs,
       run: async () => {
@@ -150,6 +169,49 @@ export class Manager {
 
   start(): void {
     this.reaper.start();
+    this.freezing?.start();
+  }
+
+  /** Runs a freeze or thaw of one worker after every earlier one of it. */
+  private inOrder(workerId: string, step: () => Promise<void>): Promise<void> {
+    const next = (this.control.get(workerId) ?? Promise.resolve()).then(step, step);
+    const settled = next.catch(() => undefined);
+    this.control.set(workerId, settled);
+    void settled.then(() => {
+      if (this.control.get(workerId) === settled) this.control.delete(workerId);
+    });
+    return next;
+  }
+
+  /** Freezes this node's idle workers unused since `idleSince`: the pool marks each once, so its next taker thaws it. */
+  async freezeIdle(idleSince: number): Promise<number> {
+    const freezer = this.options.sandbox.freezer;
+    if (!freezer) return 0;
+    const marked = await this.options.pool.freezeIdle(this.id, idleSince);
+    // Queued at once, before any thaw of these workers can be asked for (this process runs one thing at a time).
+    for (const worker of marked)
+      void this.inOrder(worker.id, async () => {
+        if (!this.workers.has(worker.id)) return;
+        await freezer.freeze(worker.id);
+        this.frozen.add(worker.id);
+      }).catch((err: Error) =>
+        this.options.logger.warn({ worker: worker.id, err: err.message }, 'could not freeze an idle worker'),
+      );
+    return marked.length;
+  }
+
+  /** Lets a frozen worker run again (its taker asks before it calls it); nothing for one that is not frozen. */
+  thawWorker(workerId: string): Promise<void> {
+    return this.inOrder(workerId, async () => {
+      if (!this.frozen.has(workerId)) return;
+      await this.options.sandbox.freezer?.thaw(workerId);
+      this.frozen.delete(workerId);
+    });
+  }
+
+  /** The workers frozen now (for diagnostics and tests). */
+  frozenWorkers(): string[] {
+    return [...this.frozen];
   }
 
   /**
@@ -159,6 +221,8 @@ export class Manager {
   async reclaimLeases(now = Date.now()): Promise<number> {
     const reclaimed = await this.options.pool.reclaimExpired(this.id, now);
     for (const worker of reclaimed) {
+      // Its taker may have died before it thawed it.
+      await this.thawWorker(worker.id).catch(() => undefined);
       const healthy = this.workers.has(worker.id) && (await isHealthy(worker));
       if (healthy && (await this.options.pool.restore(worker))) continue;
       await this.options.pool.forget(worker);
@@ -316,6 +380,7 @@ export class Manager {
   private release(workerId: string): void {
     this.workers.delete(workerId);
     this.memoryOf.delete(workerId);
+    this.frozen.delete(workerId);
     const digest = this.boundCode.get(workerId);
     if (digest) {
       this.boundCode.delete(workerId);
@@ -326,6 +391,8 @@ export class Manager {
 
   async destroyWorker(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
     this.workers.delete(workerId);
+    // A freeze under way finishes first (the sandbox thaws before it kills); later ones see it gone.
+    await this.inOrder(workerId, async () => undefined).catch(() => undefined);
     const exit = await this.options.sandbox.destroy(workerId, options);
     this.release(workerId);
     this.options.logger.debug({ worker: workerId, exit }, 'worker destroyed');
@@ -403,6 +470,7 @@ export class Manager {
   }
 
   async stop(): Promise<void> {
+    await this.freezing?.stop();
     await this.reaper.stop();
     await this.stems?.stop();
     this.workers.clear();

@@ -12,6 +12,7 @@ import {
   type SandboxWorker,
   type StemKey,
   type WorkerExit,
+  type WorkerFreezer,
   stemKeyOf,
 } from '@nubo/core';
 import {
@@ -99,8 +100,20 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     return node === null || existsSync(node);
   });
 
+  readonly freezer: WorkerFreezer | null;
+
   constructor(private readonly options: ProcessSandboxOptions) {
     super();
+    this.freezer = options.isolation?.cgroups?.freezer
+      ? {
+          freeze: async (workerId) => {
+            await this.workers.get(workerId)?.cgroup?.freeze();
+          },
+          thaw: async (workerId) => {
+            await this.workers.get(workerId)?.cgroup?.thaw();
+          },
+        }
+      : null;
   }
 
   private get plainHost(): string {

@@ -5,11 +5,13 @@ import {
   type SandboxStartRequest,
   type SandboxWorker,
   type WorkerExit,
+  type WorkerFreezer,
 } from '@nubo/core';
 
 /** The bookkeeping every sandbox shares: its running workers and who is told when one ends by itself. */
 export abstract class TrackedSandbox<Running> implements Sandbox {
   abstract readonly kind: string;
+  abstract readonly freezer: WorkerFreezer | null;
   readonly runtimes: readonly RuntimeId[] = runtimeIds;
   protected readonly workers = new Map<string, Running>();
   private readonly exitListeners: ((workerId: string, exit: WorkerExit) => void)[] = [];

@@ -5,7 +5,8 @@
 -- KEYS[4] leases  ZSET   KEYS[5] retired  SET
 -- ARGV[1] key prefix   ARGV[2] pool key {fn}:{v}   ARGV[3] now (ms)   ARGV[4] lease deadline (ms)
 -- ARGV[5] max workers   ARGV[6] ticket   ARGV[7] slot deadline (ms)
--- Returns: WARM=1 {1, address, {field, value, ...}} leased to the caller | COLD=2 {2} a start slot is
+-- Returns: WARM=1 {1, address, {field, value, ...}} leased to the caller (`frozen` among the fields when its manager
+-- froze it while idle: the caller has it thawed; the mark goes with the take) | COLD=2 {2} a start slot is
 -- reserved for the ticket | FULL=3 {3} at max workers | RETIRED=4 {4} an old version or a removed function
 --- @include "keys"
 if redis.call('SISMEMBER', KEYS[5], ARGV[2]) == 1 then return {4} end
@@ -15,7 +16,9 @@ if address then
   local hash = names.worker(address)
   local manager = redis.call('HGET', hash, 'managerId')
   if manager then redis.call('ZREM', names.idle(manager), address) end
-  return {1, address, redis.call('HGETALL', hash)}
+  local fields = redis.call('HGETALL', hash)
+  redis.call('HDEL', hash, 'frozen')
+  return {1, address, fields}
 end
 -- Slots of takers that died before adopting their worker expire.
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])

@@ -18,6 +18,7 @@ export const scriptNames = [
   'restore',
   'drop-manager',
   'drain-manager',
+  'freeze-idle',
 ] as const;
 export type ScriptName = (typeof scriptNames)[number];
 

@@ -27,6 +27,8 @@ export class MemoryWorkerPool implements WorkerPool {
   private readonly retired = new Set<string>();
   private readonly draining = new Set<string>();
   private readonly lastUsed = new Map<string, number>();
+  /** Idle workers marked frozen (by id); a take answers and clears the mark. */
+  private readonly frozen = new Set<string>();
 
   private state(key: string): KeyState {
     let state = this.keys.get(key);
@@ -57,7 +59,7 @@ export class MemoryWorkerPool implements WorkerPool {
     const worker = state.idle.pop();
     if (worker) {
       state.leased.set(worker.id, { worker, deadline: Date.now() + options.leaseMs });
-      return worker;
+      return this.frozen.delete(worker.id) ? { ...worker, frozen: true } : worker;
     }
     if (state.leased.size + state.starting.size < options.maxWorkers) {
       const ticket = randomUUID();
@@ -147,6 +149,7 @@ export class MemoryWorkerPool implements WorkerPool {
     if (index < 0) return false;
     state.idle.splice(index, 1);
     this.lastUsed.delete(worker.id);
+    this.frozen.delete(worker.id);
     this.wakeOne(state);
     return true;
   }
@@ -154,6 +157,7 @@ export class MemoryWorkerPool implements WorkerPool {
   async forget(worker: WorkerInfo): Promise<void> {
     const state = this.keys.get(poolKeyOf(worker));
     this.lastUsed.delete(worker.id);
+    this.frozen.delete(worker.id);
     if (!state) return;
     state.leased.delete(worker.id);
     state.idle = state.idle.filter((w) => w.id !== worker.id);
@@ -166,7 +170,10 @@ export class MemoryWorkerPool implements WorkerPool {
     if (!state) return [];
     const idle = state.idle;
     state.idle = [];
-    for (const worker of idle) this.lastUsed.delete(worker.id);
+    for (const worker of idle) {
+      this.lastUsed.delete(worker.id);
+      this.frozen.delete(worker.id);
+    }
     this.wakeAll(state);
     return idle;
   }
@@ -201,7 +208,10 @@ export class MemoryWorkerPool implements WorkerPool {
       const ours = state.idle.filter((w) => w.managerId === managerId);
       if (ours.length === 0) continue;
       state.idle = state.idle.filter((w) => w.managerId !== managerId);
-      for (const worker of ours) this.lastUsed.delete(worker.id);
+      for (const worker of ours) {
+        this.lastUsed.delete(worker.id);
+        this.frozen.delete(worker.id);
+      }
       removed.push(...ours);
       this.wakeAll(state);
     }
@@ -219,6 +229,18 @@ export class MemoryWorkerPool implements WorkerPool {
       this.wakeAll(state);
     }
     return dropped;
+  }
+
+  async freezeIdle(managerId: string, idleSince: number): Promise<WorkerInfo[]> {
+    const marked: WorkerInfo[] = [];
+    for (const state of this.keys.values())
+      for (const worker of state.idle) {
+        if (worker.managerId !== managerId || this.frozen.has(worker.id)) continue;
+        if ((this.lastUsed.get(worker.id) ?? worker.startedAt) > idleSince) continue;
+        this.frozen.add(worker.id);
+        marked.push(worker);
+      }
+    return marked;
   }
 
   async idleWorkers(managerId: string): Promise<IdleWorker[]> {

@@ -244,6 +244,11 @@ export class RedisWorkerPool implements WorkerPool {
     return this.run<number>('drop-manager', [k.managerWorkers(managerId), k.idle(managerId), k.draining, k.leases], [managerId]);
   }
 
+  async freezeIdle(managerId: string, idleSince: number): Promise<WorkerInfo[]> {
+    const marked = await this.run<string[][]>('freeze-idle', [this.keys.idle(managerId)], [idleSince]);
+    return marked.map(workerFromHashFields);
+  }
+
   /** The workers' hashes, in one round trip; a worker dropped meanwhile is left out. */
   private async readWorkers(addresses: string[]): Promise<IdleWorker[]> {
     if (addresses.length === 0) return [];

@@ -46,6 +46,7 @@ export function fromHashFields(flat: string[]): WorkerInfo & { lastUsedAt: numbe
     initMs: Number(h.initMs),
     lastUsedAt: Number(h.lastUsedAt),
     secret: h.secret ?? '',
+    ...(h.frozen === '1' ? { frozen: true } : {}),
   };
 }
 

@@ -136,6 +136,31 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       await pool.close();
     });
 
+    it('marks idle workers unused long enough as frozen, once; a take answers the mark and clears it', async () => {
+      const pool = await create();
+      const key = poolKey('frosty', 1);
+      const [idle, busy, otherManager] = [worker('frosty'), worker('frosty'), worker('frosty', 1, 'm2')];
+      for (const w of [idle, busy, otherManager]) await startLeased(pool, key, w);
+      await pool.giveBack(idle);
+      await pool.giveBack(otherManager);
+      assert.deepEqual(await pool.freezeIdle('m1', Date.now() - 60_000), [], 'nothing idle that long');
+      const marked = await pool.freezeIdle('m1', Date.now() + 1);
+      assert.deepEqual(
+        marked.map((w) => w.id),
+        [idle.id],
+        'the idle worker of this manager only (never a leased one)',
+      );
+      assert.deepEqual(await pool.freezeIdle('m1', Date.now() + 1), [], 'each once');
+      await pool.removeIdle(otherManager);
+      const taken = await pool.acquire(key, opts);
+      assert.equal(taken.kind, 'warm');
+      assert.deepEqual(taken.kind === 'warm' && taken.worker, { ...idle, frozen: true }, 'the take says it is frozen');
+      await pool.giveBack(idle);
+      const again = await pool.acquire(key, opts);
+      assert.deepEqual(again.kind === 'warm' && again.worker, idle, 'the mark went with that take');
+      await pool.close();
+    });
+
     it('lists idle workers per manager, least recently used first', async () => {
       const pool = await create();
       const key = poolKey('lru', 1);

@@ -67,6 +67,29 @@ export const handler = async (event) => {
 };
 `;
 
+/**
+ * A function that keeps computing after it answered: a timer that spins and a child process that
+ * does too, each noting when it ran. Asked to report, it tells the longest pause each saw.
+ */
+const spinner = [
+  "import { spawn } from 'node:child_process';",
+  "import { readFileSync } from 'node:fs';",
+  'const beats = [];',
+  'let child;',
+  '// Up to now too: a beat that has not come yet since a pause is a pause.',
+  'const longestPause = (beats) => [...beats, Date.now()].reduce((most, t, i, all) => (i === 0 ? 0 : Math.max(most, t - all[i - 1])), 0);',
+  'export const handler = async (event) => {',
+  '  if (!child) {',
+  '    setInterval(() => { const t = Date.now(); while (Date.now() - t < 2); beats.push(Date.now()); }, 5);',
+  "    const code = \"const fs = require('fs'); setInterval(() => { const t = Date.now(); while (Date.now() - t < 2); fs.appendFileSync('/tmp/beats', Date.now() + ' '); }, 5);\";",
+  "    child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });",
+  '  }',
+  "  if (!event.report) return 'spinning';",
+  "  const childBeats = readFileSync('/tmp/beats', 'utf8').trim().split(' ').map(Number);",
+  '  return { timer: longestPause(beats), child: longestPause(childBeats), beats: beats.length, childBeats: childBeats.length };',
+  '};',
+].join('\n');
+
 /** A loopback address and port of a service, from its URL. */
 const hostPort = (url: string) => {
   const { hostname, port } = new URL(url);
@@ -191,6 +214,26 @@ describe(`one tenant's function cannot reach anything but its own code and sandb
     assert.ok(unpackedOn() >= 1, 'a node unpacked it to run it');
     assert.equal((await nubo.call('DELETE', '/v1/functions/unpacks', { key: mallory })).status, 204);
     await eventually('every node removed its copy', async () => unpackedOn() === 0);
+  });
+
+  it('computes nothing between its calls: its idle worker is frozen, timers and child processes too', async () => {
+    await nubo.deploy(mallory, 'spinner', { 'index.mjs': spinner });
+    const first = await nubo.invoke(mallory, 'spinner');
+    assert.equal(first.body, 'spinning', first.text);
+    const { workerId } = (await nubo.call('GET', `/v1/invocations/${first.headers.get('x-nubo-request-id')}`, { key: mallory }))
+      .body;
+    await eventually('its worker is frozen once idle', async () =>
+      nubo.managers().some((m) => m.frozenWorkers().includes(workerId)),
+    );
+    // A second while it is frozen: whatever it runs would note beats in it.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const report = await nubo.invoke(mallory, 'spinner', { report: true });
+    assert.equal(report.status, 200, report.text);
+    assert.ok(report.body.beats > 0 && report.body.childBeats > 0, 'both spun before they were frozen');
+    assert.ok(report.body.timer >= 700, `its timer paused while it was idle (longest pause ${report.body.timer} ms)`);
+    assert.ok(report.body.child >= 700, `its child process too (longest pause ${report.body.child} ms)`);
+    const thawed = await nubo.invoke(mallory, 'spinner', { report: true });
+    assert.equal(thawed.status, 200, 'a thawed worker serves on');
   });
 
   it("cannot read its worker's secret anywhere in its environment, even without a stem cell", async () => {

@@ -18,7 +18,7 @@ export interface TestNubo {
   url: string;
   /** Every gateway's URL (one in embedded mode). */
   urls: string[];
-  /** Where one gateway serves HTTP triggers (an origin apart from the console's); `trigger` spreads over every gateway. */
+  /** Where one gateway serves HTTP triggers (an origin apart from the console's); `trigger` spreads calls without a key over every gateway. */
   triggerUrl: string;
   triggerUrls: string[];
   codeStore: CodeStore;

@@ -26,6 +26,8 @@ export interface ManagerLoadView {
 export interface ManagerClient {
   /** Starts a worker and answers its address once it is ready. */
   startWorker(spec: WorkerSpec, options?: StartOptions): Promise<WorkerInfo>;
+  /** Lets a worker its manager froze while idle run again; the taker of a `frozen` worker asks before calling it. */
+  thawWorker(worker: WorkerInfo): Promise<void>;
   /** Destroys a worker; see `Sandbox.destroy` for `graceMs`. */
   destroyWorker(worker: WorkerInfo, options?: { graceMs?: number }): Promise<WorkerExit | null>;
   /** The runtimes the managers' sandboxes can run now (for a deploy's check). */

@@ -31,6 +31,12 @@ export function stemKindId(key: StemKey): string {
   return `${key.runtime}/${key.memoryMb}/${key.network}`;
 }
 
+/** Stops every process of an idle worker until it is thawed (a cgroup freezer). */
+export interface WorkerFreezer {
+  freeze(workerId: string): Promise<void>;
+  thaw(workerId: string): Promise<void>;
+}
+
 /**
  * Runs a worker (the runtime server plus the user's code) in isolation and tells where it
  * listens. Start resolves once the runtime has loaded the handler and is ready to serve.
@@ -39,6 +45,8 @@ export interface Sandbox {
   readonly kind: string;
   /** The runtimes this sandbox can run. */
   readonly runtimes: readonly RuntimeId[];
+  /** How idle workers are frozen, so a function computes only while it serves a call; null where they cannot be. */
+  readonly freezer: WorkerFreezer | null;
   start(request: SandboxStartRequest): Promise<SandboxWorker>;
   /**
    * Ends a worker and tells how it ended. `graceMs` lets a worker that is already dying finish by

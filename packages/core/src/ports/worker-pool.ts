@@ -98,6 +98,11 @@ export interface WorkerPool {
   drainManager(managerId: string): Promise<WorkerInfo[]>;
   /** Drops every trace of the workers of a manager that is gone (and ends its draining); returns how many. */
   dropManager(managerId: string): Promise<number>;
+  /**
+   * Marks the idle workers of one manager unused since `idleSince` or before as frozen, each once,
+   * and answers them for the manager to freeze; a take answers the mark (`frozen`) and clears it.
+   */
+  freezeIdle(managerId: string, idleSince: number): Promise<WorkerInfo[]>;
   /** Idle workers of one manager, oldest use first, for the idle reaper. */
   idleWorkers(managerId: string): Promise<IdleWorker[]>;
   /** The live workers of a key, each idle or busy (leased), oldest start first: what a function's page shows. */

@@ -54,7 +54,7 @@ export class WorkerSupply {
     return Math.min(untilDeadline, this.deps.maxQueueWaitMs ?? untilDeadline);
   }
 
-  async take(target: InvokeTarget, options: TakeOptions): Promise<Taken> {
+  async take(target: InvokeTarget, options: TakeOptions, thawTries = 1): Promise<Taken> {
     if (target.oneShot) return this.startOneShot(target);
     const { pool } = this.deps;
     const key = poolKey(target.fn.id, target.version.version);
@@ -67,8 +67,13 @@ export class WorkerSupply {
       case 'retired':
       case 'full':
         return { kind: acquired.kind, queueMs: acquired.waitedMs };
-      case 'warm':
-        return { kind: 'worker', worker: acquired.worker, cold: false, queueMs: acquired.waitedMs };
+      case 'warm': {
+        const worker = await this.thawed(acquired.worker);
+        if (worker) return { kind: 'worker', worker, cold: false, queueMs: acquired.waitedMs };
+        // Its manager could not thaw it: it is gone, and the next take starts or finds another.
+        if (thawTries > 0) return this.take(target, options, thawTries - 1);
+        return { kind: 'start-failed', error: new Error('The worker could not be thawed.'), queueMs: acquired.waitedMs };
+      }
     }
     const started = await this.startOnTicket(key, acquired.ticket, target);
     if (!(started instanceof Error)) {
@@ -121,6 +126,23 @@ export class WorkerSupply {
     }
   }
 
+  /**
+   * A worker its manager froze while it was idle runs again before it is called (its manager thaws
+   * it); one that cannot be thawed is destroyed: null.
+   */
+  private async thawed(worker: WorkerInfo): Promise<WorkerInfo | null> {
+    if (!worker.frozen) return worker;
+    const { frozen: _was, ...running } = worker;
+    try {
+      await this.deps.managers.thawWorker(running);
+      return running;
+    } catch (err) {
+      this.deps.logger.warn({ worker: worker.id, err: (err as Error).message }, 'could not thaw a frozen worker; replacing it');
+      await this.destroy(running);
+      return null;
+    }
+  }
+
   /** Back to the pool; if the pool is unreachable the lease runs out and the manager reclaims it. */
   async giveBack(worker: WorkerInfo): Promise<void> {
     try {
@@ -168,6 +190,7 @@ export class WorkerSupply {
       .acquire(key, { leaseMs: options.leaseMs, maxWorkers: live, waitMs })
       .finally(() => this.deps.waitingForRoom.dec());
     if (again.kind === 'cold') await pool.cancelStart(key, again.ticket).catch(() => undefined);
-    return again.kind === 'warm' ? { worker: again.worker, waitedMs: again.waitedMs } : null;
+    const worker = again.kind === 'warm' ? await this.thawed(again.worker) : null;
+    return worker ? { worker, waitedMs: again.waitedMs } : null;
   }
 }

@@ -11,6 +11,8 @@ export const managerRoutes = {
   startWorker: '/v1/workers',
   /** DELETE ?graceMs=N → 200 {exit}. */
   destroyWorker: '/v1/workers/:id',
+  /** POST → 204 once the worker, frozen while idle, runs again. */
+  thawWorker: '/v1/workers/:id/thaw',
   /** GET → ManagerStatus. */
   status: '/v1/status',
   /** DELETE → 204: no version uses this code any more; the node removes its unpacked copy. */
@@ -21,6 +23,7 @@ export const codePath = (digest: string) => managerRoutes.dropCode.replace(':dig
 export const codeDigestParamsSchema = z.object({ digest: z.string().regex(/^[0-9a-f]{64}$/) });
 
 export const workerPath = (workerId: string) => managerRoutes.destroyWorker.replace(':id', encodeURIComponent(workerId));
+export const thawPath = (workerId: string) => managerRoutes.thawWorker.replace(':id', encodeURIComponent(workerId));
 
 /** A manager stops waiting for a dying worker after this, whatever a caller asks. */
 export const maxGraceMs = 10_000;
@@ -58,6 +61,7 @@ export const workerInfoSchema = z.object({
   initMs: z.number(),
   secret: z.string(),
   stemCell: z.boolean().optional(),
+  frozen: z.boolean().optional(),
 });
 
 export const workerIdParamsSchema = z.object({ id: z.string().min(1) });

@@ -13,8 +13,10 @@ import {
   type SandboxWorker,
   type StemKey,
   type WorkerExit,
+  type WorkerFreezer,
 } from '@nubo/core';
 import { workerSecretHeader, type HealthReply, type StemCellEnvironment } from '@nubo/runtime';
+import { CgroupFreezer, machineCanFreeze } from '../cgroup-freezer.js';
 import { copyTree } from '../code-copy.js';
 import type { EgressPolicy } from '../egress-policy.js';
 import { TrackedSandbox } from '../tracked-sandbox.js';
@@ -70,6 +72,8 @@ interface RunningContainer {
   stemToken: string | null;
   /** Docker announced an OOM kill in the container ('oom' event). */
   outOfMemory: boolean;
+  /** Its cgroup's freezer (written directly: docker pause takes a round trip through the engine and runc). */
+  freezer: CgroupFreezer | null;
   /** Waits for that announcement (destroy, after an exit by SIGKILL). */
   onOutOfMemory?: () => void;
 }
@@ -92,10 +96,21 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
   private readonly usedPorts = new Set<number>();
   private nextPort: number;
   private events: NodeJS.ReadableStream | undefined;
+  readonly freezer: WorkerFreezer | null;
 
   private constructor(private readonly options: DockerSandboxOptions) {
     super();
     this.nextPort = options.ports.from;
+    this.freezer = machineCanFreeze()
+      ? {
+          freeze: async (workerId) => {
+            await this.workers.get(workerId)?.freezer?.freeze();
+          },
+          thaw: async (workerId) => {
+            await this.workers.get(workerId)?.freezer?.thaw();
+          },
+        }
+      : null;
   }
 
   /** Checks the engine and the images, removes this manager's orphaned containers, watches exits. */
@@ -375,12 +390,14 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
           stemCodeDir: null,
           stemToken: null,
           outOfMemory: false,
+          freezer: null,
         };
         this.workers.set(workerId, running);
         const t1 = performance.now();
         await container.start();
         const t2 = performance.now();
         const pid = (await container.inspect()).State.Pid;
+        if (this.freezer) running.freezer = await CgroupFreezer.ofProcess(pid);
         // Its socket, reached through the container's own root as /proc shows its first process.
         if (offline) running.runtimeAddress = running.address = `unix:/proc/${pid}/root${containerSocketDir}/worker.sock`;
         // Before anything of the function runs (it comes with the specialisation).
@@ -474,6 +491,9 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     const worker = this.workers.get(workerId);
     if (!worker) return null;
     worker.destroying = true;
+    // A frozen container's processes take no signal until thawed.
+    await worker.freezer?.thaw().catch(() => undefined);
+    await worker.freezer?.close();
     const container = this.options.docker.getContainer(worker.containerId);
     let state = await container.inspect().then(
       (i) => i.State,

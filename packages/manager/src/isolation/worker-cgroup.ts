@@ -2,9 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CgroupFreezer } from '../cgroup-freezer.js';
 
 const cgroupRoot = '/sys/fs/cgroup';
 const v1Controllers = ['memory', 'pids', 'cpu'] as const;
+/** Optional in v1: without it, idle workers are not frozen. */
+const freezerController = 'freezer';
 
 export interface CgroupLimits {
   memoryBytes: number;
@@ -16,6 +19,8 @@ export interface CgroupLimits {
 export interface CgroupParent {
   version: 1 | 2;
   parent: string;
+  /** Whether worker groups can be frozen (always in v2; in v1 where the freezer controller is mounted). */
+  freezer: boolean;
 }
 
 /** Which cgroup hierarchy the machine has, and whether this process may create groups in it. */
@@ -33,14 +38,16 @@ export async function detectCgroups(groupName: string): Promise<CgroupSupport> {
       await mkdir(parent, { recursive: true });
       await writeFile(join(cgroupRoot, 'cgroup.subtree_control'), '+memory +pids +cpu').catch(() => undefined);
       await writeFile(join(parent, 'cgroup.subtree_control'), '+memory +pids +cpu');
-      return { version: 2, parent };
+      return { version: 2, parent, freezer: true };
     }
     for (const controller of v1Controllers) {
       if (!existsSync(join(cgroupRoot, controller, 'cgroup.procs')))
         return { version: null, reason: `the cgroup v1 ${controller} controller is not mounted at ${cgroupRoot}/${controller}` };
       await mkdir(join(cgroupRoot, controller, groupName), { recursive: true });
     }
-    return { version: 1, parent: groupName };
+    const freezer = existsSync(join(cgroupRoot, freezerController, 'cgroup.procs'));
+    if (freezer) await mkdir(join(cgroupRoot, freezerController, groupName), { recursive: true });
+    return { version: 1, parent: groupName, freezer };
   } catch (err) {
     return {
       version: null,
@@ -57,6 +64,8 @@ export class WorkerCgroup {
   private constructor(
     private readonly support: CgroupParent,
     private readonly dirs: string[],
+    /** Null where the machine cannot freeze groups. */
+    private readonly freezer: CgroupFreezer | null,
   ) {}
 
   static async create(support: CgroupParent, name: string, limits: CgroupLimits): Promise<WorkerCgroup> {
@@ -68,17 +77,27 @@ export class WorkerCgroup {
       await writeFile(join(dir, 'pids.max'), String(limits.pids));
       // cpu.weight is 1..10000 around 100; v1 shares are around 1024.
       await writeFile(join(dir, 'cpu.weight'), String(Math.max(1, Math.round((limits.cpuShares * 100) / 1024))));
-      return new WorkerCgroup(support, [dir]);
+      return new WorkerCgroup(support, [dir], CgroupFreezer.ofDir(2, dir));
     }
     const dir = (controller: string) => join(cgroupRoot, controller, support.parent, name);
-    const dirs = v1Controllers.map(dir);
+    const dirs = [...v1Controllers, ...(support.freezer ? [freezerController] : [])].map(dir);
     for (const d of dirs) await mkdir(d, { recursive: true });
     await writeFile(join(dir('memory'), 'memory.limit_in_bytes'), String(limits.memoryBytes));
     // Without swap accounting the kernel has no memsw files; the memory limit alone still holds.
     await writeFile(join(dir('memory'), 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(() => undefined);
     await writeFile(join(dir('pids'), 'pids.max'), String(limits.pids));
     await writeFile(join(dir('cpu'), 'cpu.shares'), String(limits.cpuShares));
-    return new WorkerCgroup(support, dirs);
+    return new WorkerCgroup(support, dirs, support.freezer ? CgroupFreezer.ofDir(1, dir(freezerController)) : null);
+  }
+
+  /** Stops every process of the group until `thaw`; false where the machine cannot freeze. */
+  async freeze(): Promise<boolean> {
+    await this.freezer?.freeze();
+    return this.freezer !== null;
+  }
+
+  async thaw(): Promise<void> {
+    await this.freezer?.thaw();
   }
 
   /** Moves a process (and so everything it starts afterwards) into the group. */
@@ -95,6 +114,9 @@ export class WorkerCgroup {
 
   /** Kills every process of the group, waits until it is empty, and removes it. */
   async destroy(): Promise<void> {
+    // A frozen process takes no signal until it is thawed (v1).
+    await this.freezer?.thaw().catch(() => undefined);
+    await this.freezer?.close();
     await killAndRemove(this.dirs);
   }
 }
@@ -122,7 +144,8 @@ async function killAndRemove(dirs: string[]): Promise<void> {
 
 /** The manager's parent group: one directory in v2, one per controller in v1. */
 function parentDirs(support: CgroupParent): string[] {
-  return support.version === 2 ? [support.parent] : v1Controllers.map((c) => join(cgroupRoot, c, support.parent));
+  if (support.version === 2) return [support.parent];
+  return [...v1Controllers, ...(support.freezer ? [freezerController] : [])].map((c) => join(cgroupRoot, c, support.parent));
 }
 
 /** Removes this manager's (empty) parent group once its workers are gone. */
@@ -138,6 +161,12 @@ export async function removeLeftoverCgroups(support: CgroupParent): Promise<numb
     for (const entry of await readdir(parent, { withFileTypes: true }).catch(() => []))
       if (entry.isDirectory()) names.add(entry.name);
   for (const name of names) {
+    // A group left frozen takes no signal until it is thawed.
+    if (support.freezer) {
+      const left = CgroupFreezer.ofDir(support.version, join(parents.at(-1)!, name));
+      await left.thaw().catch(() => undefined);
+      await left.close();
+    }
     await killAndRemove(parents.map((p) => join(p, name)));
   }
   return names.size;
