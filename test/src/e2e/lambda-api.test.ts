@@ -180,6 +180,31 @@ describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
     assert.equal(tampered.name, 'InvalidSignatureException');
   });
 
+  it('honours a header that changes what the call does only when it was signed: one added on the way is refused', async () => {
+    const before = (await nubo.call('GET', '/v1/functions/echo/stats', { key: alice.key })).body.count;
+    for (const [name, value] of [
+      ['x-amz-invocation-type', 'Event'],
+      ['x-amz-log-type', 'Tail'],
+      ['x-amz-client-context', Buffer.from('{"custom":{}}').toString('base64')],
+    ] as const) {
+      const meddling = lambda(alice);
+      meddling.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers[name] = value;
+          return next(args);
+        },
+        { step: 'deserialize', name: 'add-after-signing' },
+      );
+      const refused = await meddling.send(new InvokeCommand({ FunctionName: 'echo', Payload: bytes({ n: 1 }) })).catch((e) => e);
+      assert.equal(refused.name, 'InvalidSignatureException', name);
+      assert.match(refused.message, new RegExp(`${name} header changes what the call does`));
+    }
+    const signed = await lambda(alice).send(new InvokeCommand({ FunctionName: 'echo', LogType: 'Tail', Payload: bytes({}) }));
+    assert.ok(signed.LogResult !== undefined, 'the same header, signed by the client, is honoured');
+    const after = (await nubo.call('GET', '/v1/functions/echo/stats', { key: alice.key })).body.count;
+    assert.equal(after, before + 1, 'the refused calls ran nothing');
+  });
+
   it('answers GetFunction and ListFunctions in Lambda’s shapes, only with the caller’s functions', async () => {
     const got = await lambda(alice).send(new GetFunctionCommand({ FunctionName: 'echo' }));
     const config = got.Configuration!;

@@ -51,13 +51,19 @@ export class Authenticator {
     return { user, apiKey: key, keyId: record.id };
   }
 
-  /** The user whose key signed this request (AWS SigV4 over the raw body); any flaw is an error, never a guess. */
-  async signedUser(request: FastifyRequest, body: Buffer): Promise<User> {
+  /**
+   * The user whose key signed this request (AWS SigV4 over the raw body); any flaw is an error,
+   * never a guess. `mustBeSigned`: headers that change what the call does, honoured only signed.
+   */
+  async signedUser(request: FastifyRequest, body: Buffer, mustBeSigned: readonly string[] = []): Promise<User> {
     const auth = parseSigV4(request.headers.authorization ?? '');
     if (!auth)
       throw badSignature('the Authorization header is not AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...');
     if (auth.service !== 'lambda') throw badSignature(`the credential is scoped to "${auth.service}"; it must be "lambda"`);
     if (!auth.signedHeaders.includes('host')) throw badSignature('the Host header must be signed');
+    for (const name of mustBeSigned)
+      if (request.headers[name] !== undefined && !auth.signedHeaders.includes(name))
+        throw badSignature(`the ${name} header changes what the call does, so it must be signed too (sign every x-amz-* header)`);
     const timeProblem = signingTimeProblem(request, auth);
     if (timeProblem) throw badSignature(timeProblem);
     const found = await this.catalog.findSigningKey(auth.keyId);

@@ -23,6 +23,8 @@ const logTypes = ['None', 'Tail'] as const;
 /** `LogType: Tail` answers the last 4 KB of the output, as Lambda does. */
 const logTailBytes = 4096;
 const maxListItems = 50;
+/** Headers that change what a call does: a signed request must have signed them (one added on the way is refused). */
+const behaviourHeaders = ['x-amz-invocation-type', 'x-amz-log-type', 'x-amz-client-context'] as const;
 
 type LambdaRequest = FastifyRequest<{ Params: { name: string }; Querystring: Record<string, string | undefined> }>;
 
@@ -119,7 +121,9 @@ export function lambdaRoutes(
     });
     app.addHook('preHandler', async (request) => {
       if (isSigV4(request.headers.authorization))
-        request.user = admit(await auth.signedUser(request, (request.body as Buffer | undefined) ?? Buffer.alloc(0)));
+        request.user = admit(
+          await auth.signedUser(request, (request.body as Buffer | undefined) ?? Buffer.alloc(0), behaviourHeaders),
+        );
     });
 
     /** The caller's function a FunctionName (and Qualifier) names, with the version to use. */
