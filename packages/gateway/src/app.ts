@@ -172,6 +172,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     queue: deps.invocationQueue,
     invocationLog: deps.invocationLog,
     logger: deps.logger,
+    loopsStopped: metrics.destinationLoopsStopped,
   });
   deps.invocationQueue.consume(runner.process);
   const presence = new GatewayPresence(deps.gateways, settings.heartbeatMs, deps.logger);

@@ -47,6 +47,12 @@ export class InvocationMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  /** Chains of destinations stopped at their length limit (a function that is, through them, its own destination). */
+  readonly destinationLoopsStopped = new Counter({
+    name: 'nubo_destination_loops_stopped_total',
+    help: 'Asynchronous events not sent on to their destination because their chain of destinations reached its limit.',
+    registers: [this.registry],
+  });
   /** Requests whose cold start found no room on any manager, waiting for a busy worker of their function. */
   readonly waitingForRoom = new Gauge({
     name: 'nubo_invocations_waiting_for_room',

@@ -149,6 +149,7 @@ export class RedisInvocationQueue implements InvocationQueue {
       const acceptedAt = input.acceptedAt ?? now;
       const data: EventData = {
         correlationId: input.correlationId ?? null,
+        chainDepth: input.chainDepth ?? 0,
         ownerId: input.ownerId,
         functionId: input.functionId,
         functionName: input.functionName,
@@ -191,6 +192,7 @@ export class RedisInvocationQueue implements InvocationQueue {
     const base = {
       ...job.data,
       correlationId: job.data.correlationId ?? null,
+      chainDepth: job.data.chainDepth ?? 0,
       requestId,
       finishedAt: job.finishedOn ?? null,
       runAt: null,
@@ -287,7 +289,12 @@ export class RedisInvocationQueue implements InvocationQueue {
     }
     const requestId = this.requestIdOf(job);
     const decision = await this.processor!({
-      event: { ...job.data, correlationId: job.data.correlationId ?? null, requestId },
+      event: {
+        ...job.data,
+        correlationId: job.data.correlationId ?? null,
+        chainDepth: job.data.chainDepth ?? 0,
+        requestId,
+      },
       markRunning: (attempts: AttemptSummary[]) => job.updateData({ ...job.data, attempts }),
     });
     if (decision.kind === 'retry') {
@@ -363,6 +370,7 @@ export class RedisInvocationQueue implements InvocationQueue {
       for (const s of schedules) {
         const data: EventData = {
           correlationId: null,
+          chainDepth: 0,
           ownerId: target.ownerId,
           functionId: target.functionId,
           functionName: target.functionName,

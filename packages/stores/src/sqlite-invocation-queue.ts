@@ -25,6 +25,7 @@ import { openSqlite, type SqliteDatabase } from './sqlite-open.js';
 interface EventRow {
   request_id: string;
   correlation_id: string | null;
+  chain_depth: number;
   owner_id: string;
   function_id: string;
   function_name: string;
@@ -62,6 +63,7 @@ const toQueued = (row: EventRow): QueuedEvent => ({
   event: JSON.parse(row.event_json),
   trigger: row.trigger as QueuedEvent['trigger'],
   scheduleName: row.schedule_name,
+  chainDepth: row.chain_depth,
   acceptedAt: row.accepted_at,
   attempts: JSON.parse(row.attempts_json) as AttemptSummary[],
 });
@@ -138,7 +140,7 @@ export class SqliteInvocationQueue implements InvocationQueue {
         );
       this.prepare(
         `INSERT INTO events (request_id, owner_id, function_id, function_name, event_json, trigger, schedule_name, accepted_at,
-             status, run_at, idempotency_key, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+             status, run_at, idempotency_key, correlation_id, chain_depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
       ).run(
         input.requestId,
         input.ownerId,
@@ -151,6 +153,7 @@ export class SqliteInvocationQueue implements InvocationQueue {
         input.acceptedAt ?? now,
         input.idempotencyKey ?? null,
         input.correlationId ?? null,
+        input.chainDepth ?? 0,
       );
       return { requestId: input.requestId, duplicate: false };
     });

@@ -227,6 +227,37 @@ describe('asynchronous invocations, dead letters, destinations and schedules', (
     assert.deepEqual(failure.responsePayload, { errorType: 'Error', errorMessage: 'broken v' });
   });
 
+  it('stops a loop of destinations after 16 calls, dead-letters the last event and counts it', async () => {
+    // One function that is its own onSuccess, and two that are each other's (answering little, so only the loop can stop them).
+    const quiet = { 'index.mjs': 'export const handler = async () => "ok";' };
+    await nubo.deploy(key, 'ouroboros', quiet, { onSuccess: 'ouroboros', maxRetries: 0 });
+    await nubo.deploy(key, 'ping', quiet, { maxRetries: 0 });
+    await nubo.deploy(key, 'pong', quiet, { onSuccess: 'ping', maxRetries: 0 });
+    await nubo.deploy(key, 'ping', quiet, { onSuccess: 'pong', maxRetries: 0 });
+    for (const [start, names] of [
+      ['ouroboros', ['ouroboros']],
+      ['ping', ['ping', 'pong']],
+    ] as const) {
+      await queue(start, { loop: start });
+      const stopped = await eventually(`the ${start} loop is stopped`, async () => {
+        const letters = await Promise.all(
+          names.map(async (name) => (await nubo.call('GET', `/v1/functions/${name}/dead-letters`, { key })).body.deadLetters),
+        );
+        return letters.flat().find((letter: AsyncState) => letter.error?.type === 'RecursiveInvocationLoop');
+      });
+      assert.match(stopped.error.message, /16th of one chain/);
+      // Another gateway's records may still be on their way.
+      const calls = await eventually('every record of the chain is stored', async () => {
+        const all = (await Promise.all(names.map((name) => records(name)))).flat();
+        return all.length >= 16 && all;
+      });
+      assert.equal(calls.length, 16, 'sixteen calls, then none');
+    }
+    const metrics = await nubo.call('GET', '/metrics');
+    const stoppedCount = nubo.urls.length > 1 ? null : /nubo_destination_loops_stopped_total (\d+)/.exec(metrics.text)?.[1];
+    if (stoppedCount !== null) assert.equal(stoppedCount, '2', 'each stop is counted');
+  });
+
   it('runs schedules as asynchronous invocations with trigger schedule, managed over the API', async () => {
     await nubo.deploy(key, 'cron', files, {
       schedules: [{ name: 'every-second', cron: '* * * * * *', event: { from: 'schedule' } }],

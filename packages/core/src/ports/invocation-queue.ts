@@ -35,10 +35,15 @@ export interface QueuedEvent {
   trigger: EventSource;
   /** The schedule whose tick made this event. */
   scheduleName: string | null;
+  /** How many destination records led to this event: 0 for one a client or schedule sent. */
+  chainDepth: number;
   acceptedAt: number;
   /** Attempts so far, oldest first. */
   attempts: AttemptSummary[];
 }
+
+/** A chain of destination records stops here (as Lambda stops a recursive loop after 16 calls). */
+export const maxDestinationChain = 16;
 
 /** What `GET /v1/invocations/:id` shows of an asynchronous invocation. */
 export interface AsyncInvocation extends QueuedEvent {
@@ -57,6 +62,8 @@ export interface AsyncInvocation extends QueuedEvent {
 export interface EnqueueInput
   extends Pick<QueuedEvent, 'requestId' | 'ownerId' | 'functionId' | 'functionName' | 'event' | 'trigger'> {
   correlationId?: string | null;
+  /** A destination record's: one more than the event it reports on (default 0). */
+  chainDepth?: number;
   scheduleName?: string;
   /** Runs no earlier than this (a schedule's tick); default now. */
   acceptedAt?: number;

@@ -8,6 +8,7 @@ export function queueLimitsOf(version: FunctionVersion): EnqueueLimits {
 export interface NewEvent {
   requestId: string;
   correlationId?: string | null;
+  chainDepth?: number;
   event: unknown;
   trigger: EventSource;
   idempotencyKey?: string;
@@ -24,6 +25,7 @@ export function enqueueEvent(
     {
       requestId: input.requestId,
       correlationId: input.correlationId ?? null,
+      chainDepth: input.chainDepth ?? 0,
       ownerId: fn.ownerId,
       functionId: fn.id,
       functionName: fn.name,

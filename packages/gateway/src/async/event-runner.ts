@@ -1,6 +1,7 @@
 import {
   derivedRequestId,
   isNuboError,
+  maxDestinationChain,
   type AttemptSummary,
   type Catalog,
   type Decision,
@@ -41,6 +42,8 @@ export class EventRunner {
       queue: InvocationQueue;
       invocationLog: InvocationLog;
       logger: Logger;
+      /** Counts destination chains stopped at their limit. */
+      loopsStopped: { inc(): void };
     },
   ) {}
 
@@ -197,6 +200,24 @@ export class EventRunner {
       decision.status === 'ok' ? 'Success' : decision.status === 'expired' ? 'EventAgeExceeded' : 'RetriesExhausted';
     const destination = condition === 'Success' ? target.version.async.onSuccess : target.version.async.onFailure;
     if (!destination) return decision;
+    // A function that is (through destinations) its own destination would run for ever: the chain stops
+    // here, and this event goes to the dead letters for its owner to see.
+    if (event.chainDepth + 1 >= maxDestinationChain) {
+      this.deps.loopsStopped.inc();
+      this.deps.logger.warn(
+        { function: event.functionName, destination, requestId: event.requestId, chain: event.chainDepth + 1 },
+        'stopped a chain of destinations at its limit',
+      );
+      return {
+        kind: 'finish',
+        status: 'failed',
+        attempts: decision.attempts,
+        error: {
+          type: 'RecursiveInvocationLoop',
+          message: `This event is the ${event.chainDepth + 1}th of one chain of destinations (${event.functionName} → ${destination} → …): the record was not sent on, and the chain stops here (at most ${maxDestinationChain}). A function that is, through its destinations, its own destination would run for ever.`,
+        },
+      };
+    }
     const to = await this.lookUp(event.ownerId, destination);
     const toVersion = to ? await this.deps.catalog.getVersion(to.id, to.activeVersion) : null;
     if (!to || !toVersion) {
@@ -228,7 +249,12 @@ export class EventRunner {
     await enqueueEvent(
       this.deps.queue,
       { fn: to, version: toVersion },
-      { requestId: derivedRequestId(`destination/${event.requestId}/${condition}`), event: record, trigger: 'async' },
+      {
+        requestId: derivedRequestId(`destination/${event.requestId}/${condition}`),
+        event: record,
+        trigger: 'async',
+        chainDepth: event.chainDepth + 1,
+      },
     ).catch((err: Error) =>
       this.deps.logger.warn(
         { function: event.functionName, destination, err: err.message },
