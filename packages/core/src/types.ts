@@ -115,6 +115,8 @@ export interface WorkerSpec {
   idleTtlMs: number;
   /** Idle workers of this version the reaper leaves in place. */
   minWarm: number;
+  /** Started for calls that name this version by number while another one is active (its own pool lane). */
+  pinned?: boolean;
 }
 
 /** A live worker as the pool and the gateway see it: where it is and what it runs. */
@@ -136,6 +138,8 @@ export interface WorkerInfo {
   stemCell?: boolean;
   /** Its manager froze it while it was idle: whoever took it has it thawed before calling it. */
   frozen?: boolean;
+  /** It serves the calls that name its version by number while another one is active (see poolKey). */
+  pinned?: boolean;
 }
 
 export const invocationStatuses = ['ok', 'error', 'timeout', 'oom', 'crash', 'rejected'] as const;

@@ -132,7 +132,9 @@ export class Deployer {
   async remove(fn: FunctionRecord): Promise<void> {
     const versions = await this.deps.catalog.deleteFunction(fn.id);
     await this.deps.invocationQueue.removeFunction(fn.id);
-    await Promise.all(versions.map((v) => this.retire(poolKey(fn.id, v.version))));
+    await Promise.all(
+      versions.flatMap((v) => [this.retire(poolKey(fn.id, v.version)), this.retire(poolKey(fn.id, v.version, true))]),
+    );
     for (const digest of new Set(versions.map((v) => v.codeDigest))) await this.forgetCodeUnlessUsed(digest);
   }
 

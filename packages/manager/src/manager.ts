@@ -346,6 +346,7 @@ export class Manager {
       initMs: Math.round((performance.now() - started) * 1000) / 1000,
       secret,
       ...(fromStem ? { stemCell: true } : {}),
+      ...(spec.pinned ? { pinned: true } : {}),
     };
     this.workers.set(workerId, worker);
     this.options.logger.debug(

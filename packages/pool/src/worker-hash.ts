@@ -27,6 +27,7 @@ export function toHashFields(worker: WorkerInfo, lastUsedAt: number): string[] {
     String(lastUsedAt),
     'secret',
     worker.secret,
+    ...(worker.pinned ? ['pinned', '1'] : []),
   ];
 }
 
@@ -47,6 +48,7 @@ export function fromHashFields(flat: string[]): WorkerInfo & { lastUsedAt: numbe
     lastUsedAt: Number(h.lastUsedAt),
     secret: h.secret ?? '',
     ...(h.frozen === '1' ? { frozen: true } : {}),
+    ...(h.pinned === '1' ? { pinned: true } : {}),
   };
 }
 

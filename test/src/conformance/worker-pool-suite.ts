@@ -161,6 +161,27 @@ export function workerPoolConformance(adapter: string, create: () => Promise<Wor
       await pool.close();
     });
 
+    it('keeps a version called by its number in a lane of its own, which retiring the version leaves open', async () => {
+      const pool = await create();
+      const active = poolKey('laned', 1);
+      const pinnedKey = poolKey('laned', 1, true);
+      const pinned = { ...worker('laned'), pinned: true };
+      await startLeased(pool, pinnedKey, pinned);
+      assert.equal(await pool.giveBack(pinned), true);
+      assert.equal((await pool.acquire(active, opts)).kind, 'cold', 'the active lane does not see it');
+      await pool.retire(active);
+      const taken = await pool.acquire(pinnedKey, opts);
+      assert.deepEqual(taken.kind === 'warm' && taken.worker, pinned);
+      assert.equal(await pool.giveBack(pinned), true);
+      assert.deepEqual(
+        (await pool.idleWorkers('m1')).filter((w) => w.worker.functionId === 'laned').map((w) => w.worker),
+        [pinned],
+        'the reaper sees it with its lane',
+      );
+      assert.equal(await pool.removeIdle(pinned), true);
+      await pool.close();
+    });
+
     it('lists idle workers per manager, least recently used first', async () => {
       const pool = await create();
       const key = poolKey('lru', 1);

@@ -98,13 +98,20 @@ describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
       assert.equal(json(out.Payload), 'v2');
       assert.equal(out.ExecutedVersion, '2');
     }
-    // An older version runs too, on a worker of its own that goes when the call is done.
-    const before = nubo.liveWorkers();
+    // An older version runs too, in a pool lane of its own: its next call finds its worker warm.
     const old = await lambda(alice).send(new InvokeCommand({ FunctionName: 'versioned', Qualifier: '1' }));
     assert.equal(json(old.Payload), 'v1');
     assert.equal(old.ExecutedVersion, '1');
     assert.equal((await lambda(alice).send(new InvokeCommand({ FunctionName: 'versioned:1' }))).ExecutedVersion, '1');
-    await eventually('the one-call workers of version 1 are gone', async () => nubo.liveWorkers() === before);
+    const versionOne = await eventually('both calls of version 1 are recorded', async () => {
+      const records = (await nubo.call('GET', '/v1/functions/versioned/logs?version=1', { key: alice.key })).body;
+      return records.length === 2 && records;
+    });
+    assert.deepEqual(
+      versionOne.map((r: { cold: boolean }) => r.cold),
+      [false, true],
+      'newest first: the second call was warm',
+    );
     const got = await lambda(alice).send(new GetFunctionCommand({ FunctionName: 'versioned', Qualifier: '1' }));
     assert.equal(got.Configuration?.Version, '1');
     for (const Qualifier of ['9', 'prod', '0']) {
@@ -113,6 +120,22 @@ describe('the Lambda API: real AWS clients call Nubo unchanged', () => {
         .catch((e) => e);
       assert.equal(missing.name, 'ResourceNotFoundException', Qualifier);
     }
+  });
+
+  it("holds a version called by its number to that version's maxConcurrency", async () => {
+    const slow =
+      'export const handler = async () => { const start = Date.now(); await new Promise((r) => setTimeout(r, 300)); return [start, Date.now()]; };';
+    await nubo.deploy(alice.key, 'capped', { 'index.mjs': slow }, { maxConcurrency: 1 });
+    await nubo.deploy(alice.key, 'capped', { 'index.mjs': 'export const handler = async () => "v2";' });
+    const spans = await Promise.all(
+      [1, 2, 3].map(async () =>
+        json((await lambda(alice).send(new InvokeCommand({ FunctionName: 'capped', Qualifier: '1' }))).Payload),
+      ),
+    );
+    const sorted = (spans as [number, number][]).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < sorted.length; i++)
+      assert.ok(sorted[i]![0] >= sorted[i - 1]![1], `call ${i + 1} began before call ${i} ended: ${JSON.stringify(sorted)}`);
+    assert.equal((await nubo.call('DELETE', '/v1/functions/capped', { key: alice.key })).status, 204);
   });
 
   it('answers DryRun with 204 after the checks, and queues an Event invocation (202) that then runs', async () => {

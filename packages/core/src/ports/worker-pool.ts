@@ -1,13 +1,17 @@
 import type { WorkerInfo } from '../types.js';
 
-/** `{functionId}:{version}` — a deploy changes the key, so no request reaches an old worker. */
-export function poolKey(functionId: string, version: number): string {
-  return `${functionId}:${version}`;
+/**
+ * `{functionId}:{version}` — a deploy changes the key, so no request reaches an old worker. A
+ * version called by its number while another is active has a lane of its own, `…:pinned`, which no
+ * deploy retires (only removing the function does): its workers serve those calls alone.
+ */
+export function poolKey(functionId: string, version: number, pinned = false): string {
+  return pinned ? `${functionId}:${version}:pinned` : `${functionId}:${version}`;
 }
 
-/** The pool key of the function version a worker runs. */
-export function poolKeyOf(worker: Pick<WorkerInfo, 'functionId' | 'version'>): string {
-  return poolKey(worker.functionId, worker.version);
+/** The pool key of the function version (and lane) a worker runs. */
+export function poolKeyOf(worker: Pick<WorkerInfo, 'functionId' | 'version' | 'pinned'>): string {
+  return poolKey(worker.functionId, worker.version, worker.pinned === true);
 }
 
 export interface AcquireOptions {

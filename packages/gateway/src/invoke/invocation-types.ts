@@ -6,10 +6,10 @@ export interface InvokeTarget {
   fn: FunctionRecord;
   version: FunctionVersion;
   /**
-   * A version other than the active one (named by a Lambda Qualifier): the pool serves only active
-   * versions, so it runs on a worker of its own, started for this call and destroyed after it.
+   * A version other than the active one, named by its number (a Lambda Qualifier): its workers are
+   * a pool lane of their own (poolKey's `pinned`), under its own maxConcurrency and idle TTL.
    */
-  oneShot?: boolean;
+  pinned?: boolean;
 }
 
 export interface InvokeInput extends InvokeTarget {

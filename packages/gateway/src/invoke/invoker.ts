@@ -203,7 +203,7 @@ export class Invoker {
     const common = { kind: 'done', call: result.kind, worker, cold, queueMs } as const;
     switch (result.kind) {
       case 'reply': {
-        const release = () => (input.oneShot ? supply.destroy(worker) : supply.giveBack(worker));
+        const release = () => supply.giveBack(worker);
         const { reply, resultJson } = result;
         const kept = { ...common, release };
         if (!reply.ok) return { ...kept, reply, status: 'error', ...(reply.error ? { error: reply.error } : {}) };

@@ -2,7 +2,7 @@ import type { WorkerSpec } from '@nubo/core';
 import type { InvokeTarget } from './invocation-types.js';
 
 /** What a manager needs to start a worker of one function version. */
-export function specOf({ fn, version }: InvokeTarget): WorkerSpec {
+export function specOf({ fn, version, pinned }: InvokeTarget): WorkerSpec {
   return {
     functionId: fn.id,
     functionName: fn.name,
@@ -15,6 +15,8 @@ export function specOf({ fn, version }: InvokeTarget): WorkerSpec {
     memoryMb: version.limits.memoryMb,
     timeoutMs: version.limits.timeoutMs,
     idleTtlMs: version.limits.idleTtlMs,
-    minWarm: version.limits.minWarm,
+    // A version called by its number keeps no warm floor: nothing points at it, so it scales to zero.
+    minWarm: pinned ? 0 : version.limits.minWarm,
+    ...(pinned ? { pinned: true } : {}),
   };
 }

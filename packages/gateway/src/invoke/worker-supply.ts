@@ -55,9 +55,8 @@ export class WorkerSupply {
   }
 
   async take(target: InvokeTarget, options: TakeOptions, thawTries = 1): Promise<Taken> {
-    if (target.oneShot) return this.startOneShot(target);
     const { pool } = this.deps;
-    const key = poolKey(target.fn.id, target.version.version);
+    const key = poolKey(target.fn.id, target.version.version, target.pinned === true);
     const acquired = await pool.acquire(key, {
       leaseMs: options.leaseMs,
       maxWorkers: target.version.limits.maxConcurrency,
@@ -115,15 +114,6 @@ export class WorkerSupply {
     // What the floor still lacks for want of room: counted in the pool, as failed starts may have retried a slot.
     const missing = noRoom ? Math.max(0, options.minIdle - (await pool.idleCount(key))) : 0;
     return { started: starts.length - failures.length, failures, missing };
-  }
-
-  /** A worker outside the pool for one call of a version that is not active; the caller destroys it. */
-  private async startOneShot(target: InvokeTarget): Promise<Taken> {
-    try {
-      return { kind: 'worker', worker: await this.deps.managers.startWorker(specOf(target)), cold: true, queueMs: 0 };
-    } catch (err) {
-      return { kind: 'start-failed', error: err as Error, queueMs: 0 };
-    }
   }
 
   /**

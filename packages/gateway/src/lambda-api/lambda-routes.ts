@@ -51,17 +51,17 @@ function eventOf(body: Buffer | undefined): unknown {
 
 /**
  * The version a qualifier names: `$LATEST` (or none) is the active version; a number is that
- * version, and one that is not active runs on a worker of its own per call (see InvokeTarget).
+ * version, and one that is not active runs in its own pool lane (see InvokeTarget's `pinned`).
  */
 async function qualifiedVersion(
   catalog: Catalog,
   fn: FunctionRecord,
   qualifier: string | null,
-): Promise<{ version: FunctionVersion; oneShot: boolean }> {
+): Promise<{ version: FunctionVersion; pinned: boolean }> {
   if (qualifier === null || qualifier === '$LATEST' || qualifier === String(fn.activeVersion))
-    return { version: await activeVersion(catalog, fn), oneShot: false };
+    return { version: await activeVersion(catalog, fn), pinned: false };
   const version = /^[1-9]\d{0,8}$/.test(qualifier) ? await catalog.getVersion(fn.id, Number(qualifier)) : null;
-  if (version) return { version, oneShot: true };
+  if (version) return { version, pinned: true };
   const reason = /^\d+$/.test(qualifier)
     ? `${fn.name} has no version ${qualifier} (its versions go up to ${fn.activeVersion})`
     : `Nubo has no aliases: use $LATEST or a version number`;
@@ -145,7 +145,7 @@ export function lambdaRoutes(
         const first = await target(request, false);
         if (invocationType === 'DryRun') return reply.code(204).send();
         if (invocationType === 'Event') {
-          if (first.oneShot)
+          if (first.pinned)
             throw new LambdaError(
               'InvalidParameterValueException',
               400,

@@ -41,6 +41,7 @@ export const workerSpecSchema = z.object({
   timeoutMs: z.number().int().min(1),
   idleTtlMs: z.number().int().min(0),
   minWarm: z.number().int().min(0),
+  pinned: z.boolean().optional(),
 });
 
 export const startWorkerBodySchema = z.object({
@@ -62,6 +63,7 @@ export const workerInfoSchema = z.object({
   secret: z.string(),
   stemCell: z.boolean().optional(),
   frozen: z.boolean().optional(),
+  pinned: z.boolean().optional(),
 });
 
 export const workerIdParamsSchema = z.object({ id: z.string().min(1) });
