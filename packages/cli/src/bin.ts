@@ -9,6 +9,7 @@ import { registerServerCommands } from './commands/server-command.js';
 import { registerImagesCommand } from './commands/images-command.js';
 import { registerKeyCommands } from './commands/key-commands.js';
 import { registerAsyncCommands } from './commands/async-commands.js';
+import { registerQuotaCommands } from './commands/quota-commands.js';
 
 const program = new Command('nubo')
   .description('Nubo: self-hosted functions as a service')
@@ -21,6 +22,7 @@ registerKeyCommands(program);
 registerFunctionCommands(program);
 registerLogCommands(program);
 registerAsyncCommands(program);
+registerQuotaCommands(program);
 registerImagesCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,6 +1,6 @@
-import type { ApiKey, InvocationRecord as CoreInvocationRecord, MetricsBucket, User } from '@nubo/core';
+import type { ApiKey, InvocationRecord as CoreInvocationRecord, MetricsBucket, QuotaName, Quotas, User } from '@nubo/core';
 
-export type { ApiKey, MetricsBucket, User };
+export type { ApiKey, MetricsBucket, QuotaName, Quotas, User };
 
 /** The console talks to the public API only, with its session cookie and the header that proves it is the console. */
 
@@ -56,6 +56,19 @@ const safeJson = (text: string): unknown => {
 
 export const get = async <T>(path: string): Promise<T> => (await call<T>('GET', path)).body;
 export const fnPath = (name: string, rest = '') => `/v1/functions/${encodeURIComponent(name)}${rest}`;
+
+/** A user's quotas and what the user holds of each (GET /v1/quotas). */
+export interface QuotaReport {
+  limits: Quotas;
+  usage: Partial<Quotas>;
+}
+
+/** The admin's view of a user's quotas (GET /v1/admin/users/:username/quotas). */
+export interface AdminQuotaReport extends QuotaReport {
+  username: string;
+  overrides: Partial<Quotas>;
+  defaults: Quotas;
+}
 
 /** A console sign-in (GET /v1/auth/sessions). */
 export interface Session {

@@ -2,6 +2,7 @@ import { totalmem } from 'node:os';
 import { z } from 'zod';
 import { parseCidr } from './cidr.js';
 import { NuboError } from './errors.js';
+import type { Quotas } from './quotas.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -131,10 +132,37 @@ export const serverConfigSchema = z.object({
   NUBO_ASYNC_MAX_RESULT_BYTES: int(0, 64 * MiB).default(256 * 1024),
   NUBO_ASYNC_LOCK_MS: int(1000, 3_600_000).default(30_000),
   NUBO_SCHEDULE_MAX_LAG_MS: int(1000, 86_400_000).default(60_000),
+  // Each user's quotas unless the admin sets others (quotas.ts).
+  NUBO_QUOTA_FUNCTIONS: int(0, 1_000_000).default(100),
+  NUBO_QUOTA_VERSIONS_PER_FUNCTION: int(1, 100_000).default(50),
+  NUBO_QUOTA_CODE_MB: int(0, 10_000_000).default(2048),
+  NUBO_QUOTA_WARM_MEMORY_MB: int(0, 100_000_000).default(2048),
+  NUBO_QUOTA_QUEUED_EVENTS: int(0, 100_000_000).default(10_000),
+  NUBO_QUOTA_QUEUED_MB: int(0, 1_000_000).default(256),
+  NUBO_QUOTA_SCHEDULES: int(0, 1_000_000).default(100),
+  NUBO_QUOTA_SCHEDULE_MIN_INTERVAL_S: int(1, 86_400).default(60),
+  NUBO_QUOTA_LOG_TAILS: int(0, 10_000).default(5),
+  NUBO_QUOTA_API_KEYS: int(1, 1_000_000).default(100),
   NUBO_MANAGER_TTL_MS: int(300, 600_000).default(5000),
 });
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** Every user's quotas unless the admin sets others. */
+export function defaultQuotas(config: ServerConfig): Quotas {
+  return {
+    functions: config.NUBO_QUOTA_FUNCTIONS,
+    versionsPerFunction: config.NUBO_QUOTA_VERSIONS_PER_FUNCTION,
+    codeMb: config.NUBO_QUOTA_CODE_MB,
+    warmMemoryMb: config.NUBO_QUOTA_WARM_MEMORY_MB,
+    queuedEvents: config.NUBO_QUOTA_QUEUED_EVENTS,
+    queuedMb: config.NUBO_QUOTA_QUEUED_MB,
+    schedules: config.NUBO_QUOTA_SCHEDULES,
+    scheduleMinIntervalS: config.NUBO_QUOTA_SCHEDULE_MIN_INTERVAL_S,
+    logTails: config.NUBO_QUOTA_LOG_TAILS,
+    apiKeys: config.NUBO_QUOTA_API_KEYS,
+  };
+}
 
 /** Validates the environment; the error names every bad variable and what it should be. */
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {

@@ -27,3 +27,11 @@ export function nextTick(cron: string, timezone: string, after: number): number 
     .next()
     .getTime();
 }
+
+/** The shortest time between two of a schedule's next ticks (looking far enough to see its pattern). */
+export function shortestInterval(cron: string, timezone: string, after: number): number {
+  const ticks = CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date(after) })
+    .take(64)
+    .map((tick) => tick.getTime());
+  return ticks.reduce((least, tick, i) => (i === 0 ? least : Math.min(least, tick - ticks[i - 1]!)), Number.POSITIVE_INFINITY);
+}

@@ -20,3 +20,4 @@ export * from './queue-policy.js';
 export * from './metrics-window.js';
 export * from './ports/gateway-registry.js';
 export * from './cidr.js';
+export * from './quotas.js';

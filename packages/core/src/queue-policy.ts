@@ -1,4 +1,6 @@
 import { derivedRequestId } from './ids.js';
+import type { OwnerQueueLimits, QueueUsage } from './ports/invocation-queue.js';
+import { quotaExceeded } from './quotas.js';
 
 /** What every InvocationQueue adapter keeps, and for how long. */
 export interface QueueSettings {
@@ -21,4 +23,12 @@ export function keptResult(result: unknown, maxBytes: number): { result?: unknow
 /** One tick of one schedule has one request id, so every gateway queuing it queues the same event. */
 export function scheduleTickId(functionId: string, scheduleName: string, tick: number): string {
   return derivedRequestId(`schedule/${functionId}/${scheduleName}/${tick}`);
+}
+
+/** An owner's event of `bytes` fits its quotas on what waits or runs; else the quota's error (its own use only). */
+export function assertOwnerRoom(usage: QueueUsage, bytes: number, owner: OwnerQueueLimits): void {
+  const retry = 'wait until some of your queued events have run, or ask the admin for more.';
+  if (usage.events + 1 > owner.maxEvents) throw quotaExceeded('queuedEvents', owner.maxEvents, usage.events + 1, retry);
+  if (usage.bytes + bytes > owner.maxBytes)
+    throw quotaExceeded('queuedMb', owner.maxBytes / 1024 / 1024, Math.ceil((usage.bytes + bytes) / 1024 / 1024), retry);
 }

@@ -93,6 +93,8 @@ export interface FunctionVersion {
   handler: string;
   codeDigest: string;
   codeSize: number;
+  /** The code's size unpacked (what the code quota counts). */
+  unpackedSize: number;
   env: Record<string, string>;
   limits: FunctionLimits;
   network: NetworkAccess;

@@ -25,10 +25,13 @@ import { triggerRoutes, triggersElsewhere } from './routes/trigger-routes.js';
 import { lambdaApiPrefix, lambdaRoutes } from './lambda-api/lambda-routes.js';
 import { asyncRoutes } from './routes/async-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
+import { quotaRoutes } from './routes/quota-routes.js';
 import { consoleRoutes } from './console/console-routes.js';
+import { EventIntake } from './async/event-intake.js';
 import { EventRunner } from './async/event-runner.js';
 import { GatewayPresence } from './gateway-presence.js';
 import { Origins } from './origins.js';
+import { QuotaBook } from './quotas/quota-book.js';
 import { correlationIdOf, idHeadersProblem } from './request-ids.js';
 
 type GatewayApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -125,26 +128,29 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     leaseMarginMs: settings.leaseMarginMs,
   });
   const prewarmer = new Prewarmer({ catalog: deps.catalog, supply, logger: deps.logger, intervalMs: settings.prewarmIntervalMs });
-  const deployer = new Deployer(deps, () => prewarmer.kick());
+  const quotas = new QuotaBook({ catalog: deps.catalog, queue: deps.invocationQueue, defaults: settings.quotas });
+  const deployer = new Deployer(deps, quotas, () => prewarmer.kick());
+  const intake = new EventIntake(deps.invocationQueue, quotas);
   const auth = new Authenticator(deps.catalog, settings.keySealingSecret, origins);
   const resolver = new FunctionResolver(deps.catalog);
 
   await app.register(cookie);
   await app.register(systemRoutes(metrics));
   await app.register(consoleRoutes());
-  await app.register(signInRoutes(deps.catalog, auth, origins, settings));
+  await app.register(signInRoutes(deps.catalog, auth, quotas, origins, settings));
   await app.register(
     authenticatedRoutes(auth, settings.singleUserReason, [
-      keyRoutes(deps.catalog, auth),
+      keyRoutes(deps.catalog, auth, quotas),
       functionRoutes(deps, deployer, resolver, origins, (id) => prewarmer.shortfallOf(id)),
-      invokeRoutes(deps, invoker, resolver),
-      logRoutes(deps),
-      asyncRoutes(deps, resolver),
-      adminRoutes(deps),
+      invokeRoutes(deps, invoker, resolver, intake),
+      logRoutes(deps, quotas),
+      asyncRoutes(deps, resolver, quotas),
+      adminRoutes(deps, quotas),
+      quotaRoutes(quotas),
     ]),
   );
   await app.register(triggersElsewhere(origins));
-  await app.register(lambdaRoutes(deps, auth, invoker, resolver, deployer), { prefix: lambdaApiPrefix });
+  await app.register(lambdaRoutes(deps, auth, invoker, resolver, deployer, intake), { prefix: lambdaApiPrefix });
   await app.ready();
   await triggerApp.register(triggerRoutes(deps, auth, invoker, resolver));
   await triggerApp.ready();
@@ -169,7 +175,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     catalog: deps.catalog,
     resolver,
     invoker,
-    queue: deps.invocationQueue,
+    intake,
     invocationLog: deps.invocationLog,
     logger: deps.logger,
     loopsStopped: metrics.destinationLoopsStopped,

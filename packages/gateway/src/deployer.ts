@@ -6,6 +6,7 @@ import {
   resolveRuntime,
   bundleFromFiles,
   bundleFromZip,
+  bundleDigest,
   decodeBase64,
   handlerFileCandidates,
   isNuboError,
@@ -22,6 +23,9 @@ import type { GatewayDeps } from './deps.js';
 import { assertFloorFits, clusterRoom, floorOf, reservedFloors } from './warm-floors.js';
 import { specOf } from './invoke/worker-spec.js';
 import { asyncSettingsOf, checkedSchedules } from './async/async-deploy-settings.js';
+import { assertDeployQuotas, versionsBeyondQuota } from './quotas/deploy-quotas.js';
+import type { QuotaBook } from './quotas/quota-book.js';
+import { assertScheduleQuotas } from './quotas/schedule-quotas.js';
 import { queueLimitsOf } from './async/event-intake.js';
 import type { deployRequestSchema } from './schemas.js';
 
@@ -41,6 +45,7 @@ export class Deployer {
 
   constructor(
     private readonly deps: GatewayDeps,
+    private readonly quotas: QuotaBook,
     /** Told after each deploy, so the new version's warm workers start at once. */
     private readonly deployed: () => void = () => undefined,
   ) {
@@ -51,7 +56,7 @@ export class Deployer {
     owner: User,
     name: string,
     request: DeployRequest,
-  ): Promise<{ fn: FunctionRecord; version: FunctionVersion; created: boolean }> {
+  ): Promise<{ fn: FunctionRecord; version: FunctionVersion; created: boolean; removedVersions: number[] }> {
     const { catalog, codeStore, managers, settings } = this.deps;
     assertFunctionName(name);
     const runtime = resolveRuntime(request.runtime);
@@ -80,9 +85,30 @@ export class Deployer {
     const schedules = request.schedules ? checkedSchedules(request.schedules) : null;
     const memoryMb = request.memoryMb ?? settings.defaultLimits.memoryMb;
     const minWarm = request.minWarm ?? 0;
+    await assertDeployQuotas(this.quotas, catalog, {
+      ownerId: owner.id,
+      previous,
+      codeDigest: bundleDigest(bundle.zip),
+      unpackedBytes: bundle.unzippedBytes,
+      minWarm,
+      memoryMb,
+    });
+    if (schedules)
+      await assertScheduleQuotas(
+        this.quotas,
+        this.deps.invocationQueue,
+        { ownerId: owner.id, functionId: previous?.id ?? null },
+        schedules,
+      );
     if (minWarm > 0) {
       const [targets, loads] = await Promise.all([catalog.listWarmTargets(), managers.loads()]);
-      assertFloorFits(floorOf({ minWarm, memoryMb }), reservedFloors(targets, previous?.id ?? null), clusterRoom(loads));
+      // Only the admin is told the cluster's numbers: they say what other tenants reserve.
+      assertFloorFits(
+        floorOf({ minWarm, memoryMb }),
+        reservedFloors(targets, previous?.id ?? null),
+        clusterRoom(loads),
+        owner.isAdmin,
+      );
     }
     const codeDigest = await codeStore.put(bundle.zip);
     const { fn, version } = await catalog.addVersion(owner.id, name, {
@@ -90,6 +116,7 @@ export class Deployer {
       handler: request.handler,
       codeDigest,
       codeSize: bundle.zip.length,
+      unpackedSize: bundle.unzippedBytes,
       env: request.env,
       network: request.network,
       async: asyncSettings,
@@ -124,14 +151,25 @@ export class Deployer {
       { ownerId: owner.id, functionId: fn.id, functionName: fn.name, limits: queueLimitsOf(version) },
       schedules ?? (await invocationQueue.schedules(fn.id)),
     );
+    const removedVersions = await versionsBeyondQuota(this.quotas, catalog, active);
+    for (const old of removedVersions) await this.removeVersion(active, old);
     this.deployed();
-    return { fn: active, version, created: previous === null };
+    return { fn: active, version, created: previous === null, removedVersions };
+  }
+
+  /** Removes a version that is not the active one, its workers and the code no other version uses; false if there is none such. */
+  async removeVersion(fn: FunctionRecord, version: number): Promise<boolean> {
+    const removed = await this.deps.catalog.deleteVersion(fn.id, version);
+    if (!removed) return false;
+    await this.retire(poolKey(fn.id, version, true));
+    await this.forgetCodeUnlessUsed(removed.codeDigest);
+    return true;
   }
 
   /** Removes a function, its versions, its workers and the code no other version uses. Logs stay. */
   async remove(fn: FunctionRecord): Promise<void> {
     const versions = await this.deps.catalog.deleteFunction(fn.id);
-    await this.deps.invocationQueue.removeFunction(fn.id);
+    await this.deps.invocationQueue.removeFunction(fn.id, fn.ownerId);
     await Promise.all(
       versions.flatMap((v) => [this.retire(poolKey(fn.id, v.version)), this.retire(poolKey(fn.id, v.version, true))]),
     );

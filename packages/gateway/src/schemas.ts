@@ -7,7 +7,10 @@ import {
   lambdaRuntimeAliases,
   maxMetricsBuckets,
   networkAccessModes,
+  quotaMeanings,
+  quotaNames,
   runtimeIds,
+  type QuotaName,
 } from '@nubo/core';
 
 /** The request and response shapes of the HTTP API: they validate requests and generate /openapi.json. */
@@ -170,7 +173,35 @@ export const functionDetailSchema = functionSchema.extend({
   versions: z.array(versionSchema),
 });
 
-export const deployResponseSchema = z.object({ function: functionSchema, version: versionSchema, created: z.boolean() });
+export const deployResponseSchema = z.object({
+  function: functionSchema,
+  version: versionSchema,
+  created: z.boolean(),
+  removedVersions: z.array(z.number()).describe('old versions removed to keep your quota versionsPerFunction'),
+});
+export const versionParamsSchema = z.object({ name: z.string(), version: z.coerce.number().int().min(1) });
+
+const quotaShape = Object.fromEntries(quotaNames.map((name) => [name, z.number().describe(quotaMeanings[name])])) as Record<
+  QuotaName,
+  z.ZodNumber
+>;
+export const quotasSchema = z.object(quotaShape);
+export const quotaUsageSchema = quotasSchema.omit({ scheduleMinIntervalS: true });
+export const quotaReportSchema = z.object({ limits: quotasSchema, usage: quotaUsageSchema });
+export const adminQuotaReportSchema = quotaReportSchema.extend({
+  username: z.string(),
+  overrides: quotasSchema.partial().describe('what the admin set for this user; the rest are the defaults'),
+  defaults: quotasSchema.describe('every user’s quotas unless the admin sets others (NUBO_QUOTA_*)'),
+});
+/** A number sets a user's quota; null puts it back to the default. */
+export const quotaChangeSchema = z
+  .object(
+    Object.fromEntries(
+      quotaNames.map((name) => [name, z.number().int().min(0).max(1_000_000_000).nullable().optional()]),
+    ) as Record<QuotaName, z.ZodOptional<z.ZodNullable<z.ZodNumber>>>,
+  )
+  .strict();
+export const usernameParamsSchema = z.object({ username: z.string() });
 
 export const invocationSchema = z.object({
   requestId: z.string(),

@@ -1,4 +1,4 @@
-import type { BundleLimits, FunctionLimits } from '@nubo/core';
+import type { BundleLimits, FunctionLimits, Quotas } from '@nubo/core';
 import type { SignInLimits } from './auth/sign-in-limits.js';
 
 /** What the gateway takes from the configuration, built once in the composition root (nothing else of it). */
@@ -29,6 +29,8 @@ export interface GatewaySettings {
   publicUrl: string | null;
   /** NUBO_TRIGGER_URL: where clients reach HTTP triggers; null: http://localhost:<trigger port>. */
   triggerUrl: string | null;
+  /** Every user's quotas unless the admin sets others (NUBO_QUOTA_*). */
+  quotas: Quotas;
   /** Limits of a function deployed without them (minWarm defaults to 0). */
   defaultLimits: Omit<FunctionLimits, 'minWarm'>;
 }

@@ -34,10 +34,16 @@ export function reservedFloors(targets: DeployedVersion[], exceptFunctionId: str
  * floors already reserved. With no manager alive there is nothing to check against (the deploy's
  * probe start answers 503 then).
  */
-export function assertFloorFits(wanted: Room, reserved: Room, room: Room): void {
+export function assertFloorFits(wanted: Room, reserved: Room, room: Room, reveal: boolean): void {
   if (wanted.workers === 0 || room.workers === 0) return;
   const free = { workers: room.workers - reserved.workers, memoryMb: room.memoryMb - reserved.memoryMb };
   if (wanted.workers <= free.workers && wanted.memoryMb <= free.memoryMb) return;
+  // What is free tells what the other tenants reserve: the admin alone is told.
+  if (!reveal)
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_NO_WARM_CAPACITY',
+      `minWarm ${wanted.workers} needs ${wanted.memoryMb} MB and ${wanted.workers} workers of warm floor, and the managers have no room left for it now: lower minWarm or memoryMb, or ask the admin to add room.`,
+    );
   throw new NuboError(
     'NUBO_ERR_DEPLOY_NO_WARM_CAPACITY',
     `minWarm ${wanted.workers} needs ${wanted.memoryMb} MB and ${wanted.workers} workers of warm floor, but only ${Math.max(0, free.memoryMb)} MB and ${Math.max(0, free.workers)} workers are free: the managers hold ${room.memoryMb} MB and ${room.workers} workers, and other functions' warm floors reserve ${reserved.memoryMb} MB and ${reserved.workers} workers. Lower minWarm or memoryMb, or add room (another manager, NUBO_MANAGER_MEMORY_MB, NUBO_MANAGER_CAPACITY).`,

@@ -194,8 +194,11 @@ export class Manager {
         if (!this.workers.has(worker.id)) return;
         await freezer.freeze(worker.id);
         this.frozen.add(worker.id);
-      }).catch((err: Error) =>
-        this.options.logger.warn({ worker: worker.id, err: err.message }, 'could not freeze an idle worker'),
+      }).catch((err: NodeJS.ErrnoException) =>
+        // A worker that ended by itself loses its cgroup before its exit is handled: nothing to freeze.
+        err.code === 'ENODEV' || err.code === 'ENOENT'
+          ? this.options.logger.debug({ worker: worker.id }, 'an idle worker ended before it was frozen')
+          : this.options.logger.warn({ worker: worker.id, err: err.message }, 'could not freeze an idle worker'),
       );
     return marked.length;
   }
@@ -276,10 +279,10 @@ export class Manager {
       }
       if (this.fits(memoryMb)) break;
       if (!evicted) {
-        const load = this.load();
+        // How full the node is says what other tenants run: the admin sees it in the cluster view, not here.
         throw new NuboError(
           'NUBO_ERR_MANAGER_NO_CAPACITY',
-          `Manager ${this.id} has no room for another ${memoryMb} MB worker: ${load.workers}/${load.capacity.workers} workers and ${load.memoryMb}/${load.capacity.memoryMb} MB in use, ${evict ? 'no idle worker above its warm floor' : 'and prewarming evicts none'}. Add a manager, or raise NUBO_MANAGER_CAPACITY / NUBO_MANAGER_MEMORY_MB.`,
+          `Manager ${this.id} has no room for another ${memoryMb} MB worker (${evict ? 'and no idle worker above its warm floor to evict' : 'and prewarming evicts none'}): retry later; the operator can add a manager or raise NUBO_MANAGER_CAPACITY / NUBO_MANAGER_MEMORY_MB.`,
         );
       }
     }

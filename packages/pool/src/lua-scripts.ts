@@ -19,6 +19,8 @@ export const scriptNames = [
   'drop-manager',
   'drain-manager',
   'freeze-idle',
+  'queue-hold',
+  'queue-release',
 ] as const;
 export type ScriptName = (typeof scriptNames)[number];
 

@@ -1,6 +1,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  assertOwnerRoom,
   keptResult,
   NuboError,
   scheduleTickId,
@@ -14,12 +15,16 @@ import {
   type EventProcessor,
   type InvocationQueue,
   type Logger,
+  type OwnerQueueLimits,
   type QueuedEvent,
   type QueueSettings,
+  type QueueUsage,
   type Schedule,
   type ScheduleTarget,
 } from '@nubo/core';
+import { luaRunner, type LuaRun } from './lua-runner.js';
 import { poolUnavailable } from './redis-connection.js';
+import { QueueHoldReply } from './script-replies.js';
 
 /** What a BullMQ job carries: the event without its id (the job id), or a schedule's template. */
 type EventData = Omit<QueuedEvent, 'requestId'>;
@@ -74,8 +79,32 @@ export class RedisInvocationQueue implements InvocationQueue {
   private processor: EventProcessor | undefined;
   private discovery: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly run: LuaRun;
 
-  constructor(private readonly options: RedisQueueOptions) {}
+  constructor(private readonly options: RedisQueueOptions) {
+    this.run = luaRunner(options.redis, options.prefix);
+  }
+
+  /**
+   * Counts an event against its owner's quotas (events and bytes waiting or running, kept in
+   * `async:owner:{owner}` with each event's bytes in `async:held:{function}`); false when refused.
+   */
+  private async hold(data: { functionId: string; ownerId: string }, jobId: string, bytes: number, owner?: OwnerQueueLimits) {
+    const unlimited = Number.MAX_SAFE_INTEGER;
+    const [reply, events, held] = await this.run<[number, number, number]>(
+      'queue-hold',
+      [this.key('held', data.functionId), this.key('owner', data.ownerId)],
+      [jobId, bytes, owner?.maxEvents ?? unlimited, owner?.maxBytes ?? unlimited],
+    );
+    if (reply === QueueHoldReply.EVENTS || reply === QueueHoldReply.BYTES)
+      assertOwnerRoom({ events, bytes: held }, bytes, owner!);
+  }
+
+  /** Events that no longer wait or run stop counting against their owner's quotas. */
+  private async release(data: { functionId: string; ownerId: string }, jobIds: string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.run('queue-release', [this.key('held', data.functionId), this.key('owner', data.ownerId)], jobIds);
+  }
 
   private key(...parts: string[]): string {
     return `${this.options.prefix}async:${parts.join(':')}`;
@@ -145,6 +174,13 @@ export class RedisInvocationQueue implements InvocationQueue {
           if (first) return { requestId: first, duplicate: true };
         }
       }
+      const bytes = Buffer.byteLength(JSON.stringify(input.event ?? null));
+      try {
+        await this.hold(input, input.requestId, bytes, limits.owner);
+      } catch (err) {
+        if (idempotency) await this.options.redis.del(idempotency).catch(() => undefined);
+        throw err;
+      }
       const now = Date.now();
       const acceptedAt = input.acceptedAt ?? now;
       const data: EventData = {
@@ -166,6 +202,7 @@ export class RedisInvocationQueue implements InvocationQueue {
         ]);
       } catch (err) {
         if (idempotency) await this.options.redis.del(idempotency).catch(() => undefined);
+        await this.release(input, [input.requestId]).catch(() => undefined);
         throw err;
       }
       return { requestId: input.requestId, duplicate: false };
@@ -257,6 +294,12 @@ export class RedisInvocationQueue implements InvocationQueue {
         maxStalledCount: maxStalls,
       });
       worker.on('error', (err) => this.options.logger.warn({ err: err.message, functionId }, 'async consumer error'));
+      // Done for good (run, dead-lettered, or failed by BullMQ after stalling too often): it no longer counts.
+      const settled = (job: Job<EventData> | undefined) => {
+        if (job?.id) void this.release(job.data, [job.id]).catch(() => undefined);
+      };
+      worker.on('completed', settled);
+      worker.on('failed', settled);
       this.workers.set(functionId, worker);
     }
     for (const [functionId, worker] of this.workers) {
@@ -342,6 +385,8 @@ export class RedisInvocationQueue implements InvocationQueue {
       const { attempts } = this.failureOf(job);
       await job.updateData({ ...job.data, attempts: attempts ?? job.data.attempts, acceptedAt: Date.now() });
       await job.retry('failed');
+      // Queued again: it counts again (a retry the owner asks for is not refused by the quota).
+      await this.hold(job.data, job.id!, Buffer.byteLength(JSON.stringify(job.data.event ?? null)));
       return true;
     } catch (err) {
       return poolUnavailable(err);
@@ -367,6 +412,9 @@ export class RedisInvocationQueue implements InvocationQueue {
       for (const existing of await queue.getJobSchedulers()) {
         if (!wanted.has(existing.key)) await queue.removeJobScheduler(existing.key);
       }
+      if (schedules.length > 0)
+        await this.options.redis.hset(this.key('schedules', target.ownerId), target.functionId, schedules.length);
+      else await this.options.redis.hdel(this.key('schedules', target.ownerId), target.functionId);
       for (const s of schedules) {
         const data: EventData = {
           correlationId: null,
@@ -400,9 +448,21 @@ export class RedisInvocationQueue implements InvocationQueue {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async removeFunction(functionId: string): Promise<void> {
+  async usage(ownerId: string): Promise<QueueUsage> {
+    const [events, bytes] = await this.options.redis.hmget(this.key('owner', ownerId), 'events', 'bytes').catch(poolUnavailable);
+    return { events: Number(events ?? 0), bytes: Number(bytes ?? 0) };
+  }
+
+  async scheduleCount(ownerId: string): Promise<number> {
+    const counts = await this.options.redis.hvals(this.key('schedules', ownerId)).catch(poolUnavailable);
+    return counts.reduce((sum, count) => sum + Number(count), 0);
+  }
+
+  async removeFunction(functionId: string, ownerId: string): Promise<void> {
     try {
       await this.options.redis.hdel(this.key('functions'), functionId);
+      await this.options.redis.hdel(this.key('schedules', ownerId), functionId);
+      await this.release({ functionId, ownerId }, await this.options.redis.hkeys(this.key('held', functionId)));
       this.knownLimits.delete(functionId);
       const worker = this.workers.get(functionId);
       this.workers.delete(functionId);

@@ -11,7 +11,7 @@ import {
   type WorkerPool,
 } from '@nubo/core';
 import { FreedSignals } from './freed-signals.js';
-import { luaScripts, type ScriptName } from './lua-scripts.js';
+import { luaRunner, type LuaRun } from './lua-runner.js';
 import { poolUnavailable } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import {
@@ -26,8 +26,6 @@ import { fromHashFields, toHashFields, workerFromHashFields } from './worker-has
 
 /** A taker that dies between reserving a slot and adopting its worker frees the slot after this. */
 const startSlotMs = 60_000;
-
-const commandName = (script: ScriptName) => `nubo_${script.replace(/-/g, '_')}`;
 
 type AcquireRaw = [number, string?, string[]?];
 
@@ -44,6 +42,7 @@ type AcquireRaw = [number, string?, string[]?];
 export class RedisWorkerPool implements WorkerPool {
   private readonly signals: FreedSignals;
   private readonly keys: RedisKeys;
+  private readonly run: LuaRun;
 
   constructor(
     private readonly redis: Redis,
@@ -51,21 +50,7 @@ export class RedisWorkerPool implements WorkerPool {
   ) {
     this.keys = new RedisKeys(prefix);
     this.signals = new FreedSignals(redis, (key) => this.keys.freed(key));
-    // defineCommand sends EVALSHA, and the script body only when Redis does not know it yet.
-    for (const [name, lua] of Object.entries(luaScripts)) {
-      if (!(commandName(name as ScriptName) in redis)) redis.defineCommand(commandName(name as ScriptName), { lua });
-    }
-  }
-
-  private async run<T>(script: ScriptName, keys: string[], args: (string | number)[]): Promise<T> {
-    try {
-      const command = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[
-        commandName(script)
-      ]!;
-      return (await command.call(this.redis, keys.length, ...keys, this.keys.prefix, ...args.map(String))) as T;
-    } catch (err) {
-      return poolUnavailable(err);
-    }
+    this.run = luaRunner(redis, prefix);
   }
 
   private async tryAcquire(key: string, options: AcquireOptions, ticket: string): Promise<AcquireRaw> {

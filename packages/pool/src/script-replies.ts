@@ -10,6 +10,7 @@ export const AdoptIdleReply = { IDLE: 1, REFUSED: 0 } as const;
 export const ReserveWarmReply = { RESERVED: 1, ENOUGH: 0 } as const;
 export const RemoveIdleReply = { REMOVED: 1, KEPT: 0 } as const;
 export const RestoreReply = { RESTORED: 1, REFUSED: 0 } as const;
+export const QueueHoldReply = { HELD: 1, EVENTS: 0, BYTES: -1, ALREADY: 2 } as const;
 
 export const scriptReplies: Partial<Record<ScriptName, Record<string, number>>> = {
   acquire: AcquireReply,
@@ -18,4 +19,5 @@ export const scriptReplies: Partial<Record<ScriptName, Record<string, number>>> 
   'reserve-warm': ReserveWarmReply,
   'remove-idle': RemoveIdleReply,
   restore: RestoreReply,
+  'queue-hold': QueueHoldReply,
 };

@@ -16,11 +16,22 @@ import {
 export const selectFunction = `SELECT f.*, u.username AS owner_name FROM functions f JOIN users u ON u.id = f.owner_id`;
 /** Active versions with warm workers to keep: a function row's columns, then its version's (prefixed v_). */
 export const selectWarmTargets = `SELECT f.*, u.username AS owner_name, v.function_id AS v_function_id, v.version AS v_version, v.runtime AS v_runtime,
-  v.handler AS v_handler, v.code_digest AS v_code_digest, v.code_size AS v_code_size, v.env_json AS v_env_json, v.memory_mb AS v_memory_mb,
+  v.handler AS v_handler, v.code_digest AS v_code_digest, v.code_size AS v_code_size, v.unpacked_size AS v_unpacked_size,
+  v.env_json AS v_env_json, v.memory_mb AS v_memory_mb,
   v.timeout_ms AS v_timeout_ms, v.max_concurrency AS v_max_concurrency, v.min_warm AS v_min_warm, v.idle_ttl_ms AS v_idle_ttl_ms,
   v.network AS v_network, v.async_json AS v_async_json, v.created_at AS v_created_at
   FROM functions f JOIN users u ON u.id = f.owner_id JOIN versions v ON v.function_id = f.id AND v.version = f.active_version
   WHERE v.min_warm > 0 ORDER BY f.id`;
+
+/** A user's functions, keys and code (each bundle once), as the quotas count them. */
+export const selectUsage = `SELECT
+  (SELECT COUNT(*) FROM functions WHERE owner_id = ? AND active_version > 0) AS functions,
+  (SELECT COUNT(*) FROM api_keys WHERE user_id = ?) AS api_keys,
+  (SELECT COALESCE(SUM(size), 0) FROM (SELECT v.code_digest, MAX(COALESCE(v.unpacked_size, v.code_size)) AS size
+     FROM versions v JOIN functions f ON f.id = v.function_id WHERE f.owner_id = ? GROUP BY v.code_digest) AS code) AS code_bytes`;
+
+export const selectOwnsCode =
+  'SELECT 1 AS found FROM versions v JOIN functions f ON f.id = v.function_id WHERE f.owner_id = ? AND v.code_digest = ? LIMIT 1';
 
 /** A key's last use is written at most this often, to keep writes off the hot path. */
 export const keyUseResolutionMs = 60_000;
@@ -43,6 +54,8 @@ export interface VersionRow {
   handler: string;
   code_digest: string;
   code_size: number;
+  /** Null for versions made before it was kept: their zip's size stands in. */
+  unpacked_size: number | null;
   env_json: string;
   memory_mb: number;
   timeout_ms: number;
@@ -147,7 +160,8 @@ export const toVersion = (row: VersionRow): FunctionVersion => ({
   runtime: row.runtime as RuntimeId,
   handler: row.handler,
   codeDigest: row.code_digest,
-  codeSize: row.code_size,
+  codeSize: Number(row.code_size),
+  unpackedSize: Number(row.unpacked_size ?? row.code_size),
   env: JSON.parse(row.env_json) as Record<string, string>,
   limits: {
     memoryMb: row.memory_mb,

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NuboError, type CodeStore } from '@nubo/core';
+import { NuboError, bundleDigest, type CodeStore } from '@nubo/core';
 
 const digestPattern = /^[0-9a-f]{64}$/;
 
@@ -15,7 +14,7 @@ export class FsCodeStore implements CodeStore {
   }
 
   async put(bundle: Uint8Array): Promise<string> {
-    const digest = createHash('sha256').update(bundle).digest('hex');
+    const digest = bundleDigest(bundle);
     const target = this.pathOf(digest);
     if (await this.has(digest)) return digest;
     await mkdir(join(this.dir, digest.slice(0, 2)), { recursive: true });

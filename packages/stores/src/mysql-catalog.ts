@@ -10,8 +10,10 @@ import {
   type FunctionVersion,
   type Logger,
   maxSessionsPerUser,
+  type CatalogUsage,
   type NewApiKey,
   type NewSession,
+  type Quotas,
   type NewVersion,
   type Session,
   type SigningKey,
@@ -22,6 +24,8 @@ import {
   keyUseResolutionMs,
   selectFunction,
   selectSessionUser,
+  selectOwnsCode,
+  selectUsage,
   selectWarmTargets,
   toFunction,
   toKey,
@@ -260,8 +264,9 @@ export class MysqlCatalog implements Catalog {
       )) as [{ v: number }];
       const l = input.limits;
       await this.exec(
-        `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, env_json, memory_mb, timeout_ms,
-           max_concurrency, min_warm, idle_ttl_ms, network, async_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, unpacked_size, env_json, memory_mb,
+           timeout_ms, max_concurrency, min_warm, idle_ttl_ms, network, async_json, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           fnRow!.id,
           Number(v),
@@ -269,6 +274,7 @@ export class MysqlCatalog implements Catalog {
           input.handler,
           input.codeDigest,
           input.codeSize,
+          input.unpackedSize,
           JSON.stringify(input.env),
           l.memoryMb,
           l.timeoutMs,
@@ -313,6 +319,46 @@ export class MysqlCatalog implements Catalog {
         conn,
       );
     });
+  }
+
+  async deleteVersion(functionId: string, version: number): Promise<FunctionVersion | null> {
+    return this.transaction(async (conn) => {
+      const [row] = await this.rows<VersionRow>(
+        `SELECT v.* FROM versions v JOIN functions f ON f.id = v.function_id
+           WHERE v.function_id = ? AND v.version = ? AND f.active_version <> v.version FOR UPDATE`,
+        [functionId, version],
+        conn,
+      );
+      if (!row) return null;
+      this.versions.forget(functionId, version);
+      await this.exec('DELETE FROM versions WHERE function_id = ? AND version = ?', [functionId, version], conn);
+      return toVersion(row);
+    });
+  }
+
+  async quotaOverrides(userId: string): Promise<Partial<Quotas>> {
+    const [row] = await this.rows<{ quotas_json: string }>('SELECT quotas_json FROM user_quotas WHERE user_id = ?', [userId]);
+    return row ? (JSON.parse(row.quotas_json) as Partial<Quotas>) : {};
+  }
+
+  async setQuotaOverrides(userId: string, overrides: Partial<Quotas>): Promise<void> {
+    await this.exec(
+      'INSERT INTO user_quotas (user_id, quotas_json) VALUES (?, ?) ON DUPLICATE KEY UPDATE quotas_json = VALUES(quotas_json)',
+      [userId, JSON.stringify(overrides)],
+    );
+  }
+
+  async usageOf(ownerId: string): Promise<CatalogUsage> {
+    const [row] = await this.rows<{ functions: number; api_keys: number; code_bytes: number }>(selectUsage, [
+      ownerId,
+      ownerId,
+      ownerId,
+    ]);
+    return { functions: Number(row!.functions), apiKeys: Number(row!.api_keys), codeBytes: Number(row!.code_bytes) };
+  }
+
+  async ownsCode(ownerId: string, digest: string): Promise<boolean> {
+    return (await this.rows(selectOwnsCode, [ownerId, digest])).length > 0;
   }
 
   async getFunction(ownerId: string, name: string): Promise<FunctionRecord | null> {

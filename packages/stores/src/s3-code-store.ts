@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -8,7 +7,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { NuboError, type CodeStore } from '@nubo/core';
+import { NuboError, bundleDigest, type CodeStore } from '@nubo/core';
 
 export interface S3Settings {
   endpoint: string;
@@ -74,7 +73,7 @@ export class S3CodeStore implements CodeStore {
   }
 
   async put(bundle: Uint8Array): Promise<string> {
-    const digest = createHash('sha256').update(bundle).digest('hex');
+    const digest = bundleDigest(bundle);
     if (await this.has(digest)) return digest;
     await this.s3
       .send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(digest), Body: bundle, ContentType: 'application/zip' }))

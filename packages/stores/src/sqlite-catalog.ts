@@ -7,8 +7,10 @@ import {
   type FunctionRecord,
   type FunctionVersion,
   maxSessionsPerUser,
+  type CatalogUsage,
   type NewApiKey,
   type NewSession,
+  type Quotas,
   type NewVersion,
   type Session,
   type SigningKey,
@@ -20,6 +22,8 @@ import {
   keyUseResolutionMs,
   selectFunction,
   selectSessionUser,
+  selectOwnsCode,
+  selectUsage,
   selectWarmTargets,
   toFunction,
   toKey,
@@ -90,13 +94,24 @@ export class SqliteCatalog implements Catalog {
         'SELECT COALESCE(MAX(version), 0) + 1 AS v FROM versions WHERE function_id = ?',
       ),
       insertVersion: db.prepare(
-        `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, env_json, memory_mb, timeout_ms,
-           max_concurrency, min_warm, idle_ttl_ms, network, async_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO versions (function_id, version, runtime, handler, code_digest, code_size, unpacked_size, env_json, memory_mb,
+           timeout_ms, max_concurrency, min_warm, idle_ttl_ms, network, async_json, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       activate: db.prepare(
         'UPDATE functions SET active_version = ?, public = ?, updated_at = ? WHERE id = ? AND active_version < ?',
       ),
       discardVersion: db.prepare('DELETE FROM versions WHERE function_id = ? AND version = ?'),
+      inactiveVersion: db.prepare<[string, number], VersionRow>(
+        `SELECT v.* FROM versions v JOIN functions f ON f.id = v.function_id
+           WHERE v.function_id = ? AND v.version = ? AND f.active_version <> v.version`,
+      ),
+      quotasOf: db.prepare<[string], { quotas_json: string }>('SELECT quotas_json FROM user_quotas WHERE user_id = ?'),
+      setQuotas: db.prepare(
+        'INSERT INTO user_quotas (user_id, quotas_json) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET quotas_json = excluded.quotas_json',
+      ),
+      usage: db.prepare<[string, string, string], { functions: number; api_keys: number; code_bytes: number }>(selectUsage),
+      ownsCode: db.prepare<[string, string], { found: number }>(selectOwnsCode),
       discardEmptyFn: db.prepare(
         'DELETE FROM functions WHERE id = ? AND active_version = 0 AND NOT EXISTS (SELECT 1 FROM versions WHERE function_id = ?)',
       ),
@@ -237,6 +252,7 @@ export class SqliteCatalog implements Catalog {
         input.handler,
         input.codeDigest,
         input.codeSize,
+        input.unpackedSize,
         JSON.stringify(input.env),
         l.memoryMb,
         l.timeoutMs,
@@ -267,6 +283,36 @@ export class SqliteCatalog implements Catalog {
         this.stmt.discardEmptyFn.run(functionId, functionId);
       })
       .immediate();
+  }
+
+  async deleteVersion(functionId: string, version: number): Promise<FunctionVersion | null> {
+    return this.db
+      .transaction(() => {
+        const row = this.stmt.inactiveVersion.get(functionId, version);
+        if (!row) return null;
+        this.versions.forget(functionId, version);
+        this.stmt.discardVersion.run(functionId, version);
+        return toVersion(row);
+      })
+      .immediate();
+  }
+
+  async quotaOverrides(userId: string): Promise<Partial<Quotas>> {
+    const row = this.stmt.quotasOf.get(userId);
+    return row ? (JSON.parse(row.quotas_json) as Partial<Quotas>) : {};
+  }
+
+  async setQuotaOverrides(userId: string, overrides: Partial<Quotas>): Promise<void> {
+    this.stmt.setQuotas.run(userId, JSON.stringify(overrides));
+  }
+
+  async usageOf(ownerId: string): Promise<CatalogUsage> {
+    const row = this.stmt.usage.get(ownerId, ownerId, ownerId)!;
+    return { functions: row.functions, apiKeys: row.api_keys, codeBytes: row.code_bytes };
+  }
+
+  async ownsCode(ownerId: string, digest: string): Promise<boolean> {
+    return this.stmt.ownsCode.get(ownerId, digest) !== undefined;
   }
 
   async getFunction(ownerId: string, name: string): Promise<FunctionRecord | null> {

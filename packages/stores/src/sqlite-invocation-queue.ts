@@ -16,6 +16,8 @@ import {
   type Logger,
   type QueuedEvent,
   type QueueSettings,
+  type QueueUsage,
+  assertOwnerRoom,
   type Schedule,
   type ScheduleTarget,
 } from '@nubo/core';
@@ -138,6 +140,8 @@ export class SqliteInvocationQueue implements InvocationQueue {
           'NUBO_ERR_QUEUE_FULL',
           `${input.functionName} has ${waiting} events waiting, its maxQueuedEvents: retry later, or raise maxQueuedEvents or asyncConcurrency.`,
         );
+      const eventJson = JSON.stringify(input.event ?? null);
+      if (limits.owner) assertOwnerRoom(this.usageNow(input.ownerId), Buffer.byteLength(eventJson), limits.owner);
       this.prepare(
         `INSERT INTO events (request_id, owner_id, function_id, function_name, event_json, trigger, schedule_name, accepted_at,
              status, run_at, idempotency_key, correlation_id, chain_depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
@@ -146,7 +150,7 @@ export class SqliteInvocationQueue implements InvocationQueue {
         input.ownerId,
         input.functionId,
         input.functionName,
-        JSON.stringify(input.event ?? null),
+        eventJson,
         input.trigger,
         input.scheduleName ?? null,
         input.acceptedAt ?? now,
@@ -380,6 +384,21 @@ export class SqliteInvocationQueue implements InvocationQueue {
     return this.prepare<[string], ScheduleRow>('SELECT * FROM schedules WHERE function_id = ? ORDER BY name')
       .all(functionId)
       .map((row) => ({ name: row.name, cron: row.cron, timezone: row.timezone, event: JSON.parse(row.event_json) }));
+  }
+
+  async usage(ownerId: string): Promise<QueueUsage> {
+    return this.usageNow(ownerId);
+  }
+
+  private usageNow(ownerId: string): QueueUsage {
+    return this.prepare<[string], QueueUsage>(
+      `SELECT COUNT(*) AS events, COALESCE(SUM(LENGTH(CAST(event_json AS BLOB))), 0) AS bytes FROM events
+         WHERE owner_id = ? AND status IN ('queued', 'running')`,
+    ).get(ownerId)!;
+  }
+
+  async scheduleCount(ownerId: string): Promise<number> {
+    return this.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM schedules WHERE owner_id = ?').get(ownerId)!.n;
   }
 
   async removeFunction(functionId: string): Promise<void> {

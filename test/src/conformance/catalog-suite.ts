@@ -9,6 +9,7 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
     handler: 'index.handler',
     codeDigest: digest,
     codeSize: 10,
+    unpackedSize: 20,
     env: { A: '1' },
     network: 'egress',
     limits: { memoryMb: 128, timeoutMs: 1000, maxConcurrency: 5, minWarm: 0, idleTtlMs: 60_000 },
@@ -55,6 +56,53 @@ export function catalogConformance(adapter: string, create: () => Promise<Catalo
       assert.equal(await catalog.deleteApiKey(ann.id, key.id), true);
       assert.equal(await catalog.findUserByKeyHash('hash-a'), null);
       assert.equal(await catalog.findSigningKey(key.id), null, 'a revoked key signs nothing');
+      await catalog.close();
+    });
+
+    it("keeps each user's quota overrides and counts what each holds (each bundle's unpacked code once)", async () => {
+      const catalog = await create();
+      const ann = await catalog.createUser({ username: 'ann', passwordHash: 'h' });
+      const ben = await catalog.createUser({ username: 'ben', passwordHash: 'h' });
+      assert.deepEqual(await catalog.quotaOverrides(ann.id), {});
+      await catalog.setQuotaOverrides(ann.id, { functions: 3, codeMb: 10 });
+      await catalog.setQuotaOverrides(ann.id, { functions: 4 });
+      assert.deepEqual(await catalog.quotaOverrides(ann.id), { functions: 4 }, 'replaced, not merged');
+      assert.deepEqual(await catalog.quotaOverrides(ben.id), {});
+      for (const [name, digest] of [
+        ['f', 'd1'],
+        ['f', 'd2'],
+        ['g', 'd1'],
+      ] as const) {
+        const { fn, version: v } = await catalog.addVersion(ann.id, name, {
+          ...version(digest),
+          unpackedSize: digest === 'd1' ? 100 : 50,
+        });
+        await catalog.activateVersion(fn.id, v.version, false);
+      }
+      await catalog.createApiKey({ userId: ann.id, name: 'k', keyHash: 'hk', prefix: 'p', sealedKey: null });
+      assert.deepEqual(await catalog.usageOf(ann.id), { functions: 2, apiKeys: 1, codeBytes: 150 });
+      assert.deepEqual(await catalog.usageOf(ben.id), { functions: 0, apiKeys: 0, codeBytes: 0 });
+      assert.equal(await catalog.ownsCode(ann.id, 'd2'), true);
+      assert.equal(await catalog.ownsCode(ben.id, 'd2'), false, "another user's code is not theirs");
+      await catalog.close();
+    });
+
+    it('deletes an inactive version, never the active one', async () => {
+      const catalog = await create();
+      const ann = await catalog.createUser({ username: 'ann', passwordHash: 'h' });
+      const first = await catalog.addVersion(ann.id, 'f', version('d1'));
+      await catalog.activateVersion(first.fn.id, 1, false);
+      await catalog.addVersion(ann.id, 'f', version('d2'));
+      await catalog.activateVersion(first.fn.id, 2, false);
+      assert.equal(await catalog.deleteVersion(first.fn.id, 2), null, 'the active version stays');
+      assert.equal((await catalog.deleteVersion(first.fn.id, 1))?.codeDigest, 'd1');
+      assert.equal(await catalog.getVersion(first.fn.id, 1), null);
+      assert.equal(await catalog.deleteVersion(first.fn.id, 1), null, 'gone already');
+      assert.deepEqual(
+        (await catalog.listVersions(first.fn.id)).map((v) => v.version),
+        [2],
+      );
+      assert.equal(await catalog.codeInUse('d1'), false);
       await catalog.close();
     });
 

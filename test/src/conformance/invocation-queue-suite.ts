@@ -213,9 +213,37 @@ export function invocationQueueConformance(adapter: string, create: () => Promis
       await queue.setSchedules({ ownerId: 'u1', functionId: fn, functionName: 'fn', limits }, [
         { name: 'hourly', cron: '0 * * * *', timezone: 'Europe/Berlin', event: {} },
       ]);
-      await queue.removeFunction(fn);
+      assert.equal(await queue.scheduleCount('u1'), 1);
+      await queue.removeFunction(fn, 'u1');
       assert.equal(await queue.get('u1', input.requestId), null);
       assert.deepEqual(await queue.schedules(fn), []);
+      assert.equal(await queue.scheduleCount('u1'), 0);
+      await queue.close();
+    });
+
+    it('holds an owner to its quotas over all its functions, counting only what waits or runs', async () => {
+      const queue = await create();
+      const owner = `owner-${randomUUID().slice(0, 8)}`;
+      const [a, b] = [newFunction(), newFunction()];
+      const payload = { n: 1 };
+      const bytes = Buffer.byteLength(JSON.stringify(payload));
+      const quota = { ...limits, owner: { maxEvents: 3, maxBytes: 1024 } };
+      for (const fn of [a, a, b]) await queue.enqueue(event(fn, { ownerId: owner, event: payload }), quota);
+      assert.deepEqual(await queue.usage(owner), { events: 3, bytes: 3 * bytes });
+      await assert.rejects(queue.enqueue(event(b, { ownerId: owner, event: payload }), quota), (err) =>
+        isNuboError(err, 'NUBO_ERR_QUOTA_QUEUED_EVENTS'),
+      );
+      const roomy = { ...limits, owner: { maxEvents: 100, maxBytes: 1024 } };
+      await assert.rejects(queue.enqueue(event(b, { ownerId: owner, event: { big: 'x'.repeat(1024) } }), roomy), (err) =>
+        isNuboError(err, 'NUBO_ERR_QUOTA_QUEUED_BYTES'),
+      );
+      assert.deepEqual(await queue.usage(owner), { events: 3, bytes: 3 * bytes }, 'a refused event counts for nothing');
+      assert.deepEqual(await queue.usage('someone-else'), { events: 0, bytes: 0 });
+      await queue.removeFunction(a, owner);
+      assert.deepEqual(await queue.usage(owner), { events: 1, bytes }, "a removed function's events no longer count");
+      queue.consume(async (run) => ({ kind: 'finish', status: 'ok', attempts: ran(run.event.attempts) }));
+      await eventually('what ran no longer counts', async () => (await queue.usage(owner)).events === 0);
+      assert.deepEqual(await queue.usage(owner), { events: 0, bytes: 0 });
       await queue.close();
     });
   });

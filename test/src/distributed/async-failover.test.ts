@@ -90,6 +90,9 @@ describe('asynchronous invocations across gateways', () => {
     const [first, second] = stack.gateways.map((g) => g.url) as [string, string];
     const key = (await call(first, 'POST', '/v1/auth/signup', { body: { username: 'cron', password: 'password123' } })).body
       .apiKey as string;
+    // Per-second schedules are past the default quota (one tick a minute at most): the admin allows them.
+    const allowed = await call(first, 'PUT', '/v1/admin/users/cron/quotas', { key, body: { scheduleMinIntervalS: 1 } });
+    assert.equal(allowed.status, 200, allowed.text);
     const deployed = await call(first, 'PUT', '/v1/functions/ticker', {
       key,
       body: {

@@ -98,6 +98,9 @@ describe('queued events survive the embedded server stopping', () => {
     await server.start();
     const key = (await call(url, 'POST', '/v1/auth/signup', { body: { username: 'ann', password: 'password123' } })).body
       .apiKey as string;
+    // Per-second schedules are past the default quota (one tick a minute at most): the admin allows them.
+    const allowed = await call(url, 'PUT', '/v1/admin/users/ann/quotas', { key, body: { scheduleMinIntervalS: 1 } });
+    assert.equal(allowed.status, 200, allowed.text);
     const deployed = await call(url, 'PUT', '/v1/functions/tick', {
       key,
       body: {

@@ -200,6 +200,43 @@ describe('the nubo CLI', () => {
     assert.match((await run('schedule', 'ls', 'jobs')).stdout, /no schedules/);
   });
 
+  it('shows quotas, and lets the admin set a user’s, whose deploys then keep fewer versions', async () => {
+    const nubo = await startNubo();
+    after(() => nubo.close());
+    const adminHome = await tempDir('nubo-cli-home-');
+    const userHome = await tempDir('nubo-cli-home-');
+    const fnDir = await tempDir('nubo-cli-fn-');
+    await writeFile(join(fnDir, 'index.mjs'), 'export const handler = async () => 1;\n');
+    const asAdmin = (...args: string[]) => nuboCli({ XDG_CONFIG_HOME: adminHome, NUBO_URL: nubo.url }, ...args);
+    const asUser = (...args: string[]) => nuboCli({ XDG_CONFIG_HOME: userHome, NUBO_URL: nubo.url }, ...args);
+    assert.equal((await asAdmin('signup', '--username', 'root', '--password', 'password123')).code, 0);
+    assert.equal((await asUser('signup', '--username', 'erin', '--password', 'password123')).code, 0);
+
+    const own = await asUser('quotas');
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(own.stdout, /functions\s+0\s+100\s/);
+    const refused = await asUser('quotas', 'set', 'erin', '--functions', '1000');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /NUBO_ERR_AUTH_ADMIN_ONLY/);
+    const bad = await asAdmin('quotas', 'set', 'erin', '--functions', 'lots');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--functions takes a whole number or "default"/);
+
+    const set = await asAdmin('quotas', 'set', 'erin', '--versions-per-function', '2');
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /versionsPerFunction\s+0\s+2\s+admin/);
+    for (const expected of [/version 1 /, /version 2 /]) assert.match((await asUser('deploy', 'kept', fnDir)).stdout, expected);
+    const third = await asUser('deploy', 'kept', fnDir);
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stdout, /removed old versions 1 \(your quota versionsPerFunction\)/);
+
+    const back = await asAdmin('quotas', 'set', 'erin', '--versions-per-function', 'default');
+    assert.match(back.stdout, /versionsPerFunction\s+2\s+50\s+default/);
+    const shown = JSON.parse((await asAdmin('quotas', 'show', 'erin', '--json')).stdout);
+    assert.deepEqual(shown.overrides, {});
+    assert.equal(shown.usage.functions, 1);
+  });
+
   it('says how to start Nubo when no server answers', async () => {
     const home = await tempDir('nubo-cli-home-');
     const res = await nuboCli({ XDG_CONFIG_HOME: home, NUBO_URL: 'http://127.0.0.1:9' }, 'ls');

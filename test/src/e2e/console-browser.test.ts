@@ -241,6 +241,8 @@ describe('the web console in a real browser (Chromium)', () => {
     await page.getByRole('button', { name: 'Create key' }).click();
     const issued = (await page.locator('#issued-key').textContent())!;
     assert.equal((await call(nubo.url, 'GET', '/v1/auth/me', { key: issued })).status, 200, 'the new key works');
+    // Her quotas count the new key (the sign-up's and this one).
+    await page.locator('#own-quotas tr[data-quota="apiKeys"] td.used', { hasText: /^2$/ }).waitFor();
     await shoot(page, 'keys');
     await page
       .locator('tr', { hasText: 'ci' })
@@ -257,6 +259,16 @@ describe('the web console in a real browser (Chromium)', () => {
     await page.locator('#gateways tbody tr', { hasText: nubo.url }).waitFor();
     assert.equal(await page.locator('#users tbody tr').count(), 2);
     await shoot(page, 'cluster');
+    // The admin sets bob's quota of functions, and puts it back.
+    await page.getByRole('button', { name: 'Quotas of bob' }).click();
+    await page.getByLabel('functions of bob').fill('7');
+    await page.getByRole('button', { name: 'Save quotas' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const bobs = async () => (await nubo.call('GET', '/v1/admin/users/bob/quotas', { key: alice })).body;
+    assert.deepEqual((await bobs()).overrides, { functions: 7 });
+    await page.getByLabel('functions of bob').fill('');
+    await page.getByRole('button', { name: 'Save quotas' }).click();
+    await eventually('the default is back', async () => Object.keys((await bobs()).overrides).length === 0);
     await page.getByRole('link', { name: 'Deploy' }).click();
     await page.getByLabel('Runtime').waitFor();
     await shoot(page, 'deploy');

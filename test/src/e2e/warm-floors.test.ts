@@ -49,6 +49,9 @@ describe('minWarm is a reservation: warm floors never evict each other', () => {
       NUBO_REAP_INTERVAL_MS: '200',
     });
     key = await nubo.signup('floors');
+    // The managers' room is what this suite tests, not a user's quota (its own test is e2e/quotas).
+    const unbounded = await nubo.call('PUT', '/v1/admin/users/floors/quotas', { key, body: { warmMemoryMb: 1_000_000 } });
+    assert.equal(unbounded.status, 200, unbounded.text);
     room = (nubo.managers().length * managerMemoryMb) / workerMb;
     floor = room / 4;
   });

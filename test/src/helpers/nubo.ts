@@ -44,7 +44,10 @@ export interface TestNubo {
   /** Deploys from a file map; fails the test unless the deploy succeeds. */
   deploy(key: string, name: string, files: Record<string, string>, extra?: Record<string, unknown>): Promise<HttpResult>;
   invoke(key: string, name: string, event?: unknown): Promise<HttpResult>;
-  /** A request to the HTTP triggers' listener (`path` starts with /fn/). */
+  /**
+   * A request to the HTTP triggers' listener (`path` starts with /fn/): with a key, on the gateway
+   * that key's calls stick to; without one, spread over every gateway.
+   */
   trigger<T = any>(method: string, path: string, options?: CallOptions): Promise<HttpResult<T>>;
 }
 
@@ -164,7 +167,11 @@ export async function startNubo(env: Record<string, string> = {}): Promise<TestN
       return res;
     },
     invoke: (key, name, event = {}) => call(pick(key), 'POST', `/v1/functions/${name}/invoke`, { key, body: event }),
-    trigger: (method, path, options) => call(stack.triggerUrls[nextTrigger++ % stack.triggerUrls.length]!, method, path, options),
+    trigger(method, path, options) {
+      // A call with a key goes to the trigger listener of that key's gateway, which keeps its records.
+      const index = options?.key ? stack.urls.indexOf(pick(options.key)) : nextTrigger++;
+      return call(stack.triggerUrls[index % stack.triggerUrls.length]!, method, path, options);
+    },
   };
   return nubo;
 }

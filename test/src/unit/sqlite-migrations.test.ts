@@ -15,7 +15,7 @@ describe('SQLite schema migrations', () => {
   it('bring a new database to the latest version once, and apply nothing the second time', async () => {
     const db = openSqlite(join(await tempDir('nubo-sqlite-'), 'catalog.db'), 'sqlite-catalog');
     assert.ok((db.pragma('user_version', { simple: true }) as number) >= 1);
-    assert.deepEqual(tables(db), ['api_keys', 'functions', 'sessions', 'users', 'versions']);
+    assert.deepEqual(tables(db), ['api_keys', 'functions', 'sessions', 'user_quotas', 'users', 'versions']);
     assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), []);
     db.close();
   });
@@ -46,7 +46,7 @@ describe('SQLite schema migrations', () => {
       .run();
     old.close();
     const db = new Database(file);
-    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), [1, 2, 3, 4, 5]);
+    assert.deepEqual(migrateSqlite(db, 'sqlite-catalog'), [1, 2, 3, 4, 5, 6]);
     assert.equal((db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n, 1);
     assert.equal(
       (db.prepare('SELECT network FROM versions').get() as { network: string }).network,

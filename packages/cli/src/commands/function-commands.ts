@@ -115,11 +115,14 @@ export function registerFunctionCommands(program: Command): void {
       const result = deployed as {
         function: { name: string; invokeUrl: string; triggerUrl: string; public: boolean };
         version: { version: number; warnings: string[] };
+        removedVersions?: number[];
       };
       console.log(
         `Deployed ${result.function.name} version ${result.version.version} (${files} files, ${zip.length} bytes zipped).`,
       );
       for (const warning of result.version.warnings) console.error(`Warning: ${warning}`);
+      if (result.removedVersions?.length)
+        console.log(`  removed old versions ${result.removedVersions.join(', ')} (your quota versionsPerFunction)`);
       console.log(`  invoke:  nubo invoke ${name}   (POST ${result.function.invokeUrl})`);
       console.log(`  trigger: ${result.function.triggerUrl}${result.function.public ? ' (public)' : ' (needs an API key)'}`);
     });

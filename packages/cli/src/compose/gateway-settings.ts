@@ -1,4 +1,4 @@
-import type { ServerConfig } from '@nubo/core';
+import { defaultQuotas, type ServerConfig } from '@nubo/core';
 import type { GatewaySettings } from '@nubo/gateway';
 
 /** The gateway's slice of the configuration (`nubo server` and `nubo gateway`). */
@@ -20,6 +20,7 @@ export function gatewaySettings(
     leaseMarginMs: config.NUBO_LEASE_MARGIN_MS,
     prewarmIntervalMs: config.NUBO_PREWARM_INTERVAL_MS,
     heartbeatMs: config.NUBO_HEARTBEAT_MS,
+    quotas: defaultQuotas(config),
     publicUrl: config.NUBO_PUBLIC_URL ?? null,
     triggerUrl: config.NUBO_TRIGGER_URL ?? null,
     defaultLimits: {

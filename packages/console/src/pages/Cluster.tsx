@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, type User } from '../api.js';
 import { Notice } from '../components/Notice.js';
 import { age, when } from '../format.js';
+import { UserQuotas } from './UserQuotas.js';
 
 interface ClusterView {
   managers: {
@@ -21,6 +22,7 @@ export function Cluster() {
   const [cluster, setCluster] = useState<ClusterView | null>(null);
   const [users, setUsers] = useState<(User & { functions: number })[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [quotasOf, setQuotasOf] = useState<string | null>(null);
   useEffect(() => {
     const load = () => {
       get<ClusterView>('/v1/admin/cluster').then(setCluster, (err: Error) => setError(err.message));
@@ -158,6 +160,9 @@ export function Cluster() {
               <th>Role</th>
               <th>Functions</th>
               <th>Since</th>
+              <th>
+                <span class="sr-only">Quotas</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -167,11 +172,17 @@ export function Cluster() {
                 <td>{u.isAdmin ? 'admin' : 'user'}</td>
                 <td>{u.functions}</td>
                 <td>{when(u.createdAt)}</td>
+                <td>
+                  <button type="button" onClick={() => setQuotasOf(u.username)} aria-label={`Quotas of ${u.username}`}>
+                    Quotas
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      {quotasOf && <UserQuotas username={quotasOf} />}
     </section>
   );
 }

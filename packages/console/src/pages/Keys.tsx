@@ -2,9 +2,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, get, type ApiKey } from '../api.js';
 import { Notice } from '../components/Notice.js';
 import { age, when } from '../format.js';
+import { OwnQuotas } from './OwnQuotas.js';
 import { Sessions } from './Sessions.js';
 
-/** The caller's API keys (a new one is shown once) and console sessions. */
+/** The caller's API keys (a new one is shown once), console sessions and quotas. */
 export function Keys() {
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
   const [issued, setIssued] = useState<{ apiKey: string; keyId: string } | null>(null);
@@ -97,6 +98,7 @@ export function Keys() {
         </div>
       )}
       <Sessions />
+      <OwnQuotas changed={keys} />
     </section>
   );
 }

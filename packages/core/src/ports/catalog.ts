@@ -1,3 +1,4 @@
+import type { Quotas } from '../quotas.js';
 import type { ApiKey, FunctionRecord, FunctionVersion, Session, User } from '../types.js';
 
 /** A version as a deploy describes it; the catalog numbers and dates it. */
@@ -34,6 +35,14 @@ export interface NewSession {
 /** A user keeps at most this many unexpired sessions; signing in again ends the oldest. */
 export const maxSessionsPerUser = 50;
 
+/** What a user holds in the catalog, as its quotas count it. */
+export interface CatalogUsage {
+  functions: number;
+  apiKeys: number;
+  /** The unpacked size of the code of every version kept, each bundle once. */
+  codeBytes: number;
+}
+
 /** Users, API keys (hashes, and sealed copies for signatures), functions and their immutable versions. */
 export interface Catalog {
   /** False until the first user (the admin) signs up. */
@@ -65,6 +74,8 @@ export interface Catalog {
   activateVersion(functionId: string, version: number, isPublic: boolean): Promise<FunctionRecord>;
   /** Removes a version that never became active (its deploy failed). */
   discardVersion(functionId: string, version: number): Promise<void>;
+  /** Removes a version that is not the active one; answers it, or null when there is none such. */
+  deleteVersion(functionId: string, version: number): Promise<FunctionVersion | null>;
   getFunction(ownerId: string, name: string): Promise<FunctionRecord | null>;
   getFunctionByOwnerName(ownerName: string, name: string): Promise<FunctionRecord | null>;
   listFunctions(ownerId: string): Promise<FunctionRecord[]>;
@@ -76,6 +87,14 @@ export interface Catalog {
   listVersions(functionId: string): Promise<FunctionVersion[]>;
   /** The active version of every function that keeps warm workers (minWarm > 0), for the prewarmer. */
   listWarmTargets(): Promise<DeployedVersion[]>;
+  /** The limits the admin set for a user (the rest are the defaults). */
+  quotaOverrides(userId: string): Promise<Partial<Quotas>>;
+  /** Replaces them: a quota left out goes back to the default. */
+  setQuotaOverrides(userId: string, overrides: Partial<Quotas>): Promise<void>;
+  /** What a user holds, as its quotas count it. */
+  usageOf(ownerId: string): Promise<CatalogUsage>;
+  /** Whether a version of a user's functions uses this code already (it then counts once). */
+  ownsCode(ownerId: string, digest: string): Promise<boolean>;
   /** Whether any version of any function still uses this code bundle. */
   codeInUse(digest: string): Promise<boolean>;
   /** Deletes a function and all its versions; returns the versions it had. */

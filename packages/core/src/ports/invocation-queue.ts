@@ -76,6 +76,22 @@ export interface EnqueueLimits {
   maxQueued: number;
   /** The function's asyncConcurrency, which the queue enforces across every consumer. */
   concurrency: number;
+  /**
+   * The owner's quotas over all its functions (events and bytes waiting or running): past them
+   * NUBO_ERR_QUOTA_QUEUED_EVENTS / _BYTES. Unset: not limited (a schedule's tick, a retried dead letter).
+   */
+  owner?: OwnerQueueLimits;
+}
+
+export interface OwnerQueueLimits {
+  maxEvents: number;
+  maxBytes: number;
+}
+
+/** What an owner has waiting or running, over all its functions. */
+export interface QueueUsage {
+  events: number;
+  bytes: number;
 }
 
 export interface Enqueued {
@@ -142,7 +158,11 @@ export interface InvocationQueue {
   setSchedules(target: ScheduleTarget, schedules: Schedule[]): Promise<void>;
   schedules(functionId: string): Promise<Schedule[]>;
   /** The function is gone: its events, dead letters and schedules go too. */
-  removeFunction(functionId: string): Promise<void>;
+  removeFunction(functionId: string, ownerId: string): Promise<void>;
+  /** What an owner has waiting or running, as its quotas count it. */
+  usage(ownerId: string): Promise<QueueUsage>;
+  /** How many schedules an owner has, over all its functions. */
+  scheduleCount(ownerId: string): Promise<number>;
   close(): Promise<void>;
 }
 

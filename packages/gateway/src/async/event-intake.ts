@@ -1,4 +1,5 @@
 import type { EnqueueLimits, Enqueued, EventSource, FunctionRecord, FunctionVersion, InvocationQueue } from '@nubo/core';
+import type { QuotaBook } from '../quotas/quota-book.js';
 
 /** The limits a version's events are queued and taken under. */
 export function queueLimitsOf(version: FunctionVersion): EnqueueLimits {
@@ -14,25 +15,28 @@ export interface NewEvent {
   idempotencyKey?: string;
 }
 
-/** Queues an event for the function's active version's limits; answers once it is durably stored. */
-export function enqueueEvent(
-  queue: InvocationQueue,
-  target: { fn: FunctionRecord; version: FunctionVersion },
-  input: NewEvent,
-): Promise<Enqueued> {
-  const { fn, version } = target;
-  return queue.enqueue(
-    {
-      requestId: input.requestId,
-      correlationId: input.correlationId ?? null,
-      chainDepth: input.chainDepth ?? 0,
-      ownerId: fn.ownerId,
-      functionId: fn.id,
-      functionName: fn.name,
-      event: input.event,
-      trigger: input.trigger,
-      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
-    },
-    queueLimitsOf(version),
-  );
+/** Queues events under their function's limits and their owner's quotas; answers once each is durably stored. */
+export class EventIntake {
+  constructor(
+    private readonly queue: InvocationQueue,
+    private readonly quotas: QuotaBook,
+  ) {}
+
+  async enqueue(target: { fn: FunctionRecord; version: FunctionVersion }, input: NewEvent): Promise<Enqueued> {
+    const { fn, version } = target;
+    return this.queue.enqueue(
+      {
+        requestId: input.requestId,
+        correlationId: input.correlationId ?? null,
+        chainDepth: input.chainDepth ?? 0,
+        ownerId: fn.ownerId,
+        functionId: fn.id,
+        functionName: fn.name,
+        event: input.event,
+        trigger: input.trigger,
+        ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      },
+      { ...queueLimitsOf(version), owner: await this.quotas.queueLimitsOf(fn.ownerId) },
+    );
+  }
 }

@@ -9,7 +9,6 @@ import {
   type FunctionRecord,
   type FunctionVersion,
   type InvocationLog,
-  type InvocationQueue,
   type Logger,
   type QueuedEvent,
 } from '@nubo/core';
@@ -17,7 +16,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { FunctionResolver } from '../function-resolver.js';
 import type { Invoker } from '../invoke/invoker.js';
 import { functionArn } from '../lambda-api/lambda-shapes.js';
-import { enqueueEvent } from './event-intake.js';
+import type { EventIntake } from './event-intake.js';
 
 type Finish = Extract<Decision, { kind: 'finish' }>;
 type Condition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';
@@ -39,7 +38,7 @@ export class EventRunner {
       /** Function lookups from the cache synchronous calls use (a deploy or removal forgets them). */
       resolver: FunctionResolver;
       invoker: Invoker;
-      queue: InvocationQueue;
+      intake: EventIntake;
       invocationLog: InvocationLog;
       logger: Logger;
       /** Counts destination chains stopped at their limit. */
@@ -246,21 +245,22 @@ export class EventRunner {
         decision.status === 'ok' ? decision.result : { errorType: decision.error?.type, errorMessage: decision.error?.message },
     };
     // Derived from the event, so a run repeated after a lost gateway does not send the record twice.
-    await enqueueEvent(
-      this.deps.queue,
-      { fn: to, version: toVersion },
-      {
-        requestId: derivedRequestId(`destination/${event.requestId}/${condition}`),
-        event: record,
-        trigger: 'async',
-        chainDepth: event.chainDepth + 1,
-      },
-    ).catch((err: Error) =>
-      this.deps.logger.warn(
-        { function: event.functionName, destination, err: err.message },
-        'could not queue the destination record',
-      ),
-    );
+    await this.deps.intake
+      .enqueue(
+        { fn: to, version: toVersion },
+        {
+          requestId: derivedRequestId(`destination/${event.requestId}/${condition}`),
+          event: record,
+          trigger: 'async',
+          chainDepth: event.chainDepth + 1,
+        },
+      )
+      .catch((err: Error) =>
+        this.deps.logger.warn(
+          { function: event.functionName, destination, err: err.message },
+          'could not queue the destination record',
+        ),
+      );
     return decision;
   }
 }

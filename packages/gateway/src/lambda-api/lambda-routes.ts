@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsync } from 'fastify';
-import { enqueueEvent } from '../async/event-intake.js';
+import type { EventIntake } from '../async/event-intake.js';
 import { NuboError, type Catalog, type FunctionRecord, type FunctionVersion, type User } from '@nubo/core';
 import type { Authenticator } from '../auth/authenticate.js';
 import { isSigV4 } from '../auth/sigv4.js';
@@ -89,6 +89,7 @@ export function lambdaRoutes(
   invoker: Invoker,
   resolver: FunctionResolver,
   deployer: Deployer,
+  intake: EventIntake,
 ): FastifyPluginAsync {
   const { catalog, settings } = deps;
   return async (app) => {
@@ -151,7 +152,7 @@ export function lambdaRoutes(
               400,
               'Event invocations run the active version: leave out the Qualifier or use $LATEST.',
             );
-          const queued = await enqueueEvent(deps.invocationQueue, first, {
+          const queued = await intake.enqueue(first, {
             requestId: request.id,
             correlationId: request.correlationId,
             event: eventOf(request.body as Buffer | undefined),

@@ -1,10 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NuboError, poolKey } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
-import { adminUserSchema, clusterSchema, errorBodySchema } from '../schemas.js';
+import type { QuotaBook } from '../quotas/quota-book.js';
+import {
+  adminQuotaReportSchema,
+  adminUserSchema,
+  clusterSchema,
+  errorBodySchema,
+  quotaChangeSchema,
+  usernameParamsSchema,
+} from '../schemas.js';
 
 /** What only the admin sees: the managers' load, every function's pool, and the users. */
-export function adminRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
+export function adminRoutes(deps: GatewayDeps, quotas: QuotaBook): FastifyPluginAsyncZod {
   const { catalog, pool, managers } = deps;
   return async (app) => {
     app.addHook('onRequest', async (request) => {
@@ -72,6 +80,57 @@ export function adminRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
       async () => {
         const [users, functions] = await Promise.all([catalog.listUsers(), catalog.listAllFunctions()]);
         return users.map((user) => ({ ...user, functions: functions.filter((fn) => fn.ownerId === user.id).length }));
+      },
+    );
+
+    /** A user's limits, what the admin set of them, and what the user holds. */
+    const report = async (username: string) => {
+      const found = await catalog.findUserByName(username);
+      if (!found) throw new NuboError('NUBO_ERR_AUTH_USER_NOT_FOUND', `There is no user "${username}": see GET /v1/admin/users.`);
+      const [limits, overrides, usage] = await Promise.all([
+        quotas.limitsOf(found.id),
+        catalog.quotaOverrides(found.id),
+        quotas.usageOf(found.id),
+      ]);
+      return { user: found, report: { username, limits, overrides, defaults: quotas.defaults, usage } };
+    };
+
+    app.get(
+      '/v1/admin/users/:username/quotas',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: "A user's quotas (the defaults with what the admin set) and what the user holds",
+          params: usernameParamsSchema,
+          response: { 200: adminQuotaReportSchema, '4xx': errorBodySchema },
+        },
+      },
+      async (request) => (await report(request.params.username)).report,
+    );
+
+    app.put(
+      '/v1/admin/users/:username/quotas',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: "Set a user's quotas: a number sets one, null puts it back to the default, one left out stays",
+          params: usernameParamsSchema,
+          body: quotaChangeSchema,
+          response: { 200: adminQuotaReportSchema, '4xx': errorBodySchema },
+        },
+      },
+      async (request) => {
+        const { user } = await report(request.params.username);
+        const overrides: Record<string, number> = { ...(await catalog.quotaOverrides(user.id)) };
+        for (const [name, value] of Object.entries(request.body)) {
+          if (value === undefined) continue;
+          if (value === null) delete overrides[name];
+          else overrides[name] = value;
+        }
+        await catalog.setQuotaOverrides(user.id, overrides);
+        quotas.forget(user.id);
+        request.log.info({ user: user.username, overrides }, 'set quotas');
+        return (await report(request.params.username)).report;
       },
     );
   };

@@ -18,10 +18,12 @@ import {
   scheduleSchema,
 } from '../schemas.js';
 import { asyncInvocationView } from '../views.js';
+import type { QuotaBook } from '../quotas/quota-book.js';
+import { assertScheduleQuotas } from '../quotas/schedule-quotas.js';
 import { activeVersion } from './lookup.js';
 
 /** A function's dead-letter list and schedules (issue 11). */
-export function asyncRoutes(deps: GatewayDeps, resolver: FunctionResolver): FastifyPluginAsyncZod {
+export function asyncRoutes(deps: GatewayDeps, resolver: FunctionResolver, quotas: QuotaBook): FastifyPluginAsyncZod {
   const { catalog, invocationQueue: queue } = deps;
 
   const notADeadLetter = (name: string, requestId: string) =>
@@ -101,7 +103,7 @@ export function asyncRoutes(deps: GatewayDeps, resolver: FunctionResolver): Fast
       },
     );
 
-    /** Applies a change to the function's schedules, with its active version's limits. */
+    /** Applies a change to the function's schedules, with its active version's limits (an addition within the owner's quotas). */
     const changeSchedules = async (
       ownerId: string,
       name: string,
@@ -111,6 +113,7 @@ export function asyncRoutes(deps: GatewayDeps, resolver: FunctionResolver): Fast
       const version = await activeVersion(catalog, fn);
       const current = await queue.schedules(fn.id);
       const next = checkedSchedules(change(current));
+      if (next.length >= current.length) await assertScheduleQuotas(quotas, queue, { ownerId, functionId: fn.id }, next);
       await queue.setSchedules({ ownerId, functionId: fn.id, functionName: fn.name, limits: queueLimitsOf(version) }, next);
       return { fn, current, next };
     };

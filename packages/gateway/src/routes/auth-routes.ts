@@ -7,6 +7,7 @@ import { hashPassword, verifyPassword } from '../auth/secrets.js';
 import { signInLimiter } from '../auth/sign-in-limits.js';
 import { singleUserBars, singleUserError } from '../auth/single-user.js';
 import type { Origins } from '../origins.js';
+import type { QuotaBook } from '../quotas/quota-book.js';
 import type { GatewaySettings } from '../settings.js';
 import {
   apiKeySchema,
@@ -24,6 +25,7 @@ import {
 export function signInRoutes(
   catalog: Catalog,
   auth: Authenticator,
+  quotas: QuotaBook,
   origins: Origins,
   settings: Pick<GatewaySettings, 'allowSignup' | 'singleUserReason' | 'signInLimits'>,
 ): FastifyPluginAsyncZod {
@@ -66,7 +68,11 @@ export function signInRoutes(
           response: { 200: issuedKeySchema, '4xx': errorBodySchema },
         },
       },
-      async (request) => auth.issueKey(await passwordUser(catalog, request.body), 'login'),
+      async (request) => {
+        const user = await passwordUser(catalog, request.body);
+        await quotas.assertKeyRoom(user.id);
+        return auth.issueKey(user, 'login');
+      },
     );
 
     app.post(
@@ -126,7 +132,7 @@ async function passwordUser(catalog: Catalog, credentials: { username: string; p
 }
 
 /** The caller and its API keys (inside the authenticated routes). */
-export function keyRoutes(catalog: Catalog, auth: Authenticator): FastifyPluginAsyncZod {
+export function keyRoutes(catalog: Catalog, auth: Authenticator, quotas: QuotaBook): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/v1/auth/me',
@@ -158,7 +164,10 @@ export function keyRoutes(catalog: Catalog, auth: Authenticator): FastifyPluginA
           response: { 201: issuedKeySchema, '4xx': errorBodySchema },
         },
       },
-      async (request, reply) => reply.code(201).send(await auth.issueKey(request.user, request.body?.name ?? 'api')),
+      async (request, reply) => {
+        await quotas.assertKeyRoom(request.user.id);
+        return reply.code(201).send(await auth.issueKey(request.user, request.body?.name ?? 'api'));
+      },
     );
 
     app.get(

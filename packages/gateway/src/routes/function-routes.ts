@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { deprecatedRuntimes, poolKey, runtimeIds } from '@nubo/core';
+import { NuboError, deprecatedRuntimes, poolKey, runtimeIds } from '@nubo/core';
 import type { GatewayDeps } from '../deps.js';
 import type { Deployer } from '../deployer.js';
 import {
@@ -12,6 +12,7 @@ import {
   functionSchema,
   liveWorkerSchema,
   runtimeSchema,
+  versionParamsSchema,
 } from '../schemas.js';
 import { functionView, versionView, versionWarnings } from '../views.js';
 import type { Origins } from '../origins.js';
@@ -45,12 +46,15 @@ export function functionRoutes(
         },
       },
       async (request, reply) => {
-        const { fn, version, created } = await deployer.deploy(request.user, request.params.name, request.body);
+        const { fn, version, created, removedVersions } = await deployer.deploy(request.user, request.params.name, request.body);
         resolver.forget(fn);
-        request.log.info({ function: fn.name, version: version.version, runtime: version.runtime }, 'deployed');
-        return reply
-          .code(created ? 201 : 200)
-          .send({ function: functionView(fn, origins.urlsFor(request)), version: versionView(version), created });
+        request.log.info({ function: fn.name, version: version.version, runtime: version.runtime, removedVersions }, 'deployed');
+        return reply.code(created ? 201 : 200).send({
+          function: functionView(fn, origins.urlsFor(request)),
+          version: versionView(version),
+          created,
+          removedVersions,
+        });
       },
     );
 
@@ -142,6 +146,34 @@ export function functionRoutes(
           lastUsedAt,
           initMs: worker.initMs,
         }));
+      },
+    );
+
+    app.delete(
+      '/v1/functions/:name/versions/:version',
+      {
+        schema: {
+          tags: ['functions'],
+          summary: 'Remove a version that is not the active one (its workers, and its code if no other version uses it)',
+          params: versionParamsSchema,
+          response: { 204: z.null(), '4xx': errorBodySchema },
+        },
+      },
+      async (request, reply) => {
+        const fn = await resolver.own(request.user.id, request.params.name, true);
+        const { version } = request.params;
+        if (version === fn.activeVersion)
+          throw new NuboError(
+            'NUBO_ERR_FUNCTION_VERSION_ACTIVE',
+            `Version ${version} is ${fn.name}'s active version: deploy another first, or remove the whole function.`,
+          );
+        if (!(await deployer.removeVersion(fn, version)))
+          throw new NuboError(
+            'NUBO_ERR_FUNCTION_VERSION_NOT_FOUND',
+            `${fn.name} has no version ${version}: see its versions with GET /v1/functions/${fn.name}.`,
+          );
+        request.log.info({ function: fn.name, version }, 'removed a version');
+        return reply.code(204).send(null);
       },
     );
 

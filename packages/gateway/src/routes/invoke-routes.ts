@@ -6,7 +6,7 @@ import type { GatewayDeps } from '../deps.js';
 import type { Invoker } from '../invoke/invoker.js';
 import { errorBodySchema, functionNameParamsSchema, queuedAnswerSchema } from '../schemas.js';
 import { idempotencyKeyOf, wantsAsync } from '../async/async-request.js';
-import { enqueueEvent } from '../async/event-intake.js';
+import type { EventIntake } from '../async/event-intake.js';
 import { sendInvocation } from '../invoke/reply-outcome.js';
 import { ownTarget } from './lookup.js';
 import type { FunctionResolver } from '../function-resolver.js';
@@ -17,7 +17,12 @@ function eventOf(request: FastifyRequest): unknown {
   return noBody ? {} : request.body;
 }
 
-export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: FunctionResolver): FastifyPluginAsyncZod {
+export function invokeRoutes(
+  deps: GatewayDeps,
+  invoker: Invoker,
+  resolver: FunctionResolver,
+  intake: EventIntake,
+): FastifyPluginAsyncZod {
   const { catalog, settings } = deps;
   return async (app) => {
     app.post(
@@ -45,7 +50,7 @@ export function invokeRoutes(deps: GatewayDeps, invoker: Invoker, resolver: Func
         const target = (fresh: boolean) => ownTarget(resolver, catalog, user.id, request.params.name, fresh);
         if (wantsAsync(request)) {
           const idempotencyKey = idempotencyKeyOf(request);
-          const queued = await enqueueEvent(deps.invocationQueue, await target(false), {
+          const queued = await intake.enqueue(await target(false), {
             requestId: request.id,
             correlationId: request.correlationId,
             event: eventOf(request),

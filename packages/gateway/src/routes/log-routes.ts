@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NuboError, assertFunctionName, maxMetricsBuckets } from '@nubo/core';
+import { NuboError, assertFunctionName, maxMetricsBuckets, quotaExceeded } from '@nubo/core';
+import type { QuotaBook } from '../quotas/quota-book.js';
 import { followInvocations, tailPollMs } from './log-tail.js';
 import { metricsWindow } from './metrics-window.js';
 import { withoutUndefined } from './query-fields.js';
@@ -18,7 +19,7 @@ import {
 } from '../schemas.js';
 import { asyncInvocationView, invocationView } from '../views.js';
 
-export function logRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
+export function logRoutes(deps: GatewayDeps, quotas: QuotaBook): FastifyPluginAsyncZod {
   const { catalog, invocationLog, invocationQueue } = deps;
 
   /** Logs outlive their function, so a name is known if it exists or has records. */
@@ -114,9 +115,21 @@ export function logRoutes(deps: GatewayDeps): FastifyPluginAsyncZod {
         const { user } = request;
         assertFunctionName(request.params.name);
         await assertKnown(user.id, request.params.name, false);
+        // Each open tail polls the log store: a user's are bounded (on this gateway).
+        const tail = await quotas.openTail(user);
+        if (!tail.taken)
+          throw quotaExceeded(
+            'logTails',
+            tail.limit,
+            tail.open + 1,
+            'close another live tail first (they are counted per gateway).',
+          );
         const end = followInvocations(request, reply, invocationLog, { ownerId: user.id, functionName: request.params.name });
         tails.add(end);
-        request.raw.on('close', () => tails.delete(end));
+        request.raw.on('close', () => {
+          tails.delete(end);
+          quotas.endTail(user);
+        });
       },
     );
 
