@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { treeCpuSeconds, processCpuSeconds } from './lib/process-tree-cpu.js';
+import { cpuSnapshot, descendantsCpuSecondsBetween } from './lib/process-tree-cpu.js';
 import { json, startServer } from './lib/server.js';
 import { ms, summarise } from './lib/stats.js';
 
@@ -68,9 +68,9 @@ async function idleCpu(freezeAfterMs: number): Promise<number> {
     const spinning = started + spinAfterMs + 1000;
     if (performance.now() > spinning) throw new Error(`starting ${workers} workers took longer than ${spinAfterMs} ms`);
     await sleep(spinning - performance.now());
-    const before = treeCpuSeconds(server.pid) - processCpuSeconds(server.pid);
+    const before = cpuSnapshot();
     await sleep(windowMs);
-    return treeCpuSeconds(server.pid) - processCpuSeconds(server.pid) - before;
+    return descendantsCpuSecondsBetween(before, cpuSnapshot(), server.pid);
   } finally {
     await server.stop();
   }

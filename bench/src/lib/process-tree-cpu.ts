@@ -98,6 +98,25 @@ export function cpuSharesBetween(
   return shares;
 }
 
+/**
+ * CPU seconds the processes below `rootPid` (not itself) used between two snapshots, each process's
+ * own time only: one that ended in between takes its count with it rather than making the sum negative.
+ */
+export function descendantsCpuSecondsBetween(
+  before: ReturnType<typeof cpuSnapshot>,
+  after: ReturnType<typeof cpuSnapshot>,
+  rootPid: number,
+): number {
+  const below = (pid: number): boolean => {
+    const parent = after.stats.get(pid)?.ppid;
+    return parent !== undefined && parent > 1 && (parent === rootPid || below(parent));
+  };
+  let ticks = 0;
+  for (const [pid, stat] of after.stats)
+    if (below(pid)) ticks += Math.max(0, stat.selfTicks - (before.stats.get(pid)?.selfTicks ?? 0));
+  return ticks / ticksPerSecond;
+}
+
 /** "gateway 0.95, redis-server 0.31, …" — the busiest first. */
 export function formatShares(shares: Record<string, number>): string {
   const total = Object.values(shares).reduce((sum, cores) => sum + cores, 0);
