@@ -17,7 +17,7 @@ export interface StemCellOptions {
 }
 
 /**
- * A node's pool of stem cells (issue 15): pre-started, sandboxed runtimes with no function, per
+ * A node's pool of stem cells: pre-started, sandboxed runtimes with no function, per
  * kind of worker this node has had to cold-start. A cold start takes one and specialises it; the
  * pool refills in the background. Stem cells count against the node's room and are the first to
  * go when a worker needs it.

@@ -1,6 +1,6 @@
 -- acquire: take an idle worker under a lease, or reserve a cold-start slot. It takes the list's tail
 -- (RPOP), the worker given back last: the seed's LPOP took the head, cycling through every idle
--- worker, whose caches were then cold on each call (measured in BENCHMARKS.md, issue 15's second pass).
+-- worker, whose caches were then cold on each call (measured in BENCHMARKS.md).
 -- KEYS[1] pool:{fn}:{v}  LIST   KEYS[2] live:{fn}:{v}  SET   KEYS[3] starting:{fn}:{v}  ZSET ticket -> slot deadline
 -- KEYS[4] leases  ZSET   KEYS[5] retired  SET
 -- ARGV[1] key prefix   ARGV[2] pool key {fn}:{v}   ARGV[3] now (ms)   ARGV[4] lease deadline (ms)

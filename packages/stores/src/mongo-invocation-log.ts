@@ -97,7 +97,7 @@ export class MongoInvocationLog implements InvocationLog {
     try {
       await client.connect();
       const collection = client.db(options.database).collection<Document>('invocations');
-      // Records of an async event's retries share its request id (issue 11): unique per attempt.
+      // Records of an async event's retries share its request id: unique per attempt.
       await collection.dropIndex('requestId_1').catch(() => undefined);
       await collection.createIndex({ requestId: 1, attempt: 1 }, { unique: true });
       await collection.createIndex({ ownerId: 1, functionName: 1, startedAt: -1 });

@@ -136,7 +136,7 @@ export interface DeadLetterQuery {
 }
 
 /**
- * Durable asynchronous invocations and schedules (issue 11). Events are taken by consumers in the
+ * Durable asynchronous invocations and schedules. Events are taken by consumers in the
  * gateways, at most `concurrency` of one function at a time across all of them, at least once: a
  * consumer that dies mid-attempt leaves the event to be taken again. Every adapter passes the same
  * conformance suite.

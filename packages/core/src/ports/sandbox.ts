@@ -15,7 +15,7 @@ export interface SandboxWorker {
   address: string;
 }
 
-/** What a stem cell can become: a pre-started, sandboxed runtime with no function yet (issue 15). */
+/** What a stem cell can become: a pre-started, sandboxed runtime with no function yet. */
 export interface StemKey {
   runtime: RuntimeId;
   memoryMb: number;

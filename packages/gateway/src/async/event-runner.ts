@@ -27,7 +27,7 @@ function triesSince(attempts: AttemptSummary[], acceptedAt: number): number {
 }
 
 /**
- * Runs queued events (the consumer half of issue 11) on the same invoker, pool and leases as
+ * Runs queued events on the same invoker, pool and leases as
  * synchronous calls, and decides what follows each attempt: done, a retry after backoff, or the
  * dead-letter list; then invokes the function's destination, if it has one.
  */

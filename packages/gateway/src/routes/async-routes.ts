@@ -22,7 +22,7 @@ import type { QuotaBook } from '../quotas/quota-book.js';
 import { assertScheduleQuotas } from '../quotas/schedule-quotas.js';
 import { activeVersion } from './lookup.js';
 
-/** A function's dead-letter list and schedules (issue 11). */
+/** A function's dead-letter list and schedules. */
 export function asyncRoutes(deps: GatewayDeps, resolver: FunctionResolver, quotas: QuotaBook): FastifyPluginAsyncZod {
   const { catalog, invocationQueue: queue } = deps;
 

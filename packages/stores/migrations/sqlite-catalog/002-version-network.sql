@@ -1,2 +1,2 @@
--- A version's network access (issue 10): egress (the default, as before) or none.
+-- A version's network access: egress (the default, as before) or none.
 ALTER TABLE versions ADD COLUMN network TEXT NOT NULL DEFAULT 'egress';

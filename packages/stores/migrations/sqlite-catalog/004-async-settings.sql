@@ -1,2 +1,2 @@
--- A version's asynchronous invocation settings (issue 11) as JSON; null = the defaults.
+-- A version's asynchronous invocation settings as JSON; null = the defaults.
 ALTER TABLE versions ADD COLUMN async_json TEXT;

@@ -1,4 +1,4 @@
--- An asynchronous event's retries are records of their own under the same request id (issue 11):
+-- An asynchronous event's retries are records of their own under the same request id:
 -- the key becomes (request_id, attempt); earlier records are attempt 1.
 CREATE TABLE invocations_v2 (
   request_id TEXT NOT NULL,

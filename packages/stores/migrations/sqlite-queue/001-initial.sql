@@ -1,4 +1,4 @@
--- Asynchronous invocations and schedules of embedded mode (issue 11).
+-- Asynchronous invocations and schedules of embedded mode.
 CREATE TABLE events (
   request_id TEXT PRIMARY KEY,
   owner_id TEXT NOT NULL,
