@@ -207,7 +207,13 @@ export class Manager {
   thawWorker(workerId: string): Promise<void> {
     return this.inOrder(workerId, async () => {
       if (!this.frozen.has(workerId)) return;
-      await this.options.sandbox.freezer?.thaw(workerId);
+      try {
+        await this.options.sandbox.freezer?.thaw(workerId);
+      } catch (err) {
+        const { code } = err as NodeJS.ErrnoException;
+        if (code !== 'ENODEV' && code !== 'ENOENT') throw err;
+        throw new NuboError('NUBO_ERR_WORKER_GONE', `Worker ${workerId} ended while it was frozen: take another.`);
+      }
       this.frozen.delete(workerId);
     });
   }

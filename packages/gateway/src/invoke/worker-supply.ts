@@ -127,7 +127,10 @@ export class WorkerSupply {
       await this.deps.managers.thawWorker(running);
       return running;
     } catch (err) {
-      this.deps.logger.warn({ worker: worker.id, err: (err as Error).message }, 'could not thaw a frozen worker; replacing it');
+      if (isNuboError(err, 'NUBO_ERR_WORKER_GONE'))
+        this.deps.logger.debug({ worker: worker.id }, 'a frozen worker had ended; replacing it');
+      else
+        this.deps.logger.warn({ worker: worker.id, err: (err as Error).message }, 'could not thaw a frozen worker; replacing it');
       await this.destroy(running);
       return null;
     }
