@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseCidr } from './cidr.js';
 import { NuboError } from './errors.js';
 import type { Quotas } from './quotas.js';
+import { runtimeIds, type RuntimeId } from './runtimes.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -38,6 +39,15 @@ const hostPorts = z
   .transform((value) => value.split(',').map((pair) => ({ host: pair.split(':')[0]!, port: Number(pair.split(':')[1]) })));
 
 /** Every NUBO_* variable the server reads, with its default. The README's table mirrors this. */
+type Undotted<S extends string> = S extends `${infer A}.${infer B}` ? Undotted<`${A}${B}`> : S;
+/** NUBO_IMAGE_<RUNTIME>: the Docker sandbox's worker image of each runtime (NUBO_IMAGE_NODE22, NUBO_IMAGE_PYTHON311). */
+export type ImageVariable = `NUBO_IMAGE_${Uppercase<Undotted<RuntimeId>>}`;
+export const imageVariableOf = (runtime: RuntimeId): ImageVariable =>
+  `NUBO_IMAGE_${runtime.toUpperCase().replaceAll('.', '')}` as ImageVariable;
+const imageSettings = Object.fromEntries(
+  runtimeIds.map((runtime) => [imageVariableOf(runtime), z.string().min(1).optional()]),
+) as Record<ImageVariable, z.ZodOptional<z.ZodString>>;
+
 export const serverConfigSchema = z.object({
   NUBO_PORT: int(0, 65535).default(8080),
   NUBO_HOST: z.string().min(1).default('127.0.0.1'),
@@ -59,10 +69,7 @@ export const serverConfigSchema = z.object({
     .transform((v) => ({ from: Number(v.split('-')[0]), to: Number(v.split('-')[1]) }))
     .refine((r) => r.from >= 1024 && r.to <= 65535 && r.from < r.to, 'use a range within 1024-65535')
     .default({ from: 30000, to: 39999 }),
-  NUBO_IMAGE_NODE20: z.string().min(1).optional(),
-  NUBO_IMAGE_NODE22: z.string().min(1).optional(),
-  NUBO_IMAGE_NODE24: z.string().min(1).optional(),
-  NUBO_IMAGE_PYTHON311: z.string().min(1).optional(),
+  ...imageSettings,
   NUBO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NUBO_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   NUBO_ALLOW_SIGNUP: bool.default(true),

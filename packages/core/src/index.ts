@@ -21,3 +21,6 @@ export * from './metrics-window.js';
 export * from './ports/gateway-registry.js';
 export * from './cidr.js';
 export * from './quotas.js';
+export * from './worker-address.js';
+export * from './runtimes.js';
+export * from './worker-init-error.js';

@@ -1,22 +1,4 @@
-export const runtimeIds = ['node20', 'node22', 'node24', 'python3.11'] as const;
-export type RuntimeId = (typeof runtimeIds)[number];
-export type NodeRuntimeId = Extract<RuntimeId, `node${string}`>;
-
-export function isNodeRuntime(runtime: RuntimeId): runtime is NodeRuntimeId {
-  return runtime.startsWith('node');
-}
-
-/** The runtime ids AWS Lambda users type, accepted as Nubo's own. */
-export const lambdaRuntimeAliases: Readonly<Record<string, RuntimeId>> = {
-  'nodejs20.x': 'node20',
-  'nodejs22.x': 'node22',
-  'nodejs24.x': 'node24',
-};
-
-/** Runtimes past their end of life: functions on them keep running, and are told so on deploy and when read. */
-export const deprecatedRuntimes: Readonly<Partial<Record<RuntimeId, string>>> = {
-  node20: 'Node.js 20 reached its end of life in April 2026 and gets no security fixes: redeploy with node22 or node24.',
-};
+import type { RuntimeId } from './runtimes.js';
 
 /** A function's network: `egress` reaches the internet (never the platform), `none` has no network at all. */
 export const networkAccessModes = ['egress', 'none'] as const;

@@ -1,5 +1,5 @@
 import { NuboError } from './errors.js';
-import { isNodeRuntime, lambdaRuntimeAliases, runtimeIds, type RuntimeId } from './types.js';
+import { lambdaRuntimeAliases, runtimeIds, runtimeOf, type RuntimeId } from './runtimes.js';
 
 const functionNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 const usernamePattern = /^[a-z][a-z0-9_-]{1,31}$/;
@@ -53,7 +53,7 @@ export function parseHandler(handler: string): ParsedHandler {
 
 /** Source files a handler module may live in, per runtime, in lookup order. */
 export function handlerFileCandidates(runtime: RuntimeId, module: string): string[] {
-  return isNodeRuntime(runtime) ? [`${module}.js`, `${module}.mjs`, `${module}.cjs`] : [`${module}.py`];
+  return runtimeOf(runtime).handlerExtensions.map((extension) => `${module}${extension}`);
 }
 
 /** All of a function's environment variables together (names and values) fit in this. */

@@ -9,7 +9,7 @@ import {
   bundleDigest,
   decodeBase64,
   handlerFileCandidates,
-  isNuboError,
+  WorkerInitError,
   parseHandler,
   poolKey,
   type Bundle,
@@ -136,8 +136,8 @@ export class Deployer {
     } catch (err) {
       await catalog.discardVersion(fn.id, version.version);
       await this.forgetCodeUnlessUsed(codeDigest);
-      if (isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED')) {
-        const code = initErrorCodes[String(err.details?.errorType)] ?? 'NUBO_ERR_DEPLOY_INIT_FAILED';
+      if (err instanceof WorkerInitError) {
+        const code = initErrorCodes[err.failure.type] ?? 'NUBO_ERR_DEPLOY_INIT_FAILED';
         throw new NuboError(code, `The handler failed to load, so version ${version.version} was not deployed: ${err.message}`);
       }
       throw err;

@@ -2,6 +2,7 @@ import { Agent } from 'undici';
 import { z } from 'zod';
 import {
   NuboError,
+  WorkerInitError,
   isErrorCode,
   stemKeyOf,
   stemKindId,
@@ -35,7 +36,8 @@ function errorFromWire(status: number, body: unknown): NuboError {
   if (!parsed.success)
     return new NuboError('NUBO_ERR_SERVER_INTERNAL', `The manager answered HTTP ${status} without an error body.`);
   const { code, message, errorType } = parsed.data.error;
-  return new NuboError(isErrorCode(code) ? code : 'NUBO_ERR_SERVER_INTERNAL', message, errorType ? { errorType } : undefined);
+  if (code === 'NUBO_ERR_WORKER_INIT_FAILED') return new WorkerInitError({ type: errorType ?? 'InitError', message });
+  return new NuboError(isErrorCode(code) ? code : 'NUBO_ERR_SERVER_INTERNAL', message);
 }
 
 /**
@@ -91,7 +93,6 @@ export class HttpManagerClient implements ManagerClient {
       } catch (err) {
         // The function's own load error is an answer, not a manager failure.
         if (err instanceof NuboError && err.status < 500) throw err;
-        if (err instanceof NuboError && err.code === 'NUBO_ERR_DEPLOY_INIT_FAILED') throw err;
         if (err instanceof NuboError && err.code === 'NUBO_ERR_MANAGER_NO_CAPACITY') full += 1;
         failures.push(`${manager.id}: ${(err as Error).message}`);
       }

@@ -13,3 +13,6 @@ export type { StartTimings } from './docker/docker-sandbox.js';
 export { decideIsolation, type IsolationDecision, type IsolationMode } from './isolation/process-isolation.js';
 export { sandboxDirs, type SandboxDirs } from './isolation/sandbox-dirs.js';
 export { EgressPolicy, privateRanges } from './egress-policy.js';
+export { containerSpecOf, type ContainerPlan } from './docker/container-spec.js';
+export { HostPorts } from './docker/host-ports.js';
+export { callRuntime, runtimeListens, runtimeReady } from './runtime-calls.js';

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { workerSecretHeader } from '@nubo/runtime';
 import {
   NuboError,
+  WorkerInitError,
   RecurringTask,
-  isNuboError,
   newId,
   stemKeyOf,
   type Logger,
@@ -19,21 +18,9 @@ import {
   type StartOptions,
 } from '@nubo/core';
 import type { CodeCache } from './code-cache.js';
+import { runtimeReady } from './runtime-calls.js';
 import { StartGate } from './start-gate.js';
 import { StemCells } from './stem-cells.js';
-
-async function isHealthy(worker: WorkerInfo): Promise<boolean> {
-  try {
-    const response = await fetch(`http://${worker.address}/healthz`, {
-      headers: { [workerSecretHeader]: worker.secret },
-      signal: AbortSignal.timeout(1000),
-    });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 export interface ManagerOptions {
   id: string;
@@ -232,7 +219,7 @@ export class Manager {
     for (const worker of reclaimed) {
       // Its taker may have died before it thawed it.
       await this.thawWorker(worker.id).catch(() => undefined);
-      const healthy = this.workers.has(worker.id) && (await isHealthy(worker));
+      const healthy = this.workers.has(worker.id) && (await runtimeReady(worker.address, worker.secret));
       if (healthy && (await this.options.pool.restore(worker))) continue;
       await this.options.pool.forget(worker);
       await this.destroyWorker(worker.id);
@@ -378,7 +365,7 @@ export class Manager {
       return { workerId, placed: await this.options.sandbox.specialise!({ workerId, spec, codeDir, secret }) };
     } catch (err) {
       this.release(workerId);
-      if (isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED')) throw err;
+      if (err instanceof WorkerInitError) throw err;
       this.options.logger.warn(
         { err: (err as Error).message, worker: workerId },
         'a stem cell could not be specialised; starting a worker instead',

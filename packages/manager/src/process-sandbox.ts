@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
   NuboError,
+  WorkerInitError,
   runtimeIds,
+  tcpWorkerAddress,
+  unixWorkerAddress,
   type Logger,
   type RuntimeId,
   type SandboxStartRequest,
@@ -17,8 +20,6 @@ import {
 } from '@nubo/core';
 import {
   installedNode,
-  nodeRuntimeScript,
-  pythonRuntimeScript,
   runtimePackageDir,
   type ReadyMessage,
   type SpecialiseMessage,
@@ -28,6 +29,7 @@ import type { EgressPolicy } from './egress-policy.js';
 import type { EgressNetwork } from './isolation/egress-network.js';
 import { launchIsolated } from './isolation/isolated-launch.js';
 import { relayToSocket, type SocketRelay } from './isolation/socket-relay.js';
+import { runtimeLaunch } from './runtime-launch.js';
 import { removeCgroupParent, type CgroupParent, type WorkerCgroup } from './isolation/worker-cgroup.js';
 import { TrackedSandbox } from './tracked-sandbox.js';
 import { workerEnvironment } from './worker-environment.js';
@@ -198,12 +200,8 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
   ): Promise<{ worker: RunningWorker; ready: ReadyMessage }> {
     const workerDir = join(this.options.workDir, workerId);
     await mkdir(workerDir, { recursive: true });
-    // Node's heap limit also gives a clear "out of memory" message; the cgroup limits everything else.
     const isolation = this.options.isolation;
-    const node = installedNode(isolation?.runtimeDir ?? runtimePackageDir, key.runtime) ?? process.execPath;
-    const [command, ...interpreterArgs] =
-      key.runtime === 'python3.11' ? ['python3', '-u'] : [node, `--max-old-space-size=${key.memoryMb}`];
-    const script = key.runtime === 'python3.11' ? pythonRuntimeScript : nodeRuntimeScript;
+    const { command, args: interpreterArgs, script } = runtimeLaunch(key, isolation?.runtimeDir);
     const tmp = isolation ? '/tmp' : workerDir;
     const env = { ...runtimeEnv, PATH: '/usr/local/bin:/usr/bin:/bin', HOME: tmp, TMPDIR: tmp, LANG: 'C.UTF-8' };
     const worker: RunningWorker = {
@@ -226,7 +224,8 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
           workerDir,
           codeDir,
           runtimeDir: isolation.runtimeDir,
-          command: command === 'python3' ? '/usr/bin/python3' : command!,
+          // Inside the sandbox nothing searches PATH for it.
+          command: command === 'python3' ? '/usr/bin/python3' : command,
           script,
           interpreterArgs,
           env,
@@ -243,10 +242,10 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
         if (this.options.host) {
           worker.relay = await relayToSocket(this.options.host, launched.socketPath);
           worker.address = `${this.options.host}:${worker.relay.port}`;
-        } else worker.address = `unix:${launched.socketPath}`;
+        } else worker.address = unixWorkerAddress(launched.socketPath);
         return { worker, ready };
       }
-      const child = spawn(command!, [...interpreterArgs, script], {
+      const child = spawn(command, [...interpreterArgs, script], {
         cwd: codeDir,
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         // Its own process group, so destroying the worker also ends what its function started in the background.
@@ -257,7 +256,7 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
       child.stderr?.setEncoding('utf8').on('data', (text: string) => keepStderr(worker, text));
       this.watch(workerId, child, worker);
       const ready = await this.nextMessage(child, worker);
-      worker.address = `${this.plainHost}:${ready.port}`;
+      worker.address = tcpWorkerAddress(this.plainHost, ready.port);
       return { worker, ready };
     } catch (err) {
       await this.destroy(workerId);
@@ -304,11 +303,10 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
         clearTimeout(timer);
         const oom = exit.oom ? ' (out of memory while loading)' : '';
         reject(
-          new NuboError(
-            'NUBO_ERR_DEPLOY_INIT_FAILED',
-            `The worker exited while loading the function${oom}: ${exit.stderrTail.trim().slice(-1000) || `exit code ${exit.exitCode}`}`,
-            { errorType: 'Runtime.ExitError' },
-          ),
+          new WorkerInitError({
+            type: 'Runtime.ExitError',
+            message: `The worker exited while loading the function${oom}: ${exit.stderrTail.trim().slice(-1000) || `exit code ${exit.exitCode}`}`,
+          }),
         );
       });
     });
@@ -348,10 +346,9 @@ function keepStderr(worker: RunningWorker, text: string): void {
   worker.stderrTail = (worker.stderrTail + text).slice(-stderrTailBytes);
 }
 
-/** A ready runtime's message, or the handler's init error as a deploy error. */
+/** A ready runtime's message, or the handler's init error. */
 function readyOrThrow(ready: ReadyMessage): void {
-  if (ready.type === 'init-error')
-    throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', ready.error.message, { errorType: ready.error.type });
+  if (ready.type === 'init-error') throw new WorkerInitError({ type: ready.error.type, message: ready.error.message });
   if (ready.type !== 'ready')
     throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `The runtime answered ${ready.type} instead of ready.`);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isNodeRuntime, isNuboError, type Sandbox, type WorkerSpec } from '@nubo/core';
+import { WorkerInitError, isNodeRuntime, type Sandbox, type WorkerSpec } from '@nubo/core';
 import { workerSecretHeader } from '@nubo/runtime';
 import { tempDir } from '../helpers/temp-dir.js';
 import { workerFetch } from '../helpers/worker-fetch.js';
@@ -110,7 +110,7 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       const dir = await codeDir('export const other = 1;');
       await assert.rejects(
         sandbox.start({ workerId: 'w-bad', spec: spec(), codeDir: dir, secret }),
-        (err) => isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED') && err.details?.errorType === 'HandlerExportMissing',
+        (err) => err instanceof WorkerInitError && err.failure.type === 'HandlerExportMissing',
       );
       assert.deepEqual(sandbox.running(), [], 'nothing is left running');
     });
@@ -120,10 +120,7 @@ export function sandboxConformance(adapter: string, create: () => Promise<Sandbo
       const dir = await codeDir('process.exit(3); export const handler = async () => 1;');
       await assert.rejects(
         sandbox.start({ workerId: 'w-exits', spec: spec(), codeDir: dir, secret }),
-        (err) =>
-          isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED') &&
-          err.details?.errorType === 'Runtime.ExitError' &&
-          /exit code 3/.test(err.message),
+        (err) => err instanceof WorkerInitError && err.failure.type === 'Runtime.ExitError' && /exit code 3/.test(err.message),
       );
       assert.deepEqual(sandbox.running(), [], 'nothing is left running');
     });

@@ -1,3 +1,4 @@
+import { parseWorkerAddress } from '@nubo/core';
 import { Agent, fetch as undiciFetch } from 'undici';
 
 const socketAgents = new Map<string, Agent>();
@@ -8,8 +9,9 @@ export function workerFetch(
   path: string,
   init: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ) {
-  if (!address.startsWith('unix:')) return undiciFetch(`http://${address}${path}`, init);
-  const socketPath = address.slice('unix:'.length);
+  const endpoint = parseWorkerAddress(address);
+  if (endpoint.kind === 'tcp') return undiciFetch(`http://${address}${path}`, init);
+  const socketPath = endpoint.path;
   let dispatcher = socketAgents.get(socketPath);
   if (!dispatcher) {
     dispatcher = new Agent({ connect: { socketPath } });

@@ -1,53 +1,18 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { bundleFromFiles, createLogger, poolKey, type WorkerInfo, type WorkerSpec } from '@nubo/core';
+import { describe, it } from 'node:test';
+import { poolKey, type WorkerInfo } from '@nubo/core';
 import { workerSecretHeader } from '@nubo/runtime';
-import { CodeCache, Manager, ProcessSandbox } from '@nubo/manager';
-import { MemoryWorkerPool } from '@nubo/pool';
-import { FsCodeStore } from '@nubo/stores';
+import { startLocalManager } from '../helpers/local-manager.js';
 import { processAlive } from '../helpers/nubo.js';
 import { workerFetch } from '../helpers/worker-fetch.js';
-import { tempDir } from '../helpers/temp-dir.js';
 
 describe('idle reaper', () => {
   it('destroys idle workers past their TTL and never a busy one', async () => {
-    const dir = await tempDir();
-    const logger = createLogger({ level: 'silent' });
-    const codeStore = new FsCodeStore(join(dir, 'code'));
-    const sandbox = new ProcessSandbox({ workDir: join(dir, 'workers'), logger, isolation: null });
-    const pool = new MemoryWorkerPool();
-    const manager = new Manager({
-      id: 'm',
-      sandbox,
-      pool,
-      logger,
-      reapIntervalMs: 60_000,
-      capacity: { workers: 100, memoryMb: 100_000 },
-      maxConcurrentStarts: 8,
-      codeCache: new CodeCache({ dir: join(dir, 'cache'), store: codeStore, limits: { maxBytes: 1e7, maxUnzippedBytes: 1e8 } }),
-    });
-    after(() => manager.stop());
-    const digest = await codeStore.put(
-      bundleFromFiles(
-        { 'index.mjs': 'export const handler = async () => process.pid;' },
-        { maxBytes: 1e6, maxUnzippedBytes: 1e6 },
-      ).zip,
+    const { manager, sandbox, pool, specFor } = await startLocalManager();
+    const spec = await specFor(
+      { 'index.mjs': 'export const handler = async () => process.pid;' },
+      { runtime: 'node20', idleTtlMs: 1000 },
     );
-    const spec: WorkerSpec = {
-      functionId: 'f',
-      functionName: 'f',
-      version: 1,
-      runtime: 'node20',
-      network: 'egress',
-      handler: 'index.handler',
-      codeDigest: digest,
-      env: {},
-      memoryMb: 128,
-      timeoutMs: 1000,
-      idleTtlMs: 1000,
-      minWarm: 0,
-    };
     const key = poolKey('f', 1);
     const opts = { leaseMs: 60_000, maxWorkers: 10, waitMs: 0 };
 

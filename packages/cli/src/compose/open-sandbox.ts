@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import type { Logger, Sandbox, ServerConfig } from '@nubo/core';
+import { imageVariableOf, runtimeIds, type Logger, type Sandbox, type ServerConfig } from '@nubo/core';
 import { DockerSandbox, EgressPolicy, ProcessSandbox, decideIsolation, sandboxDirs, type SandboxDirs } from '@nubo/manager';
 
 export interface OpenedSandbox {
@@ -50,12 +50,12 @@ export async function openSandbox(
     relaySockets: !options.embedded,
     ports: config.NUBO_WORKER_PORT_RANGE,
     egress,
-    images: {
-      ...(config.NUBO_IMAGE_NODE20 ? { node20: config.NUBO_IMAGE_NODE20 } : {}),
-      ...(config.NUBO_IMAGE_NODE22 ? { node22: config.NUBO_IMAGE_NODE22 } : {}),
-      ...(config.NUBO_IMAGE_NODE24 ? { node24: config.NUBO_IMAGE_NODE24 } : {}),
-      ...(config.NUBO_IMAGE_PYTHON311 ? { 'python3.11': config.NUBO_IMAGE_PYTHON311 } : {}),
-    },
+    images: Object.fromEntries(
+      runtimeIds.flatMap((runtime) => {
+        const image = config[imageVariableOf(runtime)];
+        return image ? [[runtime, image]] : [];
+      }),
+    ),
     logger,
   });
   return { sandbox, notIsolatedReason: null };

@@ -1,4 +1,5 @@
-import type { RuntimeId, WorkerExit, WorkerInfo, WorkerSpec } from '../types.js';
+import type { RuntimeId } from '../runtimes.js';
+import type { WorkerExit, WorkerInfo, WorkerSpec } from '../types.js';
 
 /** Why a manager removed a worker that was idle: to make room for another, or past its idle TTL. */
 export const evictionReasons = ['room', 'idle-ttl'] as const;

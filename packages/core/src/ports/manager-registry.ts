@@ -1,4 +1,4 @@
-import type { RuntimeId } from '../types.js';
+import type { RuntimeId } from '../runtimes.js';
 import type { EvictionReason } from './manager-client.js';
 
 /** A manager as the cluster sees it. */

@@ -1,4 +1,5 @@
-import type { NetworkAccess, RuntimeId, WorkerExit, WorkerSpec } from '../types.js';
+import type { RuntimeId } from '../runtimes.js';
+import type { NetworkAccess, WorkerExit, WorkerSpec } from '../types.js';
 
 export interface SandboxStartRequest {
   workerId: string;

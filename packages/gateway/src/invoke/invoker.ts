@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { NuboError, isNuboError, type InvocationLog, type InvocationStatus, type WorkerInfo } from '@nubo/core';
+import { NuboError, WorkerInitError, isNuboError, type InvocationLog, type InvocationStatus, type WorkerInfo } from '@nubo/core';
 import type { InvokeRequest, RuntimeReply } from '@nubo/runtime';
 import type { InvocationMetrics } from '../metrics.js';
 import { callWorker, type CallResult } from './call-worker.js';
@@ -68,9 +68,7 @@ const replyEnvelopeBytes = 300 * 1024;
 
 /** Why a cold start failed, as the invocation reports it. */
 function startFailure(err: Error): { status: InvocationStatus; error: InvokeError } {
-  if (isNuboError(err, 'NUBO_ERR_DEPLOY_INIT_FAILED')) {
-    return { status: 'error', error: { type: String(err.details?.errorType ?? 'InitError'), message: err.message } };
-  }
+  if (err instanceof WorkerInitError) return { status: 'error', error: { type: err.failure.type, message: err.failure.message } };
   if (isNuboError(err, 'NUBO_ERR_MANAGER_NO_CAPACITY')) {
     return { status: 'rejected', error: { type: 'NoCapacity', message: err.message, code: err.code } };
   }

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { parseWorkerAddress } from '@nubo/core';
 import { FrameReader, type FramesHello, framesPreface, replyFrameHeaderBytes } from '@nubo/runtime';
 
 /** A worker's reply frame (the runtime's protocol.ts). */
@@ -33,9 +34,8 @@ function requestFrame(json: string): Buffer {
 }
 
 function socketTo(address: string): Socket {
-  if (address.startsWith('unix:')) return connect({ path: address.slice('unix:'.length) });
-  const colon = address.lastIndexOf(':');
-  return connect({ host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) });
+  const endpoint = parseWorkerAddress(address);
+  return endpoint.kind === 'unix' ? connect({ path: endpoint.path }) : connect({ host: endpoint.host, port: endpoint.port });
 }
 
 interface PendingCall {

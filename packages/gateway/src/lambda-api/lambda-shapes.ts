@@ -1,12 +1,7 @@
-import { lambdaRuntimeAliases, type FunctionRecord, type FunctionVersion, type RuntimeId } from '@nubo/core';
+import { lambdaIdOf, type FunctionRecord, type FunctionVersion } from '@nubo/core';
 
 /** The region segment of Nubo's ARN-like function identifiers. */
 const arnRegion = 'nubo';
-
-/** Nubo's runtime id as Lambda spells it (python3.11 is spelt alike). */
-export function lambdaRuntime(runtime: RuntimeId): string {
-  return Object.entries(lambdaRuntimeAliases).find(([, id]) => id === runtime)?.[0] ?? runtime;
-}
 
 /** `arn:nubo:lambda:nubo:<owner>:function:<name>`: the owner's username stands where an AWS account id would. */
 export function functionArn(fn: FunctionRecord): string {
@@ -38,7 +33,7 @@ export function functionConfiguration(fn: FunctionRecord, version: FunctionVersi
   return {
     FunctionName: fn.name,
     FunctionArn: functionArn(fn),
-    Runtime: lambdaRuntime(version.runtime),
+    Runtime: lambdaIdOf(version.runtime),
     Handler: version.handler,
     CodeSize: version.codeSize,
     CodeSha256: Buffer.from(version.codeDigest, 'hex').toString('base64'),

@@ -1,12 +1,14 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Agent, fetch } from 'undici';
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import {
   NuboError,
+  WorkerInitError,
   stemKeyOf,
+  tcpWorkerAddress,
+  unixWorkerAddress,
   type Logger,
   type RuntimeId,
   type SandboxStartRequest,
@@ -15,21 +17,21 @@ import {
   type WorkerExit,
   type WorkerFreezer,
 } from '@nubo/core';
-import { workerSecretHeader, type HealthReply, type StemCellEnvironment } from '@nubo/runtime';
+import type { HealthReply, StemCellEnvironment } from '@nubo/runtime';
 import { CgroupFreezer, machineCanFreeze } from '../cgroup-freezer.js';
 import { copyTree } from '../code-copy.js';
 import type { EgressPolicy } from '../egress-policy.js';
 import { TrackedSandbox } from '../tracked-sandbox.js';
 import { workerEnvironment } from '../worker-environment.js';
 import { relayToSocket, type SocketRelay } from '../isolation/socket-relay.js';
-import { sandboxUser, workerLimits } from '../worker-limits.js';
-import { containerPort, defaultImages } from './runtime-images.js';
+import { callRuntime, runtimeListens } from '../runtime-calls.js';
+import { containerSocketDir, containerSpecOf, isOffline } from './container-spec.js';
+import { followContainerEvents } from './container-events.js';
+import { assertEngineReachable, ensureWorkerNetwork, removeOrphans, warnOfMissingImages } from './engine-setup.js';
+import { HostPorts } from './host-ports.js';
+import { defaultImages } from './runtime-images.js';
 
-const MiB = 1024 * 1024;
-/** Where a container without network finds the directory for its runtime's socket. */
-const containerSocketDir = '/run/nubo';
 const startTimeoutMs = 20_000;
-export const workerNetwork = 'nubo-workers';
 
 export interface DockerSandboxOptions {
   docker: Docker;
@@ -93,14 +95,13 @@ const killedExitCode = 137;
  */
 export class DockerSandbox extends TrackedSandbox<RunningContainer> {
   readonly kind = 'docker';
-  private readonly usedPorts = new Set<number>();
-  private nextPort: number;
+  private readonly ports: HostPorts;
   private events: NodeJS.ReadableStream | undefined;
   readonly freezer: WorkerFreezer | null;
 
   private constructor(private readonly options: DockerSandboxOptions) {
     super();
-    this.nextPort = options.ports.from;
+    this.ports = new HostPorts(options.ports);
     this.freezer = machineCanFreeze()
       ? {
           freeze: async (workerId) => {
@@ -115,54 +116,12 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
 
   /** Checks the engine and the images, removes this manager's orphaned containers, watches exits. */
   static async open(options: DockerSandboxOptions): Promise<DockerSandbox> {
-    try {
-      await options.docker.ping();
-    } catch (err) {
-      throw new NuboError(
-        'NUBO_ERR_CONFIG_INVALID',
-        `Cannot reach the Docker engine (${(err as Error).message}): start it (dockerd, or scripts/services/docker.sh) or set NUBO_DOCKER_SOCKET.`,
-      );
-    }
+    await assertEngineReachable(options.docker);
     const sandbox = new DockerSandbox(options);
-    for (const runtime of Object.keys(defaultImages) as RuntimeId[]) {
-      const image = sandbox.imageOf(runtime);
-      const found = await options.docker
-        .getImage(image)
-        .inspect()
-        .then(
-          () => true,
-          () => false,
-        );
-      if (!found)
-        options.logger.warn(
-          { image },
-          `worker image ${image} is missing: build it with "nubo images build" before deploying ${runtime} functions`,
-        );
-    }
-    const networks = await options.docker.listNetworks({ filters: { name: [workerNetwork] } });
-    if (!networks.some((n) => n.Name === workerNetwork)) {
-      await options.docker
-        .createNetwork({
-          Name: workerNetwork,
-          Driver: 'bridge',
-          Options: { 'com.docker.network.bridge.enable_icc': 'false' },
-          Labels: { 'nubo.network': 'workers' },
-        })
-        .catch((err: Error) => {
-          if (!/already exists/.test(err.message)) throw err;
-        });
-    }
-    const orphans = await options.docker.listContainers({ all: true, filters: { label: [`nubo.manager=${options.managerId}`] } });
-    await Promise.all(
-      orphans.map((c) =>
-        options.docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
-    if (orphans.length > 0)
-      options.logger.warn({ removed: orphans.length }, 'removed worker containers left by an earlier run of this manager');
+    const runtimes = Object.keys(defaultImages) as RuntimeId[];
+    await warnOfMissingImages(options.docker, Object.fromEntries(runtimes.map((r) => [r, sandbox.imageOf(r)])), options.logger);
+    await ensureWorkerNetwork(options.docker);
+    await removeOrphans(options.docker, options.managerId, options.logger);
     await sandbox.watchExits();
     return sandbox;
   }
@@ -172,52 +131,25 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
   }
 
   private async watchExits(): Promise<void> {
-    const stream = (await this.options.docker.getEvents({
-      filters: { label: [`nubo.manager=${this.options.managerId}`], event: ['die', 'oom'] },
-    })) as NodeJS.ReadableStream;
-    this.events = stream;
-    let pending = '';
-    stream.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
-        const attributes = event.Actor?.Attributes ?? {};
-        const workerId = attributes['nubo.worker'];
-        const worker = workerId ? this.workers.get(workerId) : undefined;
-        if (!workerId || !worker) continue;
-        if (event.Action === 'oom') {
-          worker.outOfMemory = true;
-          worker.onOutOfMemory?.();
-          continue;
-        }
-        if (worker.destroying) continue;
-        const exit: WorkerExit = {
+    this.events = await followContainerEvents(this.options.docker, this.options.managerId, {
+      outOfMemory: (workerId) => {
+        const worker = this.workers.get(workerId);
+        if (!worker) return;
+        worker.outOfMemory = true;
+        worker.onOutOfMemory?.();
+      },
+      died: (workerId, exitCode) => {
+        const worker = this.workers.get(workerId);
+        if (!worker || worker.destroying) return;
+        this.reportUnexpectedExit(workerId, {
           exitedByItself: true,
           oom: worker.outOfMemory,
-          exitCode: Number(attributes.exitCode ?? NaN),
+          exitCode,
           signal: null,
           stderrTail: '',
-        };
-        this.reportUnexpectedExit(workerId, exit);
-      }
+        });
+      },
     });
-    stream.on('error', () => undefined);
-  }
-
-  private allocatePort(): number {
-    const { from, to } = this.options.ports;
-    for (let i = 0; i <= to - from; i++) {
-      const port = this.nextPort;
-      this.nextPort = port >= to ? from : port + 1;
-      if (!this.usedPorts.has(port)) {
-        this.usedPorts.add(port);
-        return port;
-      }
-    }
-    throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `No free host port in ${from}-${to}: widen NUBO_WORKER_PORT_RANGE.`);
   }
 
   /**
@@ -284,43 +216,30 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     try {
       if (!worker) throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `${workerId} is gone.`);
       const env = { ...spec.env, ...workerEnvironment(spec, secret, { NUBO_MEMORY_SOURCE: 'cgroup' }) };
-      const health = await this.callRuntime<HealthReply>(
-        worker.runtimeAddress,
-        '/specialise',
-        token,
-        JSON.stringify({ env }),
-      ).catch(
+      const answer = await callRuntime(worker.runtimeAddress, '/specialise', {
+        method: 'POST',
+        secret: token,
+        body: JSON.stringify({ env }),
+        timeoutMs: startTimeoutMs,
+      }).catch(
         // No answer: a handler that ended its process while loading is the function's init error.
         async (err: Error) => {
           const exited = await this.exitWhileLoading(worker.containerId, crashGraceMs);
           throw exited ?? new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot specialise the worker: ${err.message}`);
         },
       );
-      if (!health.ready)
-        throw new NuboError('NUBO_ERR_DEPLOY_INIT_FAILED', health.error.message, { errorType: health.error.type });
+      const health = answer.body as HealthReply | null;
+      if (!health || typeof health.ready !== 'boolean')
+        throw new NuboError(
+          'NUBO_ERR_WORKER_START_FAILED',
+          `The runtime answered its specialisation with HTTP ${answer.status} and no health reply.`,
+        );
+      if (!health.ready) throw new WorkerInitError({ type: health.error.type, message: health.error.message });
       return { workerId, address: worker.address };
     } catch (err) {
       await this.destroy(workerId);
       if (err instanceof NuboError) throw err;
       throw new NuboError('NUBO_ERR_WORKER_START_FAILED', `Cannot specialise the worker: ${(err as Error).message}`);
-    }
-  }
-
-  /** One POST to a worker's runtime, on its socket or its published port; answers the JSON reply. */
-  private async callRuntime<T>(runtimeAddress: string, path: string, secret: string, body: string): Promise<T> {
-    const socketPath = runtimeAddress.startsWith('unix:') ? runtimeAddress.slice('unix:'.length) : null;
-    const dispatcher = socketPath ? new Agent({ connect: { socketPath } }) : undefined;
-    try {
-      const response = await fetch(`${socketPath ? 'http://worker' : `http://${runtimeAddress}`}${path}`, {
-        method: 'POST',
-        body,
-        headers: { [workerSecretHeader]: secret, 'content-type': 'application/json' },
-        signal: AbortSignal.timeout(startTimeoutMs),
-        ...(dispatcher ? { dispatcher } : {}),
-      });
-      return (await response.json()) as T;
-    } finally {
-      await dispatcher?.close();
     }
   }
 
@@ -337,56 +256,34 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     },
   ): Promise<SandboxWorker> {
     const { docker, managerId, advertiseIp } = this.options;
-    // A container without any network: its runtime listens on a socket in a small tmpfs of its own.
-    const offline = key.network === 'none';
-    const env = { ...run.env, ...(offline ? { NUBO_RUNTIME_SOCKET: `${containerSocketDir}/worker.sock` } : {}) };
+    const offline = isOffline(key);
     for (let attempt = 0; ; attempt++) {
-      const hostPort = offline ? null : this.allocatePort();
-      const memory = key.memoryMb * MiB;
+      const hostPort = offline ? null : this.ports.take();
       let containerId: string | undefined;
       const t0 = performance.now();
       try {
-        const container = await docker.createContainer({
-          name: `nubo-${workerId}`,
-          Image: this.imageOf(key.runtime),
-          User: `${sandboxUser.uid}:${sandboxUser.gid}`,
-          Env: ['HOME=/tmp', 'TMPDIR=/tmp', 'PATH=/usr/bin:/bin', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
-          Labels: { 'nubo.manager': managerId, 'nubo.worker': workerId, ...run.labels },
-          ...(hostPort === null ? {} : { ExposedPorts: { [`${containerPort}/tcp`]: {} } }),
-          HostConfig: {
-            ...(hostPort === null
-              ? {}
-              : { PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: advertiseIp, HostPort: String(hostPort) }] } }),
-            Binds: [`${run.codeDir}:/code:ro`],
-            ReadonlyRootfs: true,
-            // Every place it may write is a tmpfs, charged to its memory: nothing of the host's disk.
-            Tmpfs: {
-              '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
-              ...(offline
-                ? {
-                    [containerSocketDir]: `rw,nosuid,nodev,noexec,size=64k,mode=0700,uid=${sandboxUser.uid},gid=${sandboxUser.gid}`,
-                  }
-                : {}),
-            },
-            Memory: memory,
-            MemorySwap: memory,
-            CpuShares: workerLimits.cpuShares,
-            PidsLimit: workerLimits.pids,
-            Ulimits: [{ Name: 'nofile', Soft: workerLimits.openFiles, Hard: workerLimits.openFiles }],
-            CapDrop: ['ALL'],
-            SecurityOpt: ['no-new-privileges'],
-            Privileged: false,
-            NetworkMode: offline ? 'none' : workerNetwork,
-          },
-        });
+        const container = await docker.createContainer(
+          containerSpecOf({
+            workerId,
+            managerId,
+            image: this.imageOf(key.runtime),
+            key,
+            env: run.env,
+            codeDir: run.codeDir,
+            labels: run.labels,
+            published: hostPort === null ? null : { ip: advertiseIp, port: hostPort },
+          }),
+        );
         containerId = container.id;
+        const published = hostPort === null ? '' : tcpWorkerAddress(advertiseIp, hostPort);
         const running: RunningContainer = {
           containerId,
           hostPort,
           destroying: false,
           relay: null,
-          runtimeAddress: `${advertiseIp}:${hostPort}`,
-          address: `${advertiseIp}:${hostPort}`,
+          // A container without network gets its socket's address once it runs (below).
+          runtimeAddress: published,
+          address: published,
           stemCodeDir: null,
           stemToken: null,
           outOfMemory: false,
@@ -399,19 +296,20 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
         const pid = (await container.inspect()).State.Pid;
         if (this.freezer) running.freezer = await CgroupFreezer.ofProcess(pid);
         // Its socket, reached through the container's own root as /proc shows its first process.
-        if (offline) running.runtimeAddress = running.address = `unix:/proc/${pid}/root${containerSocketDir}/worker.sock`;
+        const socketPath = offline ? `/proc/${pid}/root${containerSocketDir}/worker.sock` : null;
+        if (socketPath) running.runtimeAddress = running.address = unixWorkerAddress(socketPath);
         // Before anything of the function runs (it comes with the specialisation).
         else await this.options.egress.applyTo(pid);
         await this.waitUntilListening(container, running.runtimeAddress, run.secret);
         this.options.onStartTimings?.({ createMs: t1 - t0, startMs: t2 - t1, readyMs: performance.now() - t2 });
-        if (offline && this.options.relaySockets) {
-          running.relay = await relayToSocket(advertiseIp, running.runtimeAddress.slice('unix:'.length));
-          running.address = `${advertiseIp}:${running.relay.port}`;
+        if (socketPath && this.options.relaySockets) {
+          running.relay = await relayToSocket(advertiseIp, socketPath);
+          running.address = tcpWorkerAddress(advertiseIp, running.relay.port);
         }
         return { workerId, address: running.address };
       } catch (err) {
         await this.destroy(workerId).catch(() => undefined);
-        if (!containerId && hostPort !== null) this.usedPorts.delete(hostPort);
+        if (!containerId && hostPort !== null) this.ports.giveBack(hostPort);
         // Another program (or another manager's container) holds the port: try the next ones.
         if (attempt < 10 && /port is already allocated|address already in use/i.test((err as Error).message)) continue;
         if (err instanceof NuboError) throw err;
@@ -423,35 +321,15 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
   /** Waits until the container's runtime answers on its address (a stem cell has no handler yet: an answer is readiness). */
   private async waitUntilListening(container: Docker.Container, address: string, secret: string): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
-    const socketPath = address.startsWith('unix:') ? address.slice('unix:'.length) : null;
-    const dispatcher = socketPath ? new Agent({ connect: { socketPath } }) : undefined;
-    const origin = socketPath ? 'http://worker' : `http://${address}`;
-    try {
-      for (;;) {
-        const answered = await fetch(`${origin}/healthz`, {
-          headers: { [workerSecretHeader]: secret },
-          signal: AbortSignal.timeout(1000),
-          ...(dispatcher ? { dispatcher } : {}),
-        }).then(
-          async (r) => {
-            await r.body?.cancel();
-            return true;
-          },
-          // Not listening yet.
-          () => false,
+    while (!(await runtimeListens(address, secret))) {
+      const exited = await this.exitWhileLoading(container.id);
+      if (exited) throw exited;
+      if (Date.now() > deadline)
+        throw new NuboError(
+          'NUBO_ERR_WORKER_START_FAILED',
+          `The worker container did not become ready within ${startTimeoutMs} ms.`,
         );
-        if (answered) return;
-        const exited = await this.exitWhileLoading(container.id);
-        if (exited) throw exited;
-        if (Date.now() > deadline)
-          throw new NuboError(
-            'NUBO_ERR_WORKER_START_FAILED',
-            `The worker container did not become ready within ${startTimeoutMs} ms.`,
-          );
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    } finally {
-      await dispatcher?.close();
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
@@ -480,11 +358,10 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
       .then((raw) => raw.toString('utf8'))
       .catch(() => '');
     const said = logs.replace(dockerLogFraming, '').trim().slice(-1000);
-    return new NuboError(
-      'NUBO_ERR_DEPLOY_INIT_FAILED',
-      `The worker exited while loading the function${state?.OOMKilled ? ' (out of memory)' : ''}: ${said || `exit code ${state?.ExitCode ?? '?'}`}`,
-      { errorType: 'Runtime.ExitError' },
-    );
+    return new WorkerInitError({
+      type: 'Runtime.ExitError',
+      message: `The worker exited while loading the function${state?.OOMKilled ? ' (out of memory)' : ''}: ${said || `exit code ${state?.ExitCode ?? '?'}`}`,
+    });
   }
 
   async destroy(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
@@ -526,7 +403,7 @@ export class DockerSandbox extends TrackedSandbox<RunningContainer> {
     worker.relay?.close();
     if (worker.stemCodeDir) await rm(worker.stemCodeDir, { recursive: true, force: true });
     this.workers.delete(workerId);
-    if (worker.hostPort !== null) this.usedPorts.delete(worker.hostPort);
+    if (worker.hostPort !== null) this.ports.giveBack(worker.hostPort);
     return exit;
   }
 

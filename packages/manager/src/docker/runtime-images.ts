@@ -6,14 +6,12 @@ import { basename, dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
 import { installedNode, nodeRuntimeScript, pythonRuntimeScript, runtimePackageDir } from '@nubo/runtime';
-import { isNodeRuntime, type RuntimeId } from '@nubo/core';
+import { isNodeRuntime, runtimeIds, runtimeOf, type RuntimeId } from '@nubo/core';
 
-export const defaultImages: Record<RuntimeId, string> = {
-  node20: 'nubo-runtime-node20:local',
-  node22: 'nubo-runtime-node22:local',
-  node24: 'nubo-runtime-node24:local',
-  'python3.11': 'nubo-runtime-python3.11:local',
-};
+export const defaultImages = Object.fromEntries(runtimeIds.map((id) => [id, runtimeOf(id).defaultImage])) as Record<
+  RuntimeId,
+  string
+>;
 
 /** Port the runtime listens on inside every worker container. */
 export const containerPort = 8080;
