@@ -25,11 +25,10 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger): Pr
   const registry = pool.registry!;
   const managers = new HttpManagerClient(registry, token);
   let running = 0;
-  const sumOf = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
   const refresh = setInterval(() => {
     registry.alive().then(
       // Functions' workers: a manager's ready stem cells hold room but run no function.
-      (alive) => (running = alive.reduce((sum, m) => sum + m.running - sumOf(Object.values(m.stemCells ?? {})), 0)),
+      (alive) => (running = alive.reduce((sum, m) => sum + m.used.workers - m.stems.room.workers, 0)),
       () => undefined,
     );
   }, config.NUBO_HEARTBEAT_MS);

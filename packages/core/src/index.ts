@@ -24,3 +24,4 @@ export * from './quotas.js';
 export * from './worker-address.js';
 export * from './runtimes.js';
 export * from './worker-init-error.js';
+export * from './room.js';

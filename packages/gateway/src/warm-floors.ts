@@ -1,18 +1,8 @@
-import { NuboError, type DeployedVersion, type ManagerLoadView } from '@nubo/core';
-
-/** Workers and memory: of the cluster, or of warm floors. */
-export interface Room {
-  workers: number;
-  memoryMb: number;
-}
+import { NuboError, fitsIn, roomLeft, sumRooms, type DeployedVersion, type ManagerLoadView, type Room } from '@nubo/core';
 
 /** What the live managers that take workers can hold (a draining manager is leaving). */
 export function clusterRoom(loads: ManagerLoadView[]): Room {
-  const taking = loads.filter((load) => !load.draining);
-  return {
-    workers: taking.reduce((sum, load) => sum + load.capacity.workers, 0),
-    memoryMb: taking.reduce((sum, load) => sum + load.capacity.memoryMb, 0),
-  };
+  return sumRooms(loads.filter((load) => !load.draining).map((load) => load.capacity));
 }
 
 /** A warm floor: minWarm workers of memoryMb each. */
@@ -22,11 +12,7 @@ export function floorOf(limits: { minWarm: number; memoryMb: number }): Room {
 
 /** The floors reserved by the active versions of every function but one (the one being deployed). */
 export function reservedFloors(targets: DeployedVersion[], exceptFunctionId: string | null): Room {
-  const floors = targets.filter(({ fn }) => fn.id !== exceptFunctionId).map(({ version }) => floorOf(version.limits));
-  return {
-    workers: floors.reduce((sum, floor) => sum + floor.workers, 0),
-    memoryMb: floors.reduce((sum, floor) => sum + floor.memoryMb, 0),
-  };
+  return sumRooms(targets.filter(({ fn }) => fn.id !== exceptFunctionId).map(({ version }) => floorOf(version.limits)));
 }
 
 /**
@@ -36,8 +22,8 @@ export function reservedFloors(targets: DeployedVersion[], exceptFunctionId: str
  */
 export function assertFloorFits(wanted: Room, reserved: Room, room: Room, reveal: boolean): void {
   if (wanted.workers === 0 || room.workers === 0) return;
-  const free = { workers: room.workers - reserved.workers, memoryMb: room.memoryMb - reserved.memoryMb };
-  if (wanted.workers <= free.workers && wanted.memoryMb <= free.memoryMb) return;
+  const free = roomLeft(room, reserved);
+  if (fitsIn(wanted, free)) return;
   // What is free tells what the other tenants reserve: the admin alone is told.
   if (!reveal)
     throw new NuboError(

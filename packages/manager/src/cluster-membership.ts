@@ -36,15 +36,12 @@ export class ClusterMembership {
       id: manager.id,
       url: this.options.url,
       advertiseIp: this.options.advertiseIp,
-      capacity: load.capacity.workers,
-      running: load.workers,
-      memoryMb: load.capacity.memoryMb,
-      memoryUsedMb: load.memoryMb,
+      capacity: load.capacity,
+      used: load.used,
       draining: load.draining,
       runtimes: [...manager.runtimes],
       evictions: load.evictions,
-      stemCells: load.stemReady.byKind,
-      stemMemoryMb: load.stemReady.memoryMb,
+      stems: load.stems,
     });
     if (!registered && this.beatsInARow > 0) {
       // Another manager judged this one dead (Redis was unreachable too long) and took its workers

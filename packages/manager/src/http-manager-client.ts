@@ -136,12 +136,12 @@ export class HttpManagerClient implements ManagerClient {
   }
 
   async loads(): Promise<ManagerLoadView[]> {
-    return (await this.registry.alive()).map((m) => ({
-      id: m.id,
-      capacity: { workers: m.capacity, memoryMb: m.memoryMb },
-      used: { workers: m.running, memoryMb: m.memoryUsedMb },
-      draining: m.draining,
-      evictions: m.evictions ?? { room: 0, 'idle-ttl': 0 },
+    return (await this.registry.alive()).map(({ id, capacity, used, draining, evictions }) => ({
+      id,
+      capacity,
+      used,
+      draining,
+      evictions,
     }));
   }
 

@@ -18,8 +18,8 @@ export class InProcessManagerClient implements ManagerClient {
   }
 
   async loads(): Promise<ManagerLoadView[]> {
-    const { capacity, draining, evictions, workers, memoryMb } = this.manager.load();
-    return [{ id: this.manager.id, capacity, used: { workers, memoryMb }, draining, evictions }];
+    const { capacity, used, draining, evictions } = this.manager.load();
+    return [{ id: this.manager.id, capacity, used, draining, evictions }];
   }
 
   thawWorker(worker: WorkerInfo): Promise<void> {

@@ -15,10 +15,14 @@ import {
   type WorkerPool,
   type WorkerSpec,
   type EvictionReason,
+  type Room,
+  noRoom,
   type StartOptions,
 } from '@nubo/core';
 import type { CodeCache } from './code-cache.js';
 import { runtimeReady } from './runtime-calls.js';
+import { IdleFreezing } from './idle-freezing.js';
+import { NodeRoom } from './node-room.js';
 import { StartGate } from './start-gate.js';
 import { StemCells } from './stem-cells.js';
 
@@ -31,7 +35,7 @@ export interface ManagerOptions {
   /** How often idle workers are checked against their function's idle TTL. */
   reapIntervalMs: number;
   /** Room on this node: live plus starting workers, and the memory limits they add up to. */
-  capacity: ManagerCapacity;
+  capacity: Room;
   /** Workers started at the same time; more cold starts queue. */
   maxConcurrentStarts: number;
   /** Stem cells kept ready per kind of worker this node cold-starts (0: none); only where the sandbox has them. */
@@ -45,22 +49,15 @@ export interface ManagerOptions {
 /** A node keeps a version's unpacked code this long after its last worker is gone (redeploys and deletions drop it at once). */
 export const codeIdleMs = 10 * 60_000;
 
-export interface ManagerCapacity {
-  workers: number;
-  memoryMb: number;
-}
-
 export interface ManagerLoad {
-  workers: number;
-  memoryMb: number;
-  capacity: ManagerCapacity;
+  capacity: Room;
+  /** Live and starting workers, stem cells included (they hold room until a worker needs it). */
+  used: Room;
   /** Cold starts running now, and the most that ever ran at once. */
   starting: number;
-  /** Stem cells ready (counted in workers and memoryMb: they hold room until a worker needs it). */
-  stemCells: number;
-  /** Ready stem cells per kind (`stemKindId`), and the memory they hold. */
-  stemReady: { byKind: Record<string, number>; memoryMb: number };
   peakStarting: number;
+  /** Ready stem cells per kind (`stemKindId`), and the room they hold. */
+  stems: { byKind: Record<string, number>; room: Room };
   draining: boolean;
   /** Idle workers removed so far, by why. */
   evictions: Record<EvictionReason, number>;
@@ -75,24 +72,22 @@ export class Manager {
   private readonly workers = new Map<string, WorkerInfo>();
   /** The code digest whose unpacked copy a worker's sandbox shows (workers made from stem cells have their own copy). */
   private readonly boundCode = new Map<string, string>();
-  /** Memory limit of every live or starting worker, by worker id. */
-  private readonly memoryOf = new Map<string, number>();
+  /** Every live or starting worker's (and stem cell's) memory limit against the node's capacity. */
+  private readonly room: NodeRoom;
   private readonly starts: StartGate;
   private draining = false;
   private onEmpty: (() => void) | undefined;
   private readonly reaper: RecurringTask;
-  /** Freezes the idle workers of this node unused for freezeAfterMs; null where the sandbox cannot freeze. */
-  private readonly freezing: RecurringTask | null;
-  /** The workers frozen now. */
-  private readonly frozen = new Set<string>();
-  /** Each worker's freezes and thaws, in order (a thaw asked while its freeze is under way runs after it). */
-  private readonly control = new Map<string, Promise<void>>();
+  /** Freezes the idle workers of this node and thaws them for their takers; null where the sandbox cannot freeze. */
+  private readonly freezing: IdleFreezing | null;
+  private readonly freezeLoop: RecurringTask | null;
   private readonly evictions: Record<EvictionReason, number> = { room: 0, 'idle-ttl': 0 };
   private readonly stems: StemCells | null;
 
   constructor(private readonly options: ManagerOptions) {
     this.id = options.id;
     this.starts = new StartGate(options.maxConcurrentStarts);
+    this.room = new NodeRoom(options.capacity);
     const { sandbox } = options;
     this.stems =
       (options.stemCellsPerKind ?? 0) > 0 && sandbox.startStem && sandbox.specialise
@@ -120,6 +115,15 @@ export class Manager {
     const { freezer } = options.sandbox;
     const freezeAfterMs = options.freezeAfterMs ?? 100;
     this.freezing = freezer
+      ? new IdleFreezing({
+          managerId: this.id,
+          freezer,
+          pool: options.pool,
+          logger: options.logger,
+          runs: (workerId) => this.workers.has(workerId),
+        })
+      : null;
+    this.freezeLoop = this.freezing
       ? new RecurringTask({
           intervalMs: Math.max(10, Math.floor(freezeAfterMs / 2)),
           run: async () => {
@@ -156,58 +160,22 @@ export class Manager {
 
   start(): void {
     this.reaper.start();
-    this.freezing?.start();
+    this.freezeLoop?.start();
   }
 
-  /** Runs a freeze or thaw of one worker after every earlier one of it. */
-  private inOrder(workerId: string, step: () => Promise<void>): Promise<void> {
-    const next = (this.control.get(workerId) ?? Promise.resolve()).then(step, step);
-    const settled = next.catch(() => undefined);
-    this.control.set(workerId, settled);
-    void settled.then(() => {
-      if (this.control.get(workerId) === settled) this.control.delete(workerId);
-    });
-    return next;
-  }
-
-  /** Freezes this node's idle workers unused since `idleSince`: the pool marks each once, so its next taker thaws it. */
-  async freezeIdle(idleSince: number): Promise<number> {
-    const freezer = this.options.sandbox.freezer;
-    if (!freezer) return 0;
-    const marked = await this.options.pool.freezeIdle(this.id, idleSince);
-    // Queued at once, before any thaw of these workers can be asked for (this process runs one thing at a time).
-    for (const worker of marked)
-      void this.inOrder(worker.id, async () => {
-        if (!this.workers.has(worker.id)) return;
-        await freezer.freeze(worker.id);
-        this.frozen.add(worker.id);
-      }).catch((err: NodeJS.ErrnoException) =>
-        // A worker that ended by itself loses its cgroup before its exit is handled: nothing to freeze.
-        err.code === 'ENODEV' || err.code === 'ENOENT'
-          ? this.options.logger.debug({ worker: worker.id }, 'an idle worker ended before it was frozen')
-          : this.options.logger.warn({ worker: worker.id, err: err.message }, 'could not freeze an idle worker'),
-      );
-    return marked.length;
+  /** Freezes this node's idle workers unused since `idleSince` (none where the sandbox cannot freeze). */
+  freezeIdle(idleSince: number): Promise<number> {
+    return this.freezing?.freezeIdle(idleSince) ?? Promise.resolve(0);
   }
 
   /** Lets a frozen worker run again (its taker asks before it calls it); nothing for one that is not frozen. */
   thawWorker(workerId: string): Promise<void> {
-    return this.inOrder(workerId, async () => {
-      if (!this.frozen.has(workerId)) return;
-      try {
-        await this.options.sandbox.freezer?.thaw(workerId);
-      } catch (err) {
-        const { code } = err as NodeJS.ErrnoException;
-        if (code !== 'ENODEV' && code !== 'ENOENT') throw err;
-        throw new NuboError('NUBO_ERR_WORKER_GONE', `Worker ${workerId} ended while it was frozen: take another.`);
-      }
-      this.frozen.delete(workerId);
-    });
+    return this.freezing?.thaw(workerId) ?? Promise.resolve();
   }
 
   /** The workers frozen now (for diagnostics and tests). */
   frozenWorkers(): string[] {
-    return [...this.frozen];
+    return this.freezing?.frozenWorkers() ?? [];
   }
 
   /**
@@ -229,25 +197,15 @@ export class Manager {
   }
 
   load(): ManagerLoad {
-    let memoryMb = 0;
-    for (const mb of this.memoryOf.values()) memoryMb += mb;
     return {
-      workers: this.memoryOf.size,
-      memoryMb,
-      capacity: this.options.capacity,
-      starting: this.memoryOf.size - this.workers.size - (this.stems?.count ?? 0),
-      stemCells: this.stems?.count ?? 0,
-      stemReady: this.stems?.readiness() ?? { byKind: {}, memoryMb: 0 },
+      capacity: this.room.capacity,
+      used: this.room.used(),
+      starting: this.room.count - this.workers.size - (this.stems?.count ?? 0),
+      stems: this.stems?.readiness() ?? { byKind: {}, room: noRoom },
       peakStarting: this.starts.peak,
       draining: this.draining,
       evictions: { ...this.evictions },
     };
-  }
-
-  /** Whether `count` more workers of this size fit the node's room. */
-  private fits(memoryMb: number, count = 1): boolean {
-    const load = this.load();
-    return load.workers + count <= load.capacity.workers && load.memoryMb + count * memoryMb <= load.capacity.memoryMb;
   }
 
   /**
@@ -258,19 +216,19 @@ export class Manager {
   private async reserveRoom(workerId: string, memoryMb: number, evict: boolean): Promise<void> {
     // Stem cells go first, whatever `evict` says: they hold room only until a worker needs it.
     let stemsLeft = true;
-    while (!this.fits(memoryMb) && stemsLeft) stemsLeft = (await this.stems?.evictOne()) ?? false;
-    while (!this.fits(memoryMb)) {
+    while (!this.room.fits(memoryMb) && stemsLeft) stemsLeft = (await this.stems?.evictOne()) ?? false;
+    while (!this.room.fits(memoryMb)) {
       let evicted = false;
       if (evict) {
         for (const { worker } of await this.options.pool.idleWorkers(this.id)) {
-          if (this.fits(memoryMb)) break;
+          if (this.room.fits(memoryMb)) break;
           if (!(await this.options.pool.removeIdle(worker, worker.minWarm))) continue;
           await this.destroyWorker(worker.id);
           this.noteEviction(worker, 'room');
           evicted = true;
         }
       }
-      if (this.fits(memoryMb)) break;
+      if (this.room.fits(memoryMb)) break;
       if (!evicted) {
         // How full the node is says what other tenants run: the admin sees it in the cluster view, not here.
         throw new NuboError(
@@ -279,7 +237,7 @@ export class Manager {
         );
       }
     }
-    this.memoryOf.set(workerId, memoryMb);
+    this.room.hold(workerId, memoryMb);
   }
 
   /**
@@ -287,8 +245,8 @@ export class Manager {
    * node's last room for a worker of its size (a full node would otherwise trade it back and forth).
    */
   private reserveIfFree(workerId: string, memoryMb: number): boolean {
-    if (this.draining || !this.fits(memoryMb, 2)) return false;
-    this.memoryOf.set(workerId, memoryMb);
+    if (this.draining || !this.room.fits(memoryMb, 2)) return false;
+    this.room.hold(workerId, memoryMb);
     return true;
   }
 
@@ -376,20 +334,20 @@ export class Manager {
 
   private release(workerId: string): void {
     this.workers.delete(workerId);
-    this.memoryOf.delete(workerId);
-    this.frozen.delete(workerId);
+    this.room.release(workerId);
+    this.freezing?.forget(workerId);
     const digest = this.boundCode.get(workerId);
     if (digest) {
       this.boundCode.delete(workerId);
       void this.options.codeCache.release(digest);
     }
-    if (this.memoryOf.size === 0) this.onEmpty?.();
+    if (this.room.isEmpty) this.onEmpty?.();
   }
 
   async destroyWorker(workerId: string, options: { graceMs?: number } = {}): Promise<WorkerExit | null> {
     this.workers.delete(workerId);
     // A freeze under way finishes first (the sandbox thaws before it kills); later ones see it gone.
-    await this.inOrder(workerId, async () => undefined).catch(() => undefined);
+    await this.freezing?.settle(workerId);
     const exit = await this.options.sandbox.destroy(workerId, options);
     this.release(workerId);
     this.options.logger.debug({ worker: workerId, exit }, 'worker destroyed');
@@ -450,11 +408,11 @@ export class Manager {
     } catch (err) {
       // Without the pool no taker can hand a worker back either: stop now rather than wait.
       this.options.logger.warn({ err: (err as Error).message }, 'could not drain through the pool; stopping the workers now');
-      return this.memoryOf.size;
+      return this.room.count;
     }
     for (const worker of idle) await this.destroyWorker(worker.id);
-    if (this.memoryOf.size > 0) {
-      this.options.logger.info({ busy: this.memoryOf.size, boundMs }, 'draining: waiting for busy workers to finish');
+    if (this.room.count > 0) {
+      this.options.logger.info({ busy: this.room.count, boundMs }, 'draining: waiting for busy workers to finish');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, boundMs);
         this.onEmpty = () => {
@@ -463,15 +421,14 @@ export class Manager {
         };
       });
     }
-    return this.memoryOf.size;
+    return this.room.count;
   }
 
   async stop(): Promise<void> {
-    await this.freezing?.stop();
+    await this.freezeLoop?.stop();
     await this.reaper.stop();
     await this.stems?.stop();
     this.workers.clear();
-    this.memoryOf.clear();
     await this.options.sandbox.destroyAll();
     await this.options.pool
       .dropManager(this.id)

@@ -1,9 +1,9 @@
-import type { ManagerRecord } from '@nubo/core';
+import { roomLeft, sumRooms, type ManagerRecord, type Room } from '@nubo/core';
 
-const readyStems = (m: ManagerRecord) => Object.values(m.stemCells ?? {}).reduce((sum, n) => sum + n, 0);
-// A ready stem cell holds room only until a worker needs it, so it counts as free.
-const freeSlots = (m: ManagerRecord) => m.capacity - m.running + readyStems(m);
-const freeMemoryMb = (m: ManagerRecord) => m.memoryMb - m.memoryUsedMb + (m.stemMemoryMb ?? 0);
+// A ready stem cell holds room only until a worker needs it, so its room counts as free.
+const free = (m: ManagerRecord): Room => sumRooms([roomLeft(m.capacity, m.used), m.stems.room]);
+const freeSlots = (m: ManagerRecord) => free(m).workers;
+const freeMemoryMb = (m: ManagerRecord) => free(m).memoryMb;
 
 /**
  * The order in which a cold start tries managers: draining ones never; those holding a ready stem
@@ -13,7 +13,7 @@ const freeMemoryMb = (m: ManagerRecord) => m.memoryMb - m.memoryUsedMb + (m.stem
  * load. Pure: same input, same order.
  */
 export function placementOrder(managers: readonly ManagerRecord[], turn: number, stemKind?: string): ManagerRecord[] {
-  const holds = (m: ManagerRecord) => stemKind !== undefined && (m.stemCells?.[stemKind] ?? 0) > 0;
+  const holds = (m: ManagerRecord) => stemKind !== undefined && (m.stems.byKind[stemKind] ?? 0) > 0;
   const withStem = managers.filter((m) => holds(m));
   if (withStem.length > 0 && withStem.length < managers.length)
     return [

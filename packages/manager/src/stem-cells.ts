@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newId, stemKindId, type Logger, type Sandbox, type StemKey } from '@nubo/core';
+import { newId, stemKindId, type Logger, type Room, type Sandbox, type StemKey } from '@nubo/core';
 
 export interface StemCellOptions {
   /** Ready stem cells kept per kind (runtime, memory, network) this node has cold-started. */
@@ -51,15 +51,17 @@ export class StemCells {
   }
 
   /** Ready stem cells per kind (kinds with none left out), and the memory they hold. */
-  readiness(): { byKind: Record<string, number>; memoryMb: number } {
+  readiness(): { byKind: Record<string, number>; room: Room } {
     const byKind: Record<string, number> = {};
     let memoryMb = 0;
+    let workers = 0;
     for (const [id, ids] of this.ready) {
       if (ids.length === 0) continue;
       byKind[id] = ids.length;
+      workers += ids.length;
       memoryMb += ids.length * this.kinds.get(id)!.memoryMb;
     }
-    return { byKind, memoryMb };
+    return { byKind, room: { workers, memoryMb } };
   }
 
   /** Whether this worker id is a stem cell: starting, ready or being destroyed. */

@@ -43,12 +43,12 @@ describe('placement: a cold start goes to the manager holding a ready stem cell 
    */
   const holder = async (kind: string) => {
     const node = await eventually(`a ready ${kind} stem cell`, async () => {
-      const holding = stack.managers.filter((m) => (m.manager.load().stemReady.byKind[kind] ?? 0) > 0);
+      const holding = stack.managers.filter((m) => (m.manager.load().stems.byKind[kind] ?? 0) > 0);
       return holding.length === 1 && holding[0]!;
     });
     const readyAt = Date.now();
     await eventually(`${node.id} announcing it`, async () =>
-      (await registry.alive()).some((m) => m.id === node.id && m.heartbeatAt > readyAt && (m.stemCells?.[kind] ?? 0) > 0),
+      (await registry.alive()).some((m) => m.id === node.id && m.heartbeatAt > readyAt && (m.stems.byKind[kind] ?? 0) > 0),
     );
     return node.id;
   };

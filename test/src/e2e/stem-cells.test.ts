@@ -36,7 +36,8 @@ after(() => dirs.remove());
 describe('stem cells: cold starts on pre-started, isolated runtimes', () => {
   let nubo: TestNubo;
   let key: string;
-  const stemsReady = (n = 1) => eventually(`${n} stem cell(s) ready`, async () => nubo.managers()[0]!.load().stemCells >= n);
+  const stemsReady = (n = 1) =>
+    eventually(`${n} stem cell(s) ready`, async () => nubo.managers()[0]!.load().stems.room.workers >= n);
   const lastRecord = async (name: string) => (await nubo.call('GET', `/v1/functions/${name}/logs?limit=1`, { key })).body[0];
 
   before(async () => {
@@ -114,16 +115,16 @@ describe('stem cells: cold starts on pre-started, isolated runtimes', () => {
       assert.equal((await small.invoke(owner, name, {})).status, 200);
     };
     await coldStart('kept', 'node22');
-    await eventually('a node22 stem cell is ready', async () => manager.load().stemCells === 1);
+    await eventually('a node22 stem cell is ready', async () => manager.load().stems.room.workers === 1);
     // Kept, the node22 stem cell and this worker leave one place: a node24 stem cell would take the last one.
     await coldStart('other', 'node24');
-    assert.equal(manager.load().workers, 3, 'no stem cell started for the last place');
-    assert.equal(manager.load().stemCells, 1);
+    assert.equal(manager.load().used.workers, 3, 'no stem cell started for the last place');
+    assert.equal(manager.load().stems.room.workers, 1);
     // Two more cold starts fill the node: the second (its deploy's probe) evicts the stem cell, not an idle worker.
     await coldStart('newcomer', 'node20');
-    assert.equal(manager.load().stemCells, 1);
+    assert.equal(manager.load().stems.room.workers, 1);
     await coldStart('latecomer', 'node20');
-    assert.equal(manager.load().stemCells, 0, 'the stem cell made room');
+    assert.equal(manager.load().stems.room.workers, 0, 'the stem cell made room');
     for (const name of ['kept', 'other', 'newcomer'])
       assert.equal((await small.invoke(owner, name, {})).headers.get('x-nubo-cold-start'), 'false', `${name} stayed warm`);
   });
@@ -135,15 +136,15 @@ describe('stem cells: cold starts on pre-started, isolated runtimes', () => {
     const manager = spaced.managers()[0]!;
     // The first deploy's probe is a usual start and asks for a stem cell, which starts at once.
     await spaced.deploy(owner, 'one', { 'index.mjs': inspector }, { runtime: 'node22' });
-    await eventually('a stem cell is ready', async () => manager.load().stemCells === 1);
+    await eventually('a stem cell is ready', async () => manager.load().stems.room.workers === 1);
     // The second deploy's probe takes it; the refill waits for the interval since the last stem-cell start.
     await spaced.deploy(owner, 'two', { 'index.mjs': inspector }, { runtime: 'node22' });
     assert.deepEqual(
-      { stemCells: manager.load().stemCells, starting: manager.load().starting },
+      { stemCells: manager.load().stems.room.workers, starting: manager.load().starting },
       { stemCells: 0, starting: 0 },
       'no stem cell started right after the take',
     );
-    await eventually('the stem cell is refilled after the interval', async () => manager.load().stemCells === 1);
+    await eventually('the stem cell is refilled after the interval', async () => manager.load().stems.room.workers === 1);
   });
 });
 

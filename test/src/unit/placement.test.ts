@@ -7,10 +7,10 @@ const manager = (id: string, free: { slots: number; memoryMb: number }, draining
   id,
   url: `http://${id}:7070`,
   advertiseIp: '127.0.0.1',
-  capacity: 100,
-  running: 100 - free.slots,
-  memoryMb: 10_000,
-  memoryUsedMb: 10_000 - free.memoryMb,
+  capacity: { workers: 100, memoryMb: 10_000 },
+  used: { workers: 100 - free.slots, memoryMb: 10_000 - free.memoryMb },
+  stems: { byKind: {}, room: { workers: 0, memoryMb: 0 } },
+  evictions: { room: 0, 'idle-ttl': 0 },
   draining,
   runtimes: ['node20'],
   heartbeatAt: 0,
@@ -60,10 +60,9 @@ describe('placement of a cold start', () => {
   });
 
   it('tries the managers holding a ready stem cell of the kind first, and counts stem cells as free room', () => {
-    const withStems = (m: ManagerRecord, stemCells: Record<string, number>, stemMemoryMb: number): ManagerRecord => ({
+    const withStems = (m: ManagerRecord, byKind: Record<string, number>, memoryMb: number): ManagerRecord => ({
       ...m,
-      stemCells,
-      stemMemoryMb,
+      stems: { byKind, room: { workers: Object.values(byKind).reduce((a, b) => a + b, 0), memoryMb } },
     });
     const managers = [
       manager('roomy', { slots: 50, memoryMb: 5000 }),

@@ -1,3 +1,4 @@
+import type { Room } from '../room.js';
 import type { RuntimeId } from '../runtimes.js';
 import type { WorkerExit, WorkerInfo, WorkerSpec } from '../types.js';
 
@@ -16,9 +17,9 @@ export interface StartOptions {
 /** A manager's room and what it evicted, as the gateway sees it. */
 export interface ManagerLoadView {
   id: string;
-  capacity: { workers: number; memoryMb: number };
+  capacity: Room;
   /** Live and starting workers (stem cells included) and the memory they reserve. */
-  used: { workers: number; memoryMb: number };
+  used: Room;
   draining: boolean;
   evictions: Record<EvictionReason, number>;
 }

@@ -1,3 +1,4 @@
+import type { Room } from '../room.js';
 import type { RuntimeId } from '../runtimes.js';
 import type { EvictionReason } from './manager-client.js';
 
@@ -8,23 +9,17 @@ export interface ManagerRecord {
   url: string;
   /** The IP its workers are published on. */
   advertiseIp: string;
-  /** Worker capacity and live plus starting workers. */
-  capacity: number;
-  running: number;
-  memoryMb: number;
-  memoryUsedMb: number;
+  /** What it can hold, and what its live plus starting workers (stem cells included) take. */
+  capacity: Room;
+  used: Room;
   /** A stopping manager: gateways start no worker there but may still destroy its workers. */
   draining: boolean;
   /** The runtimes its sandbox runs. */
   runtimes: RuntimeId[];
-  /**
-   * Ready stem cells per kind (`stemKindId`) and the memory they hold; counted in `running` and
-   * `memoryUsedMb`, though a cold start may take their room (absent from older managers).
-   */
-  stemCells?: Record<string, number>;
-  stemMemoryMb?: number;
-  /** Idle workers it removed so far, by why (absent from managers of older versions). */
-  evictions?: Record<EvictionReason, number>;
+  /** Ready stem cells per kind (`stemKindId`) and the room they hold: counted in `used`, though a cold start may take it. */
+  stems: { byKind: Record<string, number>; room: Room };
+  /** Idle workers it removed so far, by why. */
+  evictions: Record<EvictionReason, number>;
   heartbeatAt: number;
 }
 

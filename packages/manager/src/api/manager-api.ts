@@ -78,15 +78,16 @@ export const workerExitSchema = z.object({
 });
 export const destroyReplySchema = z.object({ exit: workerExitSchema.nullable() });
 
+const roomSchema = z.object({ workers: z.number(), memoryMb: z.number() });
 export const managerStatusSchema = z.object({
   id: z.string(),
+  /** Its functions' live workers (stem cells and starts left out). */
   running: z.number(),
-  workers: z.number(),
-  memoryMb: z.number(),
-  capacity: z.object({ workers: z.number(), memoryMb: z.number() }),
+  capacity: roomSchema,
+  used: roomSchema,
   starting: z.number(),
   peakStarting: z.number(),
-  stemCells: z.number(),
+  stems: z.object({ byKind: z.record(z.string(), z.number()), room: roomSchema }),
   draining: z.boolean(),
   evictions: z.record(z.enum(evictionReasons), z.number()),
 });
