@@ -3,6 +3,7 @@ import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { NuboError } from './errors.js';
 import { unzipOffThread } from './unzip-off-thread.js';
+import { zipUnixModes } from './zip-modes.js';
 
 /**
  * A function's code travels and is stored as one zip archive (the bundle). These helpers build it
@@ -151,15 +152,24 @@ export function decodeBase64(text: string): Uint8Array {
   return Buffer.from(compact, 'base64');
 }
 
-/** Writes a bundle's files below `dir`, read-only. */
+/** A custom runtime's entry point: executable whatever the archive says, as it is useless otherwise. */
+const alwaysExecutable = new Set(['bootstrap']);
+
+/**
+ * Writes a bundle's files below `dir`, read-only; executable where the archive marks them so (any
+ * execute bit of a Unix mode) and a root `bootstrap`.
+ */
 export async function extractBundle(zip: Uint8Array, dir: string, limits: BundleLimits): Promise<void> {
   const entries = await unzip(zip, limits);
   checkEntries(entries, limits);
+  const modes = zipUnixModes(zip);
   for (const [name, data] of Object.entries(entries)) {
     if (name.endsWith('/')) continue;
-    const target = join(dir, safePath(name));
+    const path = safePath(name);
+    const target = join(dir, path);
+    const mode = alwaysExecutable.has(path) || ((modes.get(name) ?? 0) & 0o111) !== 0 ? 0o555 : 0o444;
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, data, { mode: 0o444 });
-    await chmod(target, 0o444);
+    await writeFile(target, data, { mode });
+    await chmod(target, mode);
   }
 }

@@ -25,3 +25,4 @@ export * from './worker-address.js';
 export * from './runtimes.js';
 export * from './worker-init-error.js';
 export * from './room.js';
+export * from './zip-modes.js';

@@ -4,13 +4,20 @@
  * that differs per runtime reads it from here.
  */
 
-/** The worker program of a runtime: Nubo's Node.js or Python runtime server. */
-export type RuntimeFamily = 'node' | 'python';
+/**
+ * The worker program of a runtime: Nubo's Node.js or Python runtime server with the function's
+ * handler loaded in it, or (provided) Nubo's Node.js runtime server serving the Lambda Runtime API
+ * to the function's own `bootstrap`.
+ */
+export type RuntimeFamily = 'node' | 'python' | 'provided';
 
 export interface RuntimeDescriptor {
   family: RuntimeFamily;
-  /** What the worker speaks with its gateway: Nubo's framed protocol (the runtime package's protocol.ts). */
-  protocol: 'nubo-frames';
+  /**
+   * How the function's code gets its invocations: a handler the runtime server calls, or the Lambda
+   * Runtime API its own `bootstrap` polls. Either way the gateway speaks Nubo's framed protocol to the worker.
+   */
+  protocol: 'handler' | 'lambda-runtime-api';
   /** The ids Lambda users type for it (CreateFunction's Runtime, `nubo deploy --runtime`). */
   lambdaIds: readonly string[];
   /** The extensions a handler's module may have, in lookup order. */
@@ -26,7 +33,7 @@ const nodeExtensions = ['.js', '.mjs', '.cjs'] as const;
 export const runtimeTable = {
   node20: {
     family: 'node',
-    protocol: 'nubo-frames',
+    protocol: 'handler',
     lambdaIds: ['nodejs20.x'],
     handlerExtensions: nodeExtensions,
     defaultImage: 'nubo-runtime-node20:local',
@@ -34,7 +41,7 @@ export const runtimeTable = {
   },
   node22: {
     family: 'node',
-    protocol: 'nubo-frames',
+    protocol: 'handler',
     lambdaIds: ['nodejs22.x'],
     handlerExtensions: nodeExtensions,
     defaultImage: 'nubo-runtime-node22:local',
@@ -42,7 +49,7 @@ export const runtimeTable = {
   },
   node24: {
     family: 'node',
-    protocol: 'nubo-frames',
+    protocol: 'handler',
     lambdaIds: ['nodejs24.x'],
     handlerExtensions: nodeExtensions,
     defaultImage: 'nubo-runtime-node24:local',
@@ -50,11 +57,37 @@ export const runtimeTable = {
   },
   'python3.11': {
     family: 'python',
-    protocol: 'nubo-frames',
+    protocol: 'handler',
     lambdaIds: [],
     handlerExtensions: ['.py'],
     defaultImage: 'nubo-runtime-python3.11:local',
     deprecation: null,
+  },
+  'provided.al2023': {
+    family: 'provided',
+    protocol: 'lambda-runtime-api',
+    lambdaIds: [],
+    handlerExtensions: [],
+    defaultImage: 'nubo-runtime-provided:local',
+    deprecation: null,
+  },
+  'provided.al2': {
+    family: 'provided',
+    protocol: 'lambda-runtime-api',
+    lambdaIds: [],
+    handlerExtensions: [],
+    defaultImage: 'nubo-runtime-provided:local',
+    deprecation:
+      'Amazon Linux 2 reached its end of support in June 2026, and Lambda deprecates provided.al2: use provided.al2023 (the same on Nubo).',
+  },
+  provided: {
+    family: 'provided',
+    protocol: 'lambda-runtime-api',
+    lambdaIds: [],
+    handlerExtensions: [],
+    defaultImage: 'nubo-runtime-provided:local',
+    deprecation:
+      'Amazon Linux 1 reached its end of life, and Lambda deprecated provided: use provided.al2023 (the same on Nubo).',
   },
 } as const satisfies Record<string, RuntimeDescriptor>;
 

@@ -56,6 +56,36 @@ export function handlerFileCandidates(runtime: RuntimeId, module: string): strin
   return runtimeOf(runtime).handlerExtensions.map((extension) => `${module}${extension}`);
 }
 
+/** A custom runtime's handler is its bootstrap's to read (`_HANDLER`): any word, as on Lambda. */
+const customHandlerPattern = /^[^\s]{1,128}$/;
+
+/**
+ * The code holds what the runtime starts: the handler's module, or a custom runtime's `bootstrap`
+ * at its root. Answers the deploy's error when it does not.
+ */
+export function assertEntryPoint(runtime: RuntimeId, handler: string, files: readonly string[]): void {
+  const listed = `${files.slice(0, 10).join(', ')}${files.length > 10 ? ', …' : ''}`;
+  if (runtimeOf(runtime).protocol === 'lambda-runtime-api') {
+    if (!customHandlerPattern.test(handler))
+      throw new NuboError(
+        'NUBO_ERR_DEPLOY_INVALID_HANDLER',
+        `Invalid handler "${handler.slice(0, 40)}": a custom runtime's handler is 1 to 128 characters without spaces (its bootstrap reads it as _HANDLER).`,
+      );
+    if (!files.includes('bootstrap'))
+      throw new NuboError(
+        'NUBO_ERR_DEPLOY_BOOTSTRAP_MISSING',
+        `A ${runtime} function needs an executable file named bootstrap at the root of its code (the program that asks the Runtime API for invocations), but the code has: ${listed}.`,
+      );
+    return;
+  }
+  const candidates = handlerFileCandidates(runtime, parseHandler(handler).module);
+  if (!candidates.some((file) => files.includes(file)))
+    throw new NuboError(
+      'NUBO_ERR_DEPLOY_HANDLER_FILE_MISSING',
+      `Handler "${handler}" needs ${candidates.join(' or ')} at the root of the code, but the code has: ${listed}.`,
+    );
+}
+
 /** All of a function's environment variables together (names and values) fit in this. */
 export const maxEnvBytes = 32 * 1024;
 

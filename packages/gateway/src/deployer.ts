@@ -8,7 +8,8 @@ import {
   bundleFromZip,
   bundleDigest,
   decodeBase64,
-  handlerFileCandidates,
+  assertEntryPoint,
+  runtimeOf,
   WorkerInitError,
   parseHandler,
   poolKey,
@@ -68,16 +69,10 @@ export class Deployer {
         `The runtime "${runtime}" is not available on this Nubo (available: ${runtimes.join(', ')}).`,
       );
     }
-    const handler = parseHandler(request.handler);
+    if (runtimeOf(runtime).protocol === 'handler') parseHandler(request.handler);
     assertEnv(request.env);
     const bundle = await this.bundle(request.code);
-    const candidates = handlerFileCandidates(runtime, handler.module);
-    if (!candidates.some((file) => bundle.files.includes(file))) {
-      throw new NuboError(
-        'NUBO_ERR_DEPLOY_HANDLER_FILE_MISSING',
-        `Handler "${request.handler}" needs ${candidates.join(' or ')} at the root of the code, but the code has: ${bundle.files.slice(0, 10).join(', ')}${bundle.files.length > 10 ? ', …' : ''}.`,
-      );
-    }
+    assertEntryPoint(runtime, request.handler, bundle.files);
 
     const previous = await catalog.getFunction(owner.id, name);
     const maxConcurrency = request.maxConcurrency ?? settings.defaultLimits.maxConcurrency;

@@ -201,7 +201,7 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
     const workerDir = join(this.options.workDir, workerId);
     await mkdir(workerDir, { recursive: true });
     const isolation = this.options.isolation;
-    const { command, args: interpreterArgs, script } = runtimeLaunch(key, isolation?.runtimeDir);
+    const { command, args: interpreterArgs, script, binds } = runtimeLaunch(key, isolation?.runtimeDir);
     const tmp = isolation ? '/tmp' : workerDir;
     const env = { ...runtimeEnv, PATH: '/usr/local/bin:/usr/bin:/bin', HOME: tmp, TMPDIR: tmp, LANG: 'C.UTF-8' };
     const worker: RunningWorker = {
@@ -228,6 +228,7 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
           command: command === 'python3' ? '/usr/bin/python3' : command,
           script,
           interpreterArgs,
+          binds,
           env,
           network: key.network,
           egressPolicy: isolation.egress,
@@ -241,7 +242,7 @@ export class ProcessSandbox extends TrackedSandbox<RunningWorker> {
         const ready = await this.nextMessage(launched.child, worker);
         if (this.options.host) {
           worker.relay = await relayToSocket(this.options.host, launched.socketPath);
-          worker.address = `${this.options.host}:${worker.relay.port}`;
+          worker.address = tcpWorkerAddress(this.options.host, worker.relay.port);
         } else worker.address = unixWorkerAddress(launched.socketPath);
         return { worker, ready };
       }

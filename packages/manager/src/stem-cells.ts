@@ -71,9 +71,12 @@ export class StemCells {
     return false;
   }
 
-  /** A ready stem cell of this kind (now the caller's), or null. */
+  /** A ready stem cell of this kind (now the caller's), or null; a taken one is replaced, whatever becomes of it. */
   take(key: StemKey): string | null {
-    return this.ready.get(stemKindId(key))?.shift() ?? null;
+    const id = stemKindId(key);
+    const workerId = this.ready.get(id)?.shift() ?? null;
+    if (workerId) this.track(this.refill(id));
+    return workerId;
   }
 
   /** This kind is wanted: keep `perKey` of it ready from now on. */

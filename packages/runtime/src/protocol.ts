@@ -36,7 +36,14 @@ export type WorkerSecretHeader = 'x-nubo-worker-secret';
 /** What the gateway sends for one invocation. */
 export interface InvokeRequest {
   event: unknown;
-  context: { requestId: string; deadlineMs: number };
+  context: {
+    requestId: string;
+    deadlineMs: number;
+    /** The ARN the caller invoked (with the version when it named one). */
+    invokedFunctionArn?: string;
+    /** A Lambda client's X-Amz-Client-Context, decoded (JSON text). */
+    clientContext?: string;
+  };
 }
 
 export interface RuntimeError {
@@ -62,6 +69,8 @@ export interface RuntimeReply {
   logsTruncated: boolean;
   durationMs: number;
   memoryMb: number;
+  /** The worker can serve no more calls (a custom runtime's bootstrap ended): its caller destroys it. */
+  workerEnds?: boolean;
 }
 
 export type HealthReply = { ready: true } | { ready: false; error: RuntimeError };
@@ -105,6 +114,8 @@ export interface WorkerEnvironment {
   NUBO_RUNTIME_MAX_LOG_BYTES?: string;
   /** `cgroup` in a container: report the container's peak memory rather than the process's. */
   NUBO_MEMORY_SOURCE?: 'process' | 'cgroup';
+  /** `1`: a custom runtime, whose `bootstrap` gets the invocations through the Lambda Runtime API. */
+  NUBO_LAMBDA_RUNTIME_API?: '1';
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import Docker from 'dockerode';
-import { loadServerConfig, runtimeIds, type RuntimeId } from '@nubo/core';
+import { loadServerConfig, runtimeIds, runtimeOf, type RuntimeId } from '@nubo/core';
 import { buildRuntimeImage } from '@nubo/manager';
 
 export function registerImagesCommand(program: Command): void {
@@ -20,9 +20,12 @@ export function registerImagesCommand(program: Command): void {
         );
       });
       const wanted = (runtimes.length > 0 ? runtimes : [...runtimeIds]) as RuntimeId[];
+      const built = new Set<string>();
       for (const runtime of wanted) {
         if (!runtimeIds.includes(runtime)) throw new Error(`Unknown runtime "${runtime}": use ${runtimeIds.join(', ')}.`);
-        await buildRuntimeImage(docker, runtime, (line) => console.log(line));
+        // The custom runtimes share one image.
+        if (built.has(runtimeOf(runtime).defaultImage)) continue;
+        built.add(await buildRuntimeImage(docker, runtime, (line) => console.log(line)));
       }
     });
 }

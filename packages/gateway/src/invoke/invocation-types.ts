@@ -18,6 +18,8 @@ export interface InvokeInput extends InvokeTarget {
   /** The caller's own id for the call (x-nubo-correlation-id), kept in the record and answered back. */
   correlationId?: string | null;
   event: unknown;
+  /** A Lambda client's X-Amz-Client-Context, decoded (JSON text), for the function's context. */
+  clientContext?: string;
   trigger: InvocationRecord['trigger'];
   /** An asynchronous event's attempt number (1 for synchronous calls). */
   attempt?: number;

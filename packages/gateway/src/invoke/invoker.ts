@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { functionArn } from '../lambda-api/lambda-shapes.js';
 import { NuboError, WorkerInitError, isNuboError, type InvocationLog, type InvocationStatus, type WorkerInfo } from '@nubo/core';
 import type { InvokeRequest, RuntimeReply } from '@nubo/runtime';
 import type { InvocationMetrics } from '../metrics.js';
@@ -107,9 +108,15 @@ export class Invoker {
     const startedAt = Date.now();
     const started = performance.now();
     const deadline = started + input.version.limits.timeoutMs;
+    const arn = functionArn(input.fn);
     const request: InvokeRequest = {
       event: input.event,
-      context: { requestId, deadlineMs: startedAt + input.version.limits.timeoutMs },
+      context: {
+        requestId,
+        deadlineMs: startedAt + input.version.limits.timeoutMs,
+        invokedFunctionArn: input.pinned ? `${arn}:${input.version.version}` : arn,
+        ...(input.clientContext ? { clientContext: input.clientContext } : {}),
+      },
     };
     const payload = serialise(request);
 
@@ -204,6 +211,15 @@ export class Invoker {
         const release = () => supply.giveBack(worker);
         const { reply, resultJson } = result;
         const kept = { ...common, release };
+        // A custom runtime whose bootstrap ended cannot serve again: the worker goes.
+        if (reply.workerEnds)
+          return {
+            ...common,
+            release: () => supply.destroy(worker),
+            reply,
+            status: 'crash',
+            ...(reply.error ? { error: reply.error } : {}),
+          };
         if (!reply.ok) return { ...kept, reply, status: 'error', ...(reply.error ? { error: reply.error } : {}) };
         // Read whole, a result's JSON is held to the limit exactly (a cut-off read only roughly, below).
         if (resultJson && resultJson.length > this.deps.maxResponseBytes)
@@ -223,7 +239,11 @@ export class Invoker {
         return {
           ...common,
           status: 'timeout',
-          error: { type: 'Timeout', message: `The function did not finish within its timeout of ${limits.timeoutMs} ms.` },
+          // Lambda's type and words, so clients that look for them find them.
+          error: {
+            type: 'Sandbox.Timedout',
+            message: `Task timed out after ${(limits.timeoutMs / 1000).toFixed(2)} seconds: the function did not finish within its timeout of ${limits.timeoutMs} ms.`,
+          },
         };
       case 'unreachable':
         await supply.destroy(worker);

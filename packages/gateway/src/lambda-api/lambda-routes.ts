@@ -68,6 +68,23 @@ async function qualifiedVersion(
   throw new NuboError('NUBO_ERR_FUNCTION_NOT_FOUND', `Function not found with qualifier "${qualifier}": ${reason}.`);
 }
 
+/** X-Amz-Client-Context: base64 of a JSON object (at most 3583 bytes, as on Lambda), decoded for the function. */
+function clientContextOf(request: LambdaRequest): string | null {
+  const header = request.headers['x-amz-client-context'];
+  if (typeof header !== 'string' || header === '') return null;
+  const text = Buffer.from(header, 'base64').toString('utf8');
+  try {
+    if (header.length > 3583 || typeof JSON.parse(text) !== 'object') throw new Error('not an object');
+  } catch {
+    throw new LambdaError(
+      'InvalidRequestContentException',
+      400,
+      'X-Amz-Client-Context must be a base64-encoded JSON object of at most 3583 bytes.',
+    );
+  }
+  return text;
+}
+
 function functionError(outcome: InvokeOutcome) {
   const error = outcome.error ?? { type: 'Error', message: 'The invocation failed.' };
   const stackTrace = (error.stack ?? '')
@@ -160,12 +177,14 @@ export function lambdaRoutes(
           });
           return reply.code(202).header('x-amzn-requestid', queued.requestId).send();
         }
+        const clientContext = clientContextOf(request);
         const outcome = await invoker.invoke({
           ...first,
           requestId: request.id,
           correlationId: request.correlationId,
           reload: () => target(request, true),
           event: eventOf(request.body as Buffer | undefined),
+          ...(clientContext ? { clientContext } : {}),
           trigger: 'invoke',
           logger: request.log,
         });

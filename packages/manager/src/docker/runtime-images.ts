@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
 import { installedNode, nodeRuntimeScript, pythonRuntimeScript, runtimePackageDir } from '@nubo/runtime';
-import { isNodeRuntime, runtimeIds, runtimeOf, type RuntimeId } from '@nubo/core';
+import { runtimeIds, runtimeOf, type RuntimeFamily, type RuntimeId } from '@nubo/core';
 
 export const defaultImages = Object.fromEntries(runtimeIds.map((id) => [id, runtimeOf(id).defaultImage])) as Record<
   RuntimeId,
@@ -72,58 +72,104 @@ const manylinuxLibraries = [
 ];
 
 /** The Node.js binary of a node runtime on this host: installed (node22, node24) or the one running Nubo (node20). */
-function nodeBinary(runtime: RuntimeId): string {
+function nodeBinary(runtime: string): string {
   const installed = installedNode(runtimePackageDir, runtime);
   if (installed && !existsSync(installed))
     throw new Error(`The Node.js of ${runtime} is not installed: run node scripts/install-runtimes.mjs first.`);
   return installed ?? process.execPath;
 }
 
+/** What an image's layout answers: its entry point and environment. */
+interface Layout {
+  entrypoint: string[];
+  env: string[];
+}
+
+/** A host binary with every library it loads, at the same paths. */
+async function copyBinary(root: string, binary: string, target = binary): Promise<void> {
+  await copyInto(root, await realpath(binary), target);
+  for (const lib of librariesOf(binary)) await copyInto(root, lib);
+}
+
+/** Nubo's Node.js runtime server with the Node.js it runs on. */
+async function layoutNodeServer(root: string, node: string): Promise<Layout> {
+  await copyBinary(root, node, '/usr/bin/node');
+  await cp(dirname(nodeRuntimeScript), join(root, 'runtime/node'), {
+    recursive: true,
+    filter: (src) => !src.endsWith('.map') && !src.endsWith('.d.ts'),
+  });
+  return { entrypoint: ['/usr/bin/node', '/runtime/node/server.js'], env: [] };
+}
+
+async function layoutPython(root: string): Promise<Layout> {
+  const info = JSON.parse(
+    execFileSync(
+      'python3',
+      [
+        '-c',
+        'import json,sys,sysconfig;print(json.dumps({"exe":sys.executable,"stdlib":sysconfig.get_paths()["stdlib"],"dynload":sysconfig.get_paths()["platstdlib"]}))',
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as { exe: string; stdlib: string };
+  const python = await realpath(info.exe);
+  await copyInto(root, python, '/opt/python/bin/python3');
+  for (const lib of librariesOf(python)) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
+  await copyStdlib(info.stdlib, join(root, 'opt/python/lib/python3.11'));
+  for (const lib of librariesOf(python)) if (lib.includes('ld-linux')) await copyInto(root, lib);
+  // The stdlib's C extensions (zlib, ssl, ctypes, ...) load their own libraries.
+  const dynload = join(info.stdlib, 'lib-dynload');
+  const extensionLibs = new Set<string>();
+  for (const file of await readdir(dynload))
+    if (file.endsWith('.so')) for (const lib of librariesOf(join(dynload, file))) extensionLibs.add(lib);
+  for (const lib of extensionLibs)
+    if (!lib.includes('ld-linux')) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
+  await copyManylinuxLibraries(root);
+  await cp(pythonRuntimeScript, join(root, 'runtime/python/nubo_runtime.py'));
+  return {
+    entrypoint: ['/opt/python/bin/python3', '-u', '/runtime/python/nubo_runtime.py'],
+    env: ['PYTHONHOME=/opt/python', 'PYTHONDONTWRITEBYTECODE=1'],
+  };
+}
+
+async function copyManylinuxLibraries(root: string): Promise<void> {
+  for (const lib of manylinuxLibraries) {
+    const path = `/lib/x86_64-linux-gnu/${lib}`;
+    if (existsSync(path)) await copyInto(root, path);
+  }
+}
+
+/**
+ * What a custom runtime's bootstrap finds as on Amazon Linux, for the programs AWS's examples use:
+ * bash as /bin/sh, curl with the CA certificates, the text tools of a shell bootstrap, and the C
+ * and C++ libraries a Rust, C++ or JRE binary links against.
+ */
+const providedTools = [
+  ...['bash', 'curl', 'grep', 'sed', 'awk', 'env', 'xargs'],
+  ...['cat', 'cut', 'tr', 'head', 'tail', 'wc', 'sort', 'uniq', 'tee', 'date', 'sleep', 'mktemp'],
+  ...['ls', 'mkdir', 'rm', 'cp', 'mv', 'touch', 'chmod', 'ln', 'dirname', 'basename', 'uname', 'id'],
+].map((tool) => `/usr/bin/${tool}`);
+
+async function layoutProvided(root: string): Promise<Layout> {
+  const layout = await layoutNodeServer(root, nodeBinary('node24'));
+  for (const tool of providedTools) if (existsSync(tool)) await copyBinary(root, tool);
+  await copyInto(root, '/usr/bin/bash', '/bin/sh');
+  await copyInto(root, '/usr/bin/bash', '/bin/bash');
+  if (existsSync('/etc/ssl/certs/ca-certificates.crt')) await copyInto(root, '/etc/ssl/certs/ca-certificates.crt');
+  await copyManylinuxLibraries(root);
+  return layout;
+}
+
+const layouts: Record<RuntimeFamily, (root: string, runtime: RuntimeId) => Promise<Layout>> = {
+  node: (root, runtime) => layoutNodeServer(root, nodeBinary(runtime)),
+  python: (root) => layoutPython(root),
+  provided: (root) => layoutProvided(root),
+};
+
 /** Lays out a FROM-scratch image of one runtime from this host's own interpreter. */
 async function buildContext(runtime: RuntimeId): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), `nubo-image-${runtime}-`));
-  let entrypoint: string[];
-  let env: string[] = [];
-  if (isNodeRuntime(runtime)) {
-    const node = await realpath(nodeBinary(runtime));
-    await copyInto(root, node, '/usr/bin/node');
-    for (const lib of librariesOf(node)) await copyInto(root, lib);
-    await cp(dirname(nodeRuntimeScript), join(root, 'runtime/node'), {
-      recursive: true,
-      filter: (src) => !src.endsWith('.map') && !src.endsWith('.d.ts'),
-    });
-    entrypoint = ['/usr/bin/node', '/runtime/node/server.js'];
-  } else {
-    const info = JSON.parse(
-      execFileSync(
-        'python3',
-        [
-          '-c',
-          'import json,sys,sysconfig;print(json.dumps({"exe":sys.executable,"stdlib":sysconfig.get_paths()["stdlib"],"dynload":sysconfig.get_paths()["platstdlib"]}))',
-        ],
-        { encoding: 'utf8' },
-      ),
-    ) as { exe: string; stdlib: string };
-    const python = await realpath(info.exe);
-    await copyInto(root, python, '/opt/python/bin/python3');
-    for (const lib of librariesOf(python)) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
-    await copyStdlib(info.stdlib, join(root, 'opt/python/lib/python3.11'));
-    for (const lib of librariesOf(python)) if (lib.includes('ld-linux')) await copyInto(root, lib);
-    // The stdlib's C extensions (zlib, ssl, ctypes, ...) load their own libraries.
-    const dynload = join(info.stdlib, 'lib-dynload');
-    const extensionLibs = new Set<string>();
-    for (const file of await readdir(dynload))
-      if (file.endsWith('.so')) for (const lib of librariesOf(join(dynload, file))) extensionLibs.add(lib);
-    for (const lib of extensionLibs)
-      if (!lib.includes('ld-linux')) await copyInto(root, lib, `/lib/x86_64-linux-gnu/${basename(lib)}`);
-    for (const lib of manylinuxLibraries) {
-      const path = `/lib/x86_64-linux-gnu/${lib}`;
-      if (existsSync(path)) await copyInto(root, path);
-    }
-    await cp(pythonRuntimeScript, join(root, 'runtime/python/nubo_runtime.py'));
-    entrypoint = ['/opt/python/bin/python3', '-u', '/runtime/python/nubo_runtime.py'];
-    env = ['PYTHONHOME=/opt/python', 'PYTHONDONTWRITEBYTECODE=1'];
-  }
+  const { entrypoint, env } = await layouts[runtimeOf(runtime).family](root, runtime);
   await mkdir(join(root, 'code'), { recursive: true });
   await mkdir(join(root, 'tmp'), { recursive: true });
   // Docker gives the /tmp tmpfs the mode of the image's /tmp: world-writable and sticky.
@@ -145,7 +191,7 @@ async function buildContext(runtime: RuntimeId): Promise<string> {
 /** Builds the worker image of a runtime, reporting progress lines; answers the image tag. */
 export async function buildRuntimeImage(docker: Docker, runtime: RuntimeId, progress: (line: string) => void): Promise<string> {
   const tag = defaultImages[runtime];
-  progress(`[images] laying out ${tag} from this host's ${isNodeRuntime(runtime) ? nodeBinary(runtime) : 'python3'}`);
+  progress(`[images] laying out ${tag} (${runtimeOf(runtime).family}) from this host's files`);
   const context = await buildContext(runtime);
   try {
     progress(`[images] building ${tag}`);

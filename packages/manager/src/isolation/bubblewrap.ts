@@ -23,6 +23,8 @@ export interface BubblewrapOptions {
   interpreterDir: string | null;
   /** A file to show as /etc/resolv.conf (the egress network's DNS); none without network. */
   resolvConf?: string;
+  /** Host files shown read-only in place of system ones: [host path, sandbox path]. */
+  binds: [string, string][];
   tmpBytes: number;
   /** For its --info-fd and --block-fd. */
   infoFd: number;
@@ -72,6 +74,7 @@ export function bubblewrapArguments(options: BubblewrapOptions): string[] {
   args.push(...topLevelArguments());
   if (options.interpreterDir) args.push('--ro-bind', options.interpreterDir, options.interpreterDir);
   if (options.resolvConf) args.push('--ro-bind', options.resolvConf, '/etc/resolv.conf');
+  for (const [host, inside] of options.binds) args.push('--ro-bind', host, inside);
   args.push(
     '--proc',
     '/proc',

@@ -28,6 +28,8 @@ export interface IsolatedLaunchRequest {
   script: string;
   /** Arguments between the interpreter and the script. */
   interpreterArgs: string[];
+  /** Host files shown read-only in place of others: [host path, sandbox path]. */
+  binds?: [string, string][];
   env: Record<string, string>;
   network: NetworkAccess;
   /** Applied to an egress worker's namespace before anything of it runs. */
@@ -75,6 +77,7 @@ export interface SandboxSpawn {
   env: Record<string, string>;
   /** Whether fd 3 is a Node IPC channel (the runtime's ready message). */
   ipc: boolean;
+  binds?: [string, string][];
 }
 
 /**
@@ -89,6 +92,7 @@ export function spawnBubblewrap(request: SandboxSpawn): ChildProcess {
     socketDirBytes,
     interpreterDir: interpreterDir(request.command),
     ...(request.resolvConf ? { resolvConf: request.resolvConf } : {}),
+    binds: request.binds ?? [],
     tmpBytes,
     infoFd,
     blockFd,
@@ -152,6 +156,7 @@ export async function launchIsolated(request: IsolatedLaunchRequest): Promise<Is
     args: [...request.interpreterArgs, scriptInSandbox(request.script)],
     env: { ...request.env, NUBO_CODE_DIR: sandboxPaths.code, NUBO_RUNTIME_SOCKET: sandboxPaths.socket },
     ipc: true,
+    ...(request.binds ? { binds: request.binds } : {}),
   });
   const worker: IsolatedWorker = { child, socketPath: '', cgroup: null, egress: null };
   let stderr = '';

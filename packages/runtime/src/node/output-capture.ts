@@ -13,7 +13,7 @@ export class OutputCapture {
   constructor(private readonly maxBytes: number) {}
 
   install(): void {
-    const write = (text: string) => this.push(text);
+    const write = (text: string) => this.note(text);
     for (const method of ['log', 'info', 'debug', 'trace'] as const) {
       console[method] = (...args: unknown[]) => write(`${format(...args)}\n`);
     }
@@ -32,7 +32,8 @@ export class OutputCapture {
     patchStream(process.stderr);
   }
 
-  private push(text: string): void {
+  /** Adds text to the current invocation's output (a custom runtime's bootstrap prints through this). */
+  note(text: string): void {
     if (this.size >= this.maxBytes) {
       this.truncated = true;
       return;

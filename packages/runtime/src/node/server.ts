@@ -6,12 +6,15 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type Answer, type FrameHandlers, serveFrames } from './framed-connection.js';
 import { InitError, loadHandler, type LambdaHandler } from './handler-loader.js';
 import { OutputCapture } from './output-capture.js';
+import { RuntimeApiBridge, RuntimeApiError } from './runtime-api-bridge.js';
 import type {
   InvokeRequest,
   ReadyMessage,
@@ -37,6 +40,8 @@ function settingsFrom(env: Partial<WorkerEnvironment>) {
     socket: env.NUBO_RUNTIME_SOCKET,
     maxLogBytes: Number(env.NUBO_RUNTIME_MAX_LOG_BYTES ?? String(256 * 1024)),
     memorySource: env.NUBO_MEMORY_SOURCE ?? 'process',
+    /** A custom runtime: the code's `bootstrap` speaks the Lambda Runtime API (runtime-api-bridge.ts). */
+    lambdaRuntimeApi: env.NUBO_LAMBDA_RUNTIME_API === '1',
   };
 }
 
@@ -63,13 +68,20 @@ else {
   for (const name of Object.keys(process.env)) if (name.startsWith('NUBO_')) delete process.env[name];
 }
 
-type Outcome = { ok: true; result: unknown } | { ok: false; error: RuntimeError };
+type Outcome =
+  | { ok: true; result: unknown }
+  /** A custom runtime's response: its bytes as the bootstrap posted them (Lambda passes them on as they are). */
+  | { ok: true; resultJson: string }
+  | { ok: false; error: RuntimeError; workerEnds?: true };
 type IncomingInvoke = Omit<Partial<InvokeRequest>, 'context'> & { context?: Partial<InvokeRequest['context']> };
 
 const capture = new OutputCapture(settings.maxLogBytes);
 let specialised = false;
 let handler: LambdaHandler | undefined;
-let initError: InitError | undefined;
+let bridge: RuntimeApiBridge | undefined;
+let initError: Error | undefined;
+/** A custom runtime's first invocation reports its init duration, as Lambda's REPORT line does. */
+let initReported = false;
 let busy = false;
 
 function describeError(err: unknown): RuntimeError {
@@ -78,10 +90,12 @@ function describeError(err: unknown): RuntimeError {
   return { type: 'Error', message: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)) };
 }
 
-function buildContext(requestId: string, deadlineMs: number) {
+function buildContext(requestId: string, deadlineMs: number, request: IncomingInvoke) {
   return {
     requestId,
     awsRequestId: requestId,
+    invokedFunctionArn: request.context?.invokedFunctionArn,
+    clientContext: request.context?.clientContext ? JSON.parse(request.context.clientContext) : undefined,
     functionName: settings.functionName,
     functionVersion: settings.functionVersion,
     memoryLimitInMB: settings.memoryMb,
@@ -107,16 +121,49 @@ function runHandler(fn: LambdaHandler, event: unknown, context: unknown): Promis
   });
 }
 
+/** One invocation through a custom runtime's bootstrap, framed by Lambda's START, END and REPORT lines. */
+async function invokeBootstrap(
+  active: RuntimeApiBridge,
+  request: IncomingInvoke,
+  requestId: string,
+  deadlineMs: number,
+): Promise<Outcome> {
+  const started = performance.now();
+  capture.note(`START RequestId: ${requestId} Version: ${settings.functionVersion}\n`);
+  let outcome: Outcome;
+  try {
+    const response = await active.invoke(JSON.stringify(request.event ?? null), {
+      requestId,
+      deadlineMs,
+      ...(request.context?.invokedFunctionArn ? { invokedFunctionArn: request.context.invokedFunctionArn } : {}),
+      ...(request.context?.clientContext ? { clientContext: request.context.clientContext } : {}),
+    });
+    outcome = { ok: true, resultJson: response.toString('utf8') };
+  } catch (err) {
+    const fatal = err instanceof RuntimeApiError && err.fatal;
+    outcome = { ok: false, error: describeError(err), ...(fatal ? { workerEnds: true as const } : {}) };
+  }
+  const durationMs = performance.now() - started;
+  const init = initReported ? '' : `\tInit Duration: ${active.initMs.toFixed(2)} ms`;
+  initReported = true;
+  capture.note(
+    `END RequestId: ${requestId}\nREPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\tMemory Size: ${settings.memoryMb} MB\tMax Memory Used: ${Math.round(memoryUsedMb())} MB${init}\t\n`,
+  );
+  return outcome;
+}
+
 async function invoke(request: IncomingInvoke): Promise<RuntimeReply> {
   const started = performance.now();
   const requestId = request.context?.requestId ?? 'local';
   const deadlineMs = request.context?.deadlineMs ?? Date.now() + 3_600_000;
   let outcome: Outcome;
-  if (!handler) {
+  if (bridge) {
+    outcome = await invokeBootstrap(bridge, request, requestId, deadlineMs);
+  } else if (!handler) {
     outcome = { ok: false, error: describeError(initError ?? new Error('handler not loaded')) };
   } else {
     try {
-      const result = await runHandler(handler, request.event ?? null, buildContext(requestId, deadlineMs));
+      const result = await runHandler(handler, request.event ?? null, buildContext(requestId, deadlineMs, request));
       outcome = { ok: true, result: result === undefined ? null : result };
     } catch (err) {
       outcome = { ok: false, error: describeError(err) };
@@ -134,7 +181,7 @@ async function invoke(request: IncomingInvoke): Promise<RuntimeReply> {
 
 const cgroupPeakFiles = ['/sys/fs/cgroup/memory.peak', '/sys/fs/cgroup/memory/memory.max_usage_in_bytes'];
 
-/** Peak memory in MB: the container's cgroup where there is one, else this process's peak RSS. */
+/** Peak memory in MB: the container's cgroup where there is one, else this process's peak RSS (and its bootstrap's). */
 function memoryUsedMb(): number {
   if (settings.memorySource === 'cgroup') {
     for (const file of cgroupPeakFiles) {
@@ -145,16 +192,16 @@ function memoryUsedMb(): number {
       }
     }
   }
-  return Math.round(process.resourceUsage().maxRSS / 102.4) / 10;
+  return Math.round((process.resourceUsage().maxRSS / 1024 + (bridge?.bootstrapPeakMb() ?? 0)) * 10) / 10;
 }
 
 /** An invoke's reply; a result goes last, its offset given with it, for the gateway to pass on as it is. */
-function replyAnswer(reply: RuntimeReply): Answer {
+function replyAnswer(reply: RuntimeReply & { resultJson?: string }): Answer {
   if (!reply.ok) return jsonAnswer(200, reply);
-  const { result, ...envelope } = reply;
+  const { result, resultJson: raw, ...envelope } = reply;
   let resultJson: string;
   try {
-    resultJson = JSON.stringify(result) ?? 'null';
+    resultJson = raw ?? JSON.stringify(result) ?? 'null';
   } catch (err) {
     return jsonAnswer(200, { ...envelope, ok: false, error: notSerialisable(err) });
   }
@@ -179,6 +226,7 @@ const unauthorised = jsonAnswer(401, {
 
 /** One invoke, from its request's JSON text (either protocol) to its answer. */
 async function invokeAnswer(json: string): Promise<Answer> {
+  // A custom runtime's bootstrap takes one invocation at a time; so does every runtime here.
   if (busy)
     return jsonAnswer(409, { ok: false, error: { type: 'WorkerBusy', message: 'This worker is already serving a request.' } });
   busy = true;
@@ -276,13 +324,29 @@ const server = createNetServer((socket) => {
   });
 });
 
-/** Loads the handler (its output while loading is nobody's call's). */
+/** Loads the handler, or starts a custom runtime's bootstrap (output while loading is nobody's call's). */
 async function load(): Promise<void> {
   capture.install();
   try {
-    handler = await loadHandler(settings.codeDir, settings.handler);
+    if (settings.lambdaRuntimeApi) {
+      bridge = await RuntimeApiBridge.start({
+        codeDir: settings.codeDir,
+        handler: settings.handler,
+        functionName: settings.functionName,
+        functionVersion: settings.functionVersion,
+        memoryMb: settings.memoryMb,
+        functionEnv: { ...process.env } as Record<string, string>,
+        runtimeDir: dirname(fileURLToPath(import.meta.url)),
+        onOutput: (text) => capture.note(text),
+      });
+      handler = () => undefined;
+    } else handler = await loadHandler(settings.codeDir, settings.handler);
   } catch (err) {
-    initError = err instanceof InitError ? err : new InitError('ImportModuleError', describeError(err).message);
+    if (err instanceof RuntimeApiError) {
+      // What the bootstrap printed says why it failed: the init error carries its end.
+      const said = capture.take().logs.trim().slice(-2000);
+      initError = said ? new RuntimeApiError(err.errorType, `${err.message}. Its output: ${said}`, err.stackTrace) : err;
+    } else initError = err instanceof InitError ? err : new InitError('ImportModuleError', describeError(err).message);
   }
   capture.take();
 }
