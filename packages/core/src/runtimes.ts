@@ -29,6 +29,14 @@ export interface RuntimeDescriptor {
 }
 
 const nodeExtensions = ['.js', '.mjs', '.cjs'] as const;
+/** The custom runtimes are one on Nubo: the host's system (or the image's) with the function's bootstrap. */
+const customRuntime = {
+  family: 'provided',
+  protocol: 'lambda-runtime-api',
+  lambdaIds: [],
+  handlerExtensions: [],
+  defaultImage: 'nubo-runtime-provided:local',
+} as const;
 
 export const runtimeTable = {
   node20: {
@@ -63,31 +71,14 @@ export const runtimeTable = {
     defaultImage: 'nubo-runtime-python3.11:local',
     deprecation: null,
   },
-  'provided.al2023': {
-    family: 'provided',
-    protocol: 'lambda-runtime-api',
-    lambdaIds: [],
-    handlerExtensions: [],
-    defaultImage: 'nubo-runtime-provided:local',
-    deprecation: null,
-  },
+  'provided.al2023': { ...customRuntime, deprecation: null },
   'provided.al2': {
-    family: 'provided',
-    protocol: 'lambda-runtime-api',
-    lambdaIds: [],
-    handlerExtensions: [],
-    defaultImage: 'nubo-runtime-provided:local',
-    deprecation:
-      'Amazon Linux 2 reached its end of support in June 2026, and Lambda deprecates provided.al2: use provided.al2023 (the same on Nubo).',
+    ...customRuntime,
+    deprecation: 'Amazon Linux 2 reached its end of support in June 2026, and Lambda deprecates provided.al2: use provided.al2023 (the same on Nubo).',
   },
   provided: {
-    family: 'provided',
-    protocol: 'lambda-runtime-api',
-    lambdaIds: [],
-    handlerExtensions: [],
-    defaultImage: 'nubo-runtime-provided:local',
-    deprecation:
-      'Amazon Linux 1 reached its end of life, and Lambda deprecated provided: use provided.al2023 (the same on Nubo).',
+    ...customRuntime,
+    deprecation: 'Amazon Linux 1 reached its end of life, and Lambda deprecated provided: use provided.al2023 (the same on Nubo).',
   },
 } as const satisfies Record<string, RuntimeDescriptor>;
 
