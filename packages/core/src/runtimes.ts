@@ -74,11 +74,13 @@ export const runtimeTable = {
   'provided.al2023': { ...customRuntime, deprecation: null },
   'provided.al2': {
     ...customRuntime,
-    deprecation: 'Amazon Linux 2 reached its end of support in June 2026, and Lambda deprecates provided.al2: use provided.al2023 (the same on Nubo).',
+    deprecation:
+      'Amazon Linux 2 reached its end of support in June 2026, and Lambda deprecates provided.al2: use provided.al2023 (the same on Nubo).',
   },
   provided: {
     ...customRuntime,
-    deprecation: 'Amazon Linux 1 reached its end of life, and Lambda deprecated provided: use provided.al2023 (the same on Nubo).',
+    deprecation:
+      'Amazon Linux 1 reached its end of life, and Lambda deprecated provided: use provided.al2023 (the same on Nubo).',
   },
 } as const satisfies Record<string, RuntimeDescriptor>;
 

@@ -149,7 +149,7 @@ describe("runtime ids as Lambda users type them, and node20's end of life", () =
     assert.equal(res.body.error.code, 'NUBO_ERR_DEPLOY_UNKNOWN_RUNTIME');
     assert.match(
       res.body.error.message,
-      /use one of node20, node22, node24, python3\.11 \(or Lambda's nodejs20\.x, nodejs22\.x, nodejs24\.x\)/,
+      /use one of node20, node22, node24, python3\.11, provided\.al2023, provided\.al2, provided \(or Lambda's nodejs20\.x, nodejs22\.x, nodejs24\.x\)/,
     );
   });
 });
