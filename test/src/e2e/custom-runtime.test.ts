@@ -224,7 +224,11 @@ describe(`custom runtimes: a bootstrap on the Lambda Runtime API (${stackKind}, 
     assert.match(silent.body.error.message, /did not ask for an invocation within 10 s.*waiting for nothing/s);
   });
 
-  it('specialises a stem cell of its kind: the sandbox with the Runtime API ready, the bootstrap started on the call', async () => {
+  it('specialises a stem cell of its kind: the sandbox with the Runtime API ready, the bootstrap started on the call', {
+    // With several nodes a start goes where the gateway last heard of a stem cell (heartbeats):
+    // distributed/stem-placement tests that; here one node makes the outcome certain.
+    skip: stackKind === 'distributed' ? 'one node only: distributed/stem-placement covers placement' : false,
+  }, async () => {
     const kind = 'provided.al2023/256/egress';
     const stemReady = () =>
       eventually('a stem cell of the custom runtime is ready', async () =>
